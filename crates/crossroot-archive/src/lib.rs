@@ -1,0 +1,1 @@
+//! crossroot-archive (placeholder; see crates/README.md)

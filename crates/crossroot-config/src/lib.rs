@@ -1,0 +1,1 @@
+//! crossroot-config (placeholder; see crates/README.md)

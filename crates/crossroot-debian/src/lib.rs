@@ -1,0 +1,1 @@
+//! crossroot-debian (placeholder)

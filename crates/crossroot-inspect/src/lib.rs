@@ -1,0 +1,1 @@
+//! crossroot-inspect (placeholder; see crates/README.md)

@@ -1,0 +1,1 @@
+//! crossroot-runner (placeholder; see crates/README.md)

@@ -1,0 +1,1 @@
+//! crossroot-store (placeholder; see crates/README.md)

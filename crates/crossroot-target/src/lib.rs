@@ -1,0 +1,670 @@
+//! The target model: every fact crossroot knows about a target, in one table.
+//!
+//! Owns: the table of supported targets ([`TARGETS`]) with their Rust triple, Debian architecture,
+//! Debian releases, GNU multiarch triplet, QEMU user binary, ELF identity (class, endianness,
+//! machine, float ABI), dynamic loader and libc; the accepted spellings of each (triples, Debian
+//! architecture names, Nix system names, short forms) and the glibc floor suffix
+//! (`aarch64-unknown-linux-gnu.2.31`); the Debian releases and their glibc versions; and the
+//! errors for names that cannot work, each with a hint.
+//!
+//! Must not: do any I/O (no filesystem, no environment, no process). Everything here is pure data
+//! and pure functions so that every other crate can rely on it and the tests can cover it whole.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+mod release;
+pub use release::{GlibcVersion, Release};
+
+/// Which C library a target links against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Libc {
+    Gnu,
+    Musl,
+}
+
+/// Byte order of the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Endian {
+    Little,
+    Big,
+}
+
+/// ELF class (word size).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum ElfClass {
+    #[serde(rename = "ELF32")]
+    Elf32,
+    #[serde(rename = "ELF64")]
+    Elf64,
+}
+
+/// Floating-point calling convention, where the architecture has a choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FloatAbi {
+    /// The architecture has a single float ABI (x86, s390x, ppc64le, aarch64).
+    Native,
+    /// Floats passed in integer registers (ARM EABI soft / softfp).
+    Soft,
+    /// Floats passed in FP registers (ARM hard-float, RISC-V lp64d).
+    Hard,
+}
+
+/// ELF `e_machine` values of the supported targets.
+pub mod elf_machine {
+    pub const EM_386: u16 = 3;
+    pub const EM_PPC64: u16 = 21;
+    pub const EM_S390: u16 = 22;
+    pub const EM_ARM: u16 = 40;
+    pub const EM_X86_64: u16 = 62;
+    pub const EM_AARCH64: u16 = 183;
+    pub const EM_RISCV: u16 = 243;
+}
+
+/// Everything crossroot knows about one supported target.
+#[derive(Debug, PartialEq, Eq, Serialize)]
+pub struct TargetSpec {
+    /// The Rust target triple, e.g. `aarch64-unknown-linux-gnu`.
+    pub triple: &'static str,
+    /// Debian architecture whose packages make up the sysroot, e.g. `arm64`.
+    pub debian_arch: &'static str,
+    /// Debian releases that carry `debian_arch`, oldest first.
+    pub releases: &'static [Release],
+    /// GNU triplet as used by Debian's multiarch directories, e.g. `aarch64-linux-gnu`.
+    pub multiarch: &'static str,
+    /// Triple given to clang with `--target=` for C code.
+    pub clang_target: &'static str,
+    /// Name of the QEMU user-mode binary, e.g. `qemu-aarch64`.
+    pub qemu: &'static str,
+    pub elf_class: ElfClass,
+    pub endian: Endian,
+    /// ELF `e_machine`.
+    pub elf_machine: u16,
+    pub float_abi: FloatAbi,
+    /// Absolute path of the dynamic loader (PT_INTERP) on the target.
+    pub loader: &'static str,
+    pub libc: Libc,
+    /// Other accepted spellings (Debian arch, Nix system, short forms, GNU triplets).
+    pub aliases: &'static [&'static str],
+}
+
+use Release::{Bookworm, Bullseye, Forky, Sid, Trixie};
+use elf_machine::*;
+
+const ALL_RELEASES: &[Release] = &[Bullseye, Bookworm, Trixie, Forky, Sid];
+const UNTIL_TRIXIE: &[Release] = &[Bullseye, Bookworm, Trixie];
+const FROM_TRIXIE: &[Release] = &[Trixie, Forky, Sid];
+
+/// The supported targets: the one source of truth for every per-target fact.
+pub static TARGETS: &[TargetSpec] = &[
+    TargetSpec {
+        triple: "aarch64-unknown-linux-gnu",
+        debian_arch: "arm64",
+        releases: ALL_RELEASES,
+        multiarch: "aarch64-linux-gnu",
+        clang_target: "aarch64-linux-gnu",
+        qemu: "qemu-aarch64",
+        elf_class: ElfClass::Elf64,
+        endian: Endian::Little,
+        elf_machine: EM_AARCH64,
+        float_abi: FloatAbi::Native,
+        loader: "/lib/ld-linux-aarch64.so.1",
+        libc: Libc::Gnu,
+        aliases: &["arm64", "aarch64-linux", "aarch64-linux-gnu", "aarch64"],
+    },
+    TargetSpec {
+        triple: "armv7-unknown-linux-gnueabihf",
+        debian_arch: "armhf",
+        releases: ALL_RELEASES,
+        multiarch: "arm-linux-gnueabihf",
+        clang_target: "armv7-linux-gnueabihf",
+        qemu: "qemu-arm",
+        elf_class: ElfClass::Elf32,
+        endian: Endian::Little,
+        elf_machine: EM_ARM,
+        float_abi: FloatAbi::Hard,
+        loader: "/lib/ld-linux-armhf.so.3",
+        libc: Libc::Gnu,
+        aliases: &[
+            "armhf",
+            "armv7l-linux",
+            "armv7-linux",
+            "arm-linux-gnueabihf",
+            "armv7-linux-gnueabihf",
+            "armv7",
+        ],
+    },
+    TargetSpec {
+        triple: "arm-unknown-linux-gnueabi",
+        debian_arch: "armel",
+        releases: UNTIL_TRIXIE,
+        multiarch: "arm-linux-gnueabi",
+        clang_target: "arm-linux-gnueabi",
+        qemu: "qemu-arm",
+        elf_class: ElfClass::Elf32,
+        endian: Endian::Little,
+        elf_machine: EM_ARM,
+        float_abi: FloatAbi::Soft,
+        loader: "/lib/ld-linux.so.3",
+        libc: Libc::Gnu,
+        aliases: &["armel", "arm-linux-gnueabi"],
+    },
+    TargetSpec {
+        triple: "i686-unknown-linux-gnu",
+        debian_arch: "i386",
+        releases: ALL_RELEASES,
+        multiarch: "i386-linux-gnu",
+        clang_target: "i686-linux-gnu",
+        qemu: "qemu-i386",
+        elf_class: ElfClass::Elf32,
+        endian: Endian::Little,
+        elf_machine: EM_386,
+        float_abi: FloatAbi::Native,
+        loader: "/lib/ld-linux.so.2",
+        libc: Libc::Gnu,
+        aliases: &["i386", "i686-linux", "i686-linux-gnu", "i386-linux-gnu", "i686"],
+    },
+    TargetSpec {
+        triple: "x86_64-unknown-linux-gnu",
+        debian_arch: "amd64",
+        releases: ALL_RELEASES,
+        multiarch: "x86_64-linux-gnu",
+        clang_target: "x86_64-linux-gnu",
+        qemu: "qemu-x86_64",
+        elf_class: ElfClass::Elf64,
+        endian: Endian::Little,
+        elf_machine: EM_X86_64,
+        float_abi: FloatAbi::Native,
+        loader: "/lib64/ld-linux-x86-64.so.2",
+        libc: Libc::Gnu,
+        aliases: &["amd64", "x86_64-linux", "x86_64-linux-gnu", "x86_64"],
+    },
+    TargetSpec {
+        triple: "riscv64gc-unknown-linux-gnu",
+        debian_arch: "riscv64",
+        releases: FROM_TRIXIE,
+        multiarch: "riscv64-linux-gnu",
+        clang_target: "riscv64-linux-gnu",
+        qemu: "qemu-riscv64",
+        elf_class: ElfClass::Elf64,
+        endian: Endian::Little,
+        elf_machine: EM_RISCV,
+        float_abi: FloatAbi::Hard,
+        loader: "/lib/ld-linux-riscv64-lp64d.so.1",
+        libc: Libc::Gnu,
+        aliases: &["riscv64", "riscv64-linux", "riscv64-linux-gnu", "riscv64gc-linux-gnu"],
+    },
+    TargetSpec {
+        triple: "powerpc64le-unknown-linux-gnu",
+        debian_arch: "ppc64el",
+        releases: ALL_RELEASES,
+        multiarch: "powerpc64le-linux-gnu",
+        clang_target: "powerpc64le-linux-gnu",
+        qemu: "qemu-ppc64le",
+        elf_class: ElfClass::Elf64,
+        endian: Endian::Little,
+        elf_machine: EM_PPC64,
+        float_abi: FloatAbi::Native,
+        loader: "/lib64/ld64.so.2",
+        libc: Libc::Gnu,
+        aliases: &[
+            "ppc64el",
+            "powerpc64le-linux",
+            "powerpc64le-linux-gnu",
+            "ppc64le",
+        ],
+    },
+    TargetSpec {
+        triple: "s390x-unknown-linux-gnu",
+        debian_arch: "s390x",
+        releases: ALL_RELEASES,
+        multiarch: "s390x-linux-gnu",
+        clang_target: "s390x-linux-gnu",
+        qemu: "qemu-s390x",
+        elf_class: ElfClass::Elf64,
+        endian: Endian::Big,
+        elf_machine: EM_S390,
+        float_abi: FloatAbi::Native,
+        loader: "/lib/ld64.so.1",
+        libc: Libc::Gnu,
+        aliases: &["s390x", "s390x-linux", "s390x-linux-gnu"],
+    },
+    TargetSpec {
+        triple: "x86_64-unknown-linux-musl",
+        debian_arch: "amd64",
+        releases: ALL_RELEASES,
+        multiarch: "x86_64-linux-gnu",
+        clang_target: "x86_64-linux-musl",
+        qemu: "qemu-x86_64",
+        elf_class: ElfClass::Elf64,
+        endian: Endian::Little,
+        elf_machine: EM_X86_64,
+        float_abi: FloatAbi::Native,
+        loader: "/lib/ld-musl-x86_64.so.1",
+        libc: Libc::Musl,
+        aliases: &["x86_64-linux-musl", "amd64-musl", "x86_64-musl"],
+    },
+    TargetSpec {
+        triple: "aarch64-unknown-linux-musl",
+        debian_arch: "arm64",
+        releases: ALL_RELEASES,
+        multiarch: "aarch64-linux-gnu",
+        clang_target: "aarch64-linux-musl",
+        qemu: "qemu-aarch64",
+        elf_class: ElfClass::Elf64,
+        endian: Endian::Little,
+        elf_machine: EM_AARCH64,
+        float_abi: FloatAbi::Native,
+        loader: "/lib/ld-musl-aarch64.so.1",
+        libc: Libc::Musl,
+        aliases: &["aarch64-linux-musl", "arm64-musl", "aarch64-musl"],
+    },
+    TargetSpec {
+        triple: "armv7-unknown-linux-musleabihf",
+        debian_arch: "armhf",
+        releases: ALL_RELEASES,
+        multiarch: "arm-linux-gnueabihf",
+        clang_target: "armv7-linux-musleabihf",
+        qemu: "qemu-arm",
+        elf_class: ElfClass::Elf32,
+        endian: Endian::Little,
+        elf_machine: EM_ARM,
+        float_abi: FloatAbi::Hard,
+        loader: "/lib/ld-musl-armhf.so.1",
+        libc: Libc::Musl,
+        aliases: &[
+            "armv7-linux-musleabihf",
+            "armv7l-linux-musl",
+            "armv7-linux-musl",
+            "armhf-musl",
+        ],
+    },
+    TargetSpec {
+        triple: "riscv64gc-unknown-linux-musl",
+        debian_arch: "riscv64",
+        releases: FROM_TRIXIE,
+        multiarch: "riscv64-linux-gnu",
+        clang_target: "riscv64-linux-musl",
+        qemu: "qemu-riscv64",
+        elf_class: ElfClass::Elf64,
+        endian: Endian::Little,
+        elf_machine: EM_RISCV,
+        float_abi: FloatAbi::Hard,
+        loader: "/lib/ld-musl-riscv64.so.1",
+        libc: Libc::Musl,
+        aliases: &["riscv64-linux-musl", "riscv64-musl", "riscv64gc-linux-musl"],
+    },
+];
+
+impl TargetSpec {
+    /// Whether the target's pointers are 32 bits wide.
+    pub fn is_32bit(&self) -> bool {
+        self.elf_class == ElfClass::Elf32
+    }
+
+    /// The Debian release used when neither the user nor a glibc floor picks one:
+    /// bookworm, or the oldest newer release that carries the architecture.
+    pub fn default_release(&self) -> Release {
+        if self.releases.contains(&Bookworm) {
+            return Bookworm;
+        }
+        self.releases
+            .iter()
+            .copied()
+            .find(|r| *r > Bookworm)
+            .unwrap_or(self.releases[0])
+    }
+
+    /// Whether `release` carries this target's Debian architecture.
+    pub fn has_release(&self, release: Release) -> bool {
+        self.releases.contains(&release)
+    }
+
+    /// `CARGO_TARGET_<T>_…` key part: `AARCH64_UNKNOWN_LINUX_GNU`.
+    pub fn cargo_env_key(&self) -> String {
+        self.triple.to_ascii_uppercase().replace(['-', '.'], "_")
+    }
+
+    /// cc-rs `CC_<t>` key part: `aarch64_unknown_linux_gnu`.
+    pub fn cc_env_key(&self) -> String {
+        self.triple.replace(['-', '.'], "_")
+    }
+
+    /// Whether this target runs natively on an x86_64 Linux host (no QEMU needed).
+    pub fn runs_natively_on(&self, host_machine: u16) -> bool {
+        self.elf_machine == host_machine && self.elf_class == ElfClass::Elf64
+    }
+}
+
+/// The spec for an exact Rust triple, if supported.
+pub fn by_triple(triple: &str) -> Option<&'static TargetSpec> {
+    TARGETS.iter().find(|t| t.triple == triple)
+}
+
+/// A target as the user asked for it: a table entry and an optional glibc floor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target {
+    pub spec: &'static TargetSpec,
+    /// Oldest glibc the produced binaries must run on (`.2.31` suffix).
+    pub glibc_floor: Option<GlibcVersion>,
+}
+
+impl Target {
+    pub fn triple(&self) -> &'static str {
+        self.spec.triple
+    }
+
+    /// The Debian release to build against: `explicit` if given (checked against the floor and
+    /// the architecture), else the floor's release, else the target's default.
+    pub fn release(&self, explicit: Option<Release>) -> Result<Release, TargetError> {
+        if let Some(release) = explicit {
+            if !self.spec.has_release(release) {
+                return Err(TargetError::ReleaseLacksArch {
+                    release,
+                    triple: self.spec.triple,
+                    arch: self.spec.debian_arch,
+                    carried_by: self.spec.releases.to_vec(),
+                });
+            }
+            if let (Some(floor), Some(glibc)) = (self.glibc_floor, release.glibc()) {
+                if glibc > floor {
+                    return Err(TargetError::ReleaseAboveFloor { release, floor });
+                }
+            }
+            return Ok(release);
+        }
+        match self.glibc_floor {
+            None => Ok(self.spec.default_release()),
+            Some(floor) => self
+                .spec
+                .releases
+                .iter()
+                .copied()
+                .filter(|r| r.glibc().is_some_and(|g| g <= floor))
+                .max()
+                .ok_or(TargetError::NoReleaseForFloor {
+                    floor,
+                    triple: self.spec.triple,
+                    oldest: self
+                        .spec
+                        .releases
+                        .iter()
+                        .copied()
+                        .filter(|r| r.glibc().is_some())
+                        .min()
+                        .and_then(|r| r.glibc().map(|g| (r, g))),
+                }),
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.spec.triple)?;
+        if let Some(floor) = self.glibc_floor {
+            write!(f, ".{floor}")?;
+        }
+        Ok(())
+    }
+}
+
+impl FromStr for Target {
+    type Err = TargetError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse(s)
+    }
+}
+
+/// Why a target name cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TargetError {
+    #[error("no target name given")]
+    Empty,
+    #[error("unknown target `{input}`")]
+    Unknown {
+        input: String,
+        suggestions: Vec<&'static str>,
+    },
+    #[error("`{input}` is a target for {os}, which crossroot cannot build for from a Linux host")]
+    OtherOs {
+        input: String,
+        os: &'static str,
+        instead: &'static str,
+    },
+    #[error("`{input}` has no operating system (bare metal or WebAssembly): there is no sysroot to provide")]
+    NoOs { input: String },
+    #[error("`{input}` is a Linux target with no Debian architecture that crossroot supports")]
+    NoDebianArch { input: String },
+    #[error("invalid glibc floor `{suffix}` in `{input}`: expected a version like `2.31`")]
+    BadFloor { input: String, suffix: String },
+    #[error("`{triple}` uses musl, so a glibc floor (`.{floor}`) does not apply")]
+    FloorOnMusl {
+        triple: &'static str,
+        floor: GlibcVersion,
+    },
+    #[error("no Debian release carrying `{triple}` has a glibc as old as {floor}")]
+    NoReleaseForFloor {
+        floor: GlibcVersion,
+        triple: &'static str,
+        oldest: Option<(Release, GlibcVersion)>,
+    },
+    #[error("Debian {release} does not carry the `{arch}` architecture needed by `{triple}`")]
+    ReleaseLacksArch {
+        release: Release,
+        triple: &'static str,
+        arch: &'static str,
+        carried_by: Vec<Release>,
+    },
+    #[error("Debian {release} ships a glibc newer than the requested floor {floor}")]
+    ReleaseAboveFloor {
+        release: Release,
+        floor: GlibcVersion,
+    },
+}
+
+impl TargetError {
+    /// What the user can do next.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            TargetError::Empty | TargetError::NoDebianArch { .. } => Some(format!(
+                "supported targets: {} (see `crossroot targets`)",
+                TARGETS.iter().map(|t| t.triple).collect::<Vec<_>>().join(", ")
+            )),
+            TargetError::Unknown { suggestions, .. } if !suggestions.is_empty() => Some(format!(
+                "did you mean {}?",
+                suggestions
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )),
+            TargetError::Unknown { .. } => {
+                Some("run `crossroot targets` to list the supported targets".into())
+            }
+            TargetError::OtherOs { instead, .. } => Some((*instead).into()),
+            TargetError::NoOs { input } => Some(format!(
+                "no C library or sysroot is needed: `rustup target add {input}` and `cargo build --target {input}` are enough"
+            )),
+            TargetError::BadFloor { input, .. } => {
+                let base = input.split('.').next().unwrap_or(input);
+                Some(format!("write it as `{base}.2.31`"))
+            }
+            TargetError::FloorOnMusl { triple, .. } => Some(format!(
+                "musl binaries are static and do not depend on the device's glibc: use `{triple}`"
+            )),
+            TargetError::NoReleaseForFloor { oldest, .. } => oldest.map(|(r, g)| {
+                format!("the oldest supported release for this target is {r} (glibc {g}): use a floor of at least `{g}`")
+            }),
+            TargetError::ReleaseLacksArch { carried_by, .. } => Some(format!(
+                "releases that carry it: {}",
+                carried_by
+                    .iter()
+                    .map(|r| r.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            TargetError::ReleaseAboveFloor { floor, .. } => Some(format!(
+                "drop the release setting, or pick one whose glibc is at most {floor}"
+            )),
+        }
+    }
+}
+
+/// Parse a target as the user may spell it: a Rust triple, a Debian architecture, a Nix system
+/// name or a short form, optionally followed by a glibc floor (`.2.31`).
+pub fn parse(input: &str) -> Result<Target, TargetError> {
+    let input = input.trim();
+    if input.is_empty() {
+        return Err(TargetError::Empty);
+    }
+    let (name, floor) = split_floor(input)?;
+    let lowered = name.to_ascii_lowercase();
+    if let Some(spec) = lookup(&lowered) {
+        if let Some(floor) = floor {
+            if spec.libc == Libc::Musl {
+                return Err(TargetError::FloorOnMusl {
+                    triple: spec.triple,
+                    floor,
+                });
+            }
+        }
+        return Ok(Target {
+            spec,
+            glibc_floor: floor,
+        });
+    }
+    Err(classify_unknown(input, &lowered))
+}
+
+/// Every accepted spelling with the triple it resolves to.
+pub fn all_names() -> impl Iterator<Item = (&'static str, &'static TargetSpec)> {
+    TARGETS.iter().flat_map(|spec| {
+        std::iter::once((spec.triple, spec)).chain(spec.aliases.iter().map(move |a| (*a, spec)))
+    })
+}
+
+fn lookup(name: &str) -> Option<&'static TargetSpec> {
+    all_names().find(|(n, _)| *n == name).map(|(_, s)| s)
+}
+
+/// Split `name.2.31` into `name` and the floor. Names themselves never contain dots.
+fn split_floor(input: &str) -> Result<(&str, Option<GlibcVersion>), TargetError> {
+    let Some((name, suffix)) = input.split_once('.') else {
+        return Ok((input, None));
+    };
+    match suffix.parse::<GlibcVersion>() {
+        Ok(v) => Ok((name, Some(v))),
+        Err(()) => Err(TargetError::BadFloor {
+            input: input.to_string(),
+            suffix: suffix.to_string(),
+        }),
+    }
+}
+
+fn classify_unknown(input: &str, lowered: &str) -> TargetError {
+    use target_lexicon::{Architecture, OperatingSystem, Triple};
+    if let Ok(triple) = Triple::from_str(lowered) {
+        let os = match triple.operating_system {
+            OperatingSystem::Darwin(_) | OperatingSystem::MacOSX(_) => Some((
+                "macOS",
+                "Apple targets need Apple's SDK and linker, which Debian does not ship: build on a Mac (or with osxcross); crossroot cross-compiles between Linux architectures",
+            )),
+            OperatingSystem::IOS(_) | OperatingSystem::TvOS(_) | OperatingSystem::WatchOS(_) | OperatingSystem::VisionOS(_) => Some((
+                "an Apple mobile OS",
+                "Apple targets need Xcode's SDK and linker: build on a Mac",
+            )),
+            OperatingSystem::Windows => Some((
+                "Windows",
+                "Windows needs its own libraries and linker, not Debian's: try `cargo-xwin` for -msvc or a mingw-w64 toolchain for -gnu",
+            )),
+            OperatingSystem::Linux if lowered.contains("android") => Some((
+                "Android",
+                "Android links against the NDK's Bionic libc, not Debian's glibc: use the Android NDK (e.g. `cargo-ndk`)",
+            )),
+            OperatingSystem::Freebsd | OperatingSystem::Netbsd | OperatingSystem::Openbsd | OperatingSystem::Dragonfly | OperatingSystem::Illumos | OperatingSystem::Solaris | OperatingSystem::Haiku | OperatingSystem::Fuchsia => Some((
+                "another operating system",
+                "that system's libc and headers do not come from Debian: build on that system, or use a sysroot made for it",
+            )),
+            _ => None,
+        };
+        if let Some((os, instead)) = os {
+            return TargetError::OtherOs {
+                input: input.to_string(),
+                os,
+                instead,
+            };
+        }
+        let known_arch = !matches!(triple.architecture, Architecture::Unknown);
+        match triple.operating_system {
+            OperatingSystem::None_
+            | OperatingSystem::Unknown
+            | OperatingSystem::Wasi
+            | OperatingSystem::WasiP1
+            | OperatingSystem::WasiP2
+            | OperatingSystem::Uefi
+            | OperatingSystem::Cuda
+                if known_arch && lowered.matches('-').count() >= 2 && !looks_misspelt(lowered) =>
+            {
+                return TargetError::NoOs {
+                    input: input.to_string(),
+                };
+            }
+            OperatingSystem::Linux if known_arch && lowered.matches('-').count() >= 2 => {
+                // An architecture crossroot supports with a misspelt rest is a typo; any other
+                // architecture is a real target without a Debian port here.
+                let arch = lowered.split('-').next().unwrap_or_default();
+                let supported_arch = TARGETS
+                    .iter()
+                    .any(|t| t.triple.split('-').next() == Some(arch));
+                if !supported_arch {
+                    return TargetError::NoDebianArch {
+                        input: input.to_string(),
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+    TargetError::Unknown {
+        input: input.to_string(),
+        suggestions: suggest(lowered),
+    }
+}
+
+fn looks_misspelt(lowered: &str) -> bool {
+    !suggest(lowered).is_empty()
+}
+
+/// The nearest accepted names, closest first (at most three).
+fn suggest(lowered: &str) -> Vec<&'static str> {
+    let mut scored: Vec<(usize, &'static str)> = all_names()
+        .map(|(name, _)| (strsim::damerau_levenshtein(lowered, name), name))
+        .filter(|(d, name)| *d <= (name.len() / 4).clamp(1, 3))
+        .collect();
+    // Also accept a prefix match for partial names such as `aarch64-unknown`.
+    if scored.is_empty() && lowered.len() >= 4 {
+        scored = all_names()
+            .filter(|(name, _)| name.starts_with(lowered))
+            .map(|(name, _)| (name.len() - lowered.len(), name))
+            .collect();
+    }
+    scored.sort();
+    let mut out: Vec<&'static str> = Vec::new();
+    for (_, name) in scored {
+        if !out.contains(&name) {
+            out.push(name);
+        }
+        if out.len() == 3 {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

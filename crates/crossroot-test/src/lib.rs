@@ -1,0 +1,1 @@
+//! crossroot-test (placeholder; see crates/README.md)

@@ -1,0 +1,1 @@
+//! crossroot-toolchain (placeholder; see crates/README.md)

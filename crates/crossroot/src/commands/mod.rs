@@ -1,0 +1,40 @@
+//! One module per command; each glues library crates together and prints.
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+use crate::printer::Printer;
+
+mod cache;
+mod cargo;
+mod doctor;
+mod env;
+mod exec;
+mod inspect;
+mod sysroot;
+mod targets;
+
+pub fn run(cli: Cli, printer: &Printer) -> anyhow::Result<ExitCode> {
+    let global = &cli.global;
+    match cli.command {
+        Command::Targets { json } => targets::run(global, json, printer),
+        Command::Doctor { target } => doctor::run(global, target.as_deref(), printer),
+        Command::Sysroot(cmd) => sysroot::run(global, cmd, printer),
+        Command::Cache(cmd) => cache::run(global, cmd, printer),
+        Command::Build(a) => cargo::run(global, "build", a, printer),
+        Command::Check(a) => cargo::run(global, "check", a, printer),
+        Command::Test(a) => cargo::run(global, "test", a, printer),
+        Command::Run(a) => cargo::run(global, "run", a, printer),
+        Command::Bench(a) => cargo::run(global, "bench", a, printer),
+        Command::Doc(a) => cargo::run(global, "doc", a, printer),
+        Command::Clippy(a) => cargo::run(global, "clippy", a, printer),
+        Command::Exec { target, program } => exec::run(global, &target, program, printer),
+        Command::Env { target, format } => env::run(global, &target, format, printer),
+        Command::Inspect(args) => inspect::run(global, args, printer),
+    }
+}
+
+/// Parse a target the user typed; the error carries its own hint.
+pub fn parse_target(input: &str) -> anyhow::Result<crossroot_target::Target> {
+    Ok(crossroot_target::parse(input)?)
+}

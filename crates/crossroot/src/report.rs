@@ -1,0 +1,58 @@
+//! One error report at the top: `error:`, each `Caused by:`, and a `hint:` found anywhere in the
+//! chain. Readable without colour.
+
+use crate::printer::Printer;
+
+/// A hint attached at the top level, for errors raised by the binary itself.
+#[derive(Debug)]
+pub struct Hint(pub String);
+
+impl std::fmt::Display for Hint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The hint carried by a known library error, if any.
+fn hint_of(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    if let Some(e) = err.downcast_ref::<crossroot_target::TargetError>() {
+        return e.hint();
+    }
+    None
+}
+
+pub fn render(err: &anyhow::Error, printer: &Printer) {
+    let mut hint = err.downcast_ref::<Hint>().map(|h| h.0.clone());
+    let mut lines = Vec::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if hint.as_deref() == Some(text.as_str()) {
+            continue;
+        }
+        if hint.is_none() {
+            hint = hint_of(cause);
+        }
+        if lines.is_empty() {
+            lines.push(format!("error: {text}"));
+        } else {
+            lines.push(format!("  Caused by: {text}"));
+        }
+    }
+    for line in lines {
+        printer.line(&line);
+    }
+    if let Some(hint) = hint {
+        printer.line(&format!("  hint: {hint}"));
+    }
+}
+
+/// Attach a hint to an error: `Err(e).with_hint("…")`.
+pub trait WithHint<T> {
+    fn with_hint(self, hint: impl Into<String>) -> anyhow::Result<T>;
+}
+
+impl<T, E: Into<anyhow::Error>> WithHint<T> for Result<T, E> {
+    fn with_hint(self, hint: impl Into<String>) -> anyhow::Result<T> {
+        self.map_err(|e| e.into().context(Hint(hint.into())))
+    }
+}
