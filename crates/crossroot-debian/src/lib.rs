@@ -7,3 +7,4 @@
 //! `crossroot-archive`.
 
 pub mod deb822;
+pub mod version;
