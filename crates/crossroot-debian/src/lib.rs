@@ -7,4 +7,5 @@
 //! `crossroot-archive`.
 
 pub mod deb822;
+pub mod relation;
 pub mod version;
