@@ -1,1 +1,2 @@
 //! crossroot-archive (placeholder; see crates/README.md)
+pub mod extract;
