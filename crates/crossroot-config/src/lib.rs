@@ -42,6 +42,9 @@ pub mod vars {
     pub const DEBIAN_RELEASE: &str = "CROSSROOT_DEBIAN_RELEASE";
     pub const DEBIAN_PACKAGES: &str = "CROSSROOT_DEBIAN_PACKAGES";
     pub const OFFLINE: &str = "CROSSROOT_OFFLINE";
+    /// Read by the binary only: the root under which the host's `etc/apt` is looked up
+    /// (default `/`). Lets tests and unusual hosts point mirror discovery elsewhere.
+    pub const APT_ROOT: &str = "CROSSROOT_APT_ROOT";
 }
 
 /// The hint shown when no mirror can be found anywhere.
@@ -302,7 +305,7 @@ impl Config {
         let flag_release = flags
             .release
             .as_deref()
-            .map(|v| parse_release(v, "--release"))
+            .map(|v| parse_release(v, "--debian-release"))
             .transpose()?;
         let env_mirror = env
             .get(vars::MIRROR)
