@@ -101,9 +101,11 @@ pub fn run(
 }
 
 fn run_checks(config: &Config, target: Option<&Target>) -> Vec<Check> {
-    let mut checks = vec![rustup()];
+    let rustup = rustup();
+    let rustup_present = rustup.status == Status::Ok;
+    let mut checks = vec![rustup];
     if let Some(t) = target {
-        checks.push(rust_std(t));
+        checks.push(rust_std(t, rustup_present));
     }
     let mirror = config.mirror(target.map(Target::triple));
     let provisionable = mirror.is_ok();
@@ -147,7 +149,7 @@ fn rustup() -> Check {
     }
 }
 
-fn rust_std(t: &Target) -> Check {
+fn rust_std(t: &Target, rustup_present: bool) -> Check {
     let triple = t.triple();
     match StdProbe::run().has(triple) {
         Some(true) => check(
@@ -156,11 +158,21 @@ fn rust_std(t: &Target) -> Check {
             format!("{triple} installed"),
             NOTHING_TO_DO,
         ),
+        Some(false) if rustup_present => check(
+            Status::Ok,
+            "Rust std",
+            format!(
+                "{triple} not installed yet; crossroot runs `rustup target add {triple}` on first use"
+            ),
+            format!("`rustup target add {triple}` to install it now"),
+        ),
         Some(false) => check(
             Status::Fail,
             "Rust std",
-            format!("{triple} is not installed"),
-            format!("rustup target add {triple}"),
+            format!("{triple} is not installed, and without rustup crossroot cannot add it"),
+            format!(
+                "install rustup, then `rustup target add {triple}` (or install the std for {triple} by other means)"
+            ),
         ),
         None => check(
             Status::Warn,
