@@ -18,11 +18,13 @@ const TAG_FILE: u8 = 1;
 /// Read the `aeabi` File attributes. Errors end the scan: what was read so far is kept.
 pub(crate) fn arm<Elf: FileHeader>(section: &AttributesSection<'_, Elf>) -> ArmAttributes {
     let mut out = ArmAttributes::default();
-    let _ = scan(section, b"aeabi", arm_tag_is_string, |tag, value| match (tag, value) {
-        (6, Value::Int(v)) => out.cpu_arch = Some(v),
-        (7, Value::Int(v)) => out.profile = Some(v),
-        (28, Value::Int(v)) => out.vfp_args = Some(v),
-        _ => {}
+    let _ = scan(section, b"aeabi", arm_tag_is_string, |tag, value| {
+        match (tag, value) {
+            (6, Value::Int(v)) => out.cpu_arch = Some(v),
+            (7, Value::Int(v)) => out.profile = Some(v),
+            (28, Value::Int(v)) => out.vfp_args = Some(v),
+            _ => {}
+        }
     });
     out
 }
@@ -30,11 +32,16 @@ pub(crate) fn arm<Elf: FileHeader>(section: &AttributesSection<'_, Elf>) -> ArmA
 /// `Tag_RISCV_arch` (5) from the `riscv` File attributes.
 pub(crate) fn riscv_arch<Elf: FileHeader>(section: &AttributesSection<'_, Elf>) -> Option<String> {
     let mut arch = None;
-    let _ = scan(section, b"riscv", |tag| tag % 2 == 1, |tag, value| {
-        if let (5, Value::Str(s)) = (tag, value) {
-            arch = Some(String::from_utf8_lossy(s).into_owned());
-        }
-    });
+    let _ = scan(
+        section,
+        b"riscv",
+        |tag| tag % 2 == 1,
+        |tag, value| {
+            if let (5, Value::Str(s)) = (tag, value) {
+                arch = Some(String::from_utf8_lossy(s).into_owned());
+            }
+        },
+    );
     arch
 }
 

@@ -16,11 +16,16 @@ pub(crate) fn check_magic(data: &[u8]) -> Result<(), InspectError> {
             len: data.len(),
         });
     }
-    Err(InspectError::NotElf { what: what_is(data) })
+    Err(InspectError::NotElf {
+        what: what_is(data),
+    })
 }
 
 fn what_is(data: &[u8]) -> &'static str {
-    let be32 = |d: &[u8]| d.get(..4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+    let be32 = |d: &[u8]| {
+        d.get(..4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    };
     if data.starts_with(b"MZ") {
         return "a PE (Windows) executable";
     }
@@ -99,10 +104,16 @@ mod tests {
             "is a Java class file, not ELF"
         );
         assert_eq!(what(b"\0asm\x01\0\0\0"), "is a WebAssembly module, not ELF");
-        assert_eq!(what(b"!<arch>\nfoo"), "is an ar archive (static library), not ELF");
+        assert_eq!(
+            what(b"!<arch>\nfoo"),
+            "is an ar archive (static library), not ELF"
+        );
         assert_eq!(what(b"#!/bin/sh\necho hi\n"), "is a script, not ELF");
         assert_eq!(what("héllo wörld\n".as_bytes()), "is a text file, not ELF");
-        assert_eq!(what(&[0x00, 0xff, 0x13, 0x37]), "is unrecognised data, not ELF");
+        assert_eq!(
+            what(&[0x00, 0xff, 0x13, 0x37]),
+            "is unrecognised data, not ELF"
+        );
         assert_eq!(what(b""), "is empty, not ELF");
         assert_eq!(
             what(b"\x7fEL"),

@@ -105,7 +105,9 @@ fn read_as<Elf: FileHeader<Endian = Endianness>>(
             ));
         }
     }
-    let sections = header.sections(e, data).map_err(obj_err("section headers"))?;
+    let sections = header
+        .sections(e, data)
+        .map_err(obj_err("section headers"))?;
     for (_, sh) in sections.enumerate() {
         if let Some((off, size)) = sh.file_range(e) {
             if !fits(off, size, len) {
@@ -114,7 +116,10 @@ fn read_as<Elf: FileHeader<Endian = Endianness>>(
                     .map(|n| String::from_utf8_lossy(n).into_owned())
                     .unwrap_or_default();
                 return Err(truncated(
-                    format!("section {} data extends", if name.is_empty() { "?" } else { &name }),
+                    format!(
+                        "section {} data extends",
+                        if name.is_empty() { "?" } else { &name }
+                    ),
                     len,
                 ));
             }
@@ -196,7 +201,10 @@ fn read_as<Elf: FileHeader<Endian = Endianness>>(
             let info = ArmInfo {
                 eabi,
                 float_abi_source: source,
-                arch: arm_attrs.as_ref().and_then(|a| a.cpu_arch).map(arm_arch_name),
+                arch: arm_attrs
+                    .as_ref()
+                    .and_then(|a| a.cpu_arch)
+                    .map(arm_arch_name),
                 profile: arm_attrs
                     .as_ref()
                     .and_then(|a| a.profile)
@@ -323,7 +331,7 @@ fn read_dynamic<Elf: FileHeader<Endian = Endianness>>(
             10 => strsz = Some(d.val(e)),
             _ => {}
         }
-        if d.tag(e) == elf::DT_FLAGS_1 && d.val(e) & u64::from(elf::DF_1_PIE.0) != 0 {
+        if d.tag(e) == elf::DT_FLAGS_1 && d.val(e) & elf::DF_1_PIE.0 != 0 {
             info.pie_flag = true;
         }
     }
@@ -338,7 +346,11 @@ fn read_dynamic<Elf: FileHeader<Endian = Endianness>>(
             let filesz: u64 = ph.p_filesz(e).into();
             let off: u64 = ph.p_offset(e).into();
             let rel = addr.checked_sub(vaddr)?;
-            (rel < filesz).then_some((off + rel, filesz - rel))
+            if rel < filesz {
+                Some((off.checked_add(rel)?, filesz - rel))
+            } else {
+                None
+            }
         })
         .ok_or_else(|| malformed("DT_STRTAB address is outside every PT_LOAD segment"))?;
     let (start, avail) = strtab;
@@ -393,9 +405,7 @@ impl NoteFacts {
                 continue;
             }
             match note.n_type(e).0 {
-                3 => {
-                    self.build_id = Some(note.desc().iter().map(|b| format!("{b:02x}")).collect())
-                }
+                3 => self.build_id = Some(note.desc().iter().map(|b| format!("{b:02x}")).collect()),
                 1 => self.gnu_abi_tag = true,
                 _ => {}
             }
@@ -430,14 +440,19 @@ fn read_versions<Elf: FileHeader<Endian = Endianness>>(
                 let name = vernaux
                     .name(e, strings)
                     .map_err(obj_err(".gnu.version_r version name"))?;
-                entry.versions.push(String::from_utf8_lossy(name).into_owned());
+                entry
+                    .versions
+                    .push(String::from_utf8_lossy(name).into_owned());
             }
             needs.push(entry);
         }
     }
 
     let mut symbols = Vec::new();
-    if let Some(table) = sections.versions(e, data).map_err(obj_err(".gnu.version"))? {
+    if let Some(table) = sections
+        .versions(e, data)
+        .map_err(obj_err(".gnu.version"))?
+    {
         let dynsym = sections
             .symbols(e, data, elf::SHT_DYNSYM)
             .map_err(obj_err(".dynsym"))?;
@@ -452,7 +467,9 @@ fn read_versions<Elf: FileHeader<Endian = Endianness>>(
             let Some(file) = version.file() else {
                 continue;
             };
-            let name = dynsym.symbol_name(e, sym).map_err(obj_err(".dynsym name"))?;
+            let name = dynsym
+                .symbol_name(e, sym)
+                .map_err(obj_err(".dynsym name"))?;
             symbols.push(VersionedSymbol {
                 symbol: String::from_utf8_lossy(name).into_owned(),
                 version: String::from_utf8_lossy(version.name()).into_owned(),
@@ -483,7 +500,10 @@ fn detect_libc<Elf: FileHeader<Endian = Endianness>>(
             return Some(Libc::Gnu);
         }
     }
-    if needed.iter().any(|n| n.starts_with("libc.musl") || n == "libc.so") {
+    if needed
+        .iter()
+        .any(|n| n.starts_with("libc.musl") || n == "libc.so")
+    {
         return Some(Libc::Musl);
     }
     if needed.iter().any(|n| n == "libc.so.6") {

@@ -89,7 +89,12 @@ pub fn resolve_in_sysroot(
             } else {
                 dirs.iter().find_map(|d| {
                     let candidate = d.join(name);
-                    resolve_links(&candidate, sysroot).filter(|p| p.is_file())
+                    if candidate.starts_with(sysroot) {
+                        resolve_links(&candidate, sysroot).filter(|p| p.is_file())
+                    } else {
+                        // `$ORIGIN`: a directory on the host, next to the inspected file.
+                        candidate.is_file().then_some(candidate)
+                    }
                 })
             };
             check(report, name.clone(), found)
@@ -238,9 +243,15 @@ mod tests {
 
         let r = resolve_in_sysroot(&report, aarch64(), root.path(), None);
         let interp = r.interpreter.as_ref().unwrap();
-        assert_eq!(interp.found.as_deref(), Some(libdir.join("ld-linux-aarch64.so.1").as_path()));
+        assert_eq!(
+            interp.found.as_deref(),
+            Some(libdir.join("ld-linux-aarch64.so.1").as_path())
+        );
         assert_eq!(r.needed[0].name, "libc.so.6");
-        assert_eq!(r.needed[0].found.as_deref(), Some(libdir.join("libc.so.6").as_path()));
+        assert_eq!(
+            r.needed[0].found.as_deref(),
+            Some(libdir.join("libc.so.6").as_path())
+        );
         assert_eq!(r.problems().count(), 0);
     }
 
@@ -274,16 +285,25 @@ mod tests {
         fs_err::create_dir_all(app.path().join("bin")).unwrap();
         fs_err::create_dir_all(app.path().join("lib")).unwrap();
         fs_err::write(app.path().join("lib/libc.so.6"), AARCH64).unwrap();
-        let r = resolve_in_sysroot(&report, aarch64(), root.path(), Some(&app.path().join("bin")));
+        let r = resolve_in_sysroot(
+            &report,
+            aarch64(),
+            root.path(),
+            Some(&app.path().join("bin")),
+        );
         let found = r.needed[0].found.clone().unwrap();
-        assert_eq!(found.canonicalize().unwrap(), app.path().join("lib/libc.so.6").canonicalize().unwrap());
+        assert_eq!(
+            found.canonicalize().unwrap(),
+            app.path().join("lib/libc.so.6").canonicalize().unwrap()
+        );
     }
 
     #[test]
     fn symlinks_never_leave_the_sysroot() {
         let root = tempfile::tempdir().unwrap();
         fs_err::create_dir_all(root.path().join("lib")).unwrap();
-        std::os::unix::fs::symlink("../../../../../../etc/passwd", root.path().join("lib/x")).unwrap();
+        std::os::unix::fs::symlink("../../../../../../etc/passwd", root.path().join("lib/x"))
+            .unwrap();
         let r = within(root.path(), Path::new("/lib/x"));
         assert_eq!(r, None);
         std::os::unix::fs::symlink("loop", root.path().join("lib/loop")).unwrap();

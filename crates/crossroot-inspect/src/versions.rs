@@ -122,7 +122,11 @@ mod tests {
     fn highest_glibc_ignores_private_and_names_its_symbols() {
         let needs = vec![LibraryVersions {
             library: "libc.so.6".into(),
-            versions: vec!["GLIBC_2.2.5".into(), "GLIBC_PRIVATE".into(), "GLIBC_2.34".into()],
+            versions: vec![
+                "GLIBC_2.2.5".into(),
+                "GLIBC_PRIVATE".into(),
+                "GLIBC_2.34".into(),
+            ],
         }];
         let sym = |s: &str, v: &str| VersionedSymbol {
             symbol: s.into(),
@@ -131,10 +135,16 @@ mod tests {
         };
         let r = summarize(
             needs,
-            vec![sym("puts", "GLIBC_2.2.5"), sym("__libc_start_main", "GLIBC_2.34")],
+            vec![
+                sym("puts", "GLIBC_2.2.5"),
+                sym("__libc_start_main", "GLIBC_2.34"),
+            ],
         );
         assert_eq!(r.glibc, Some(GlibcVersion::new(2, 34)));
-        assert_eq!(r.glibc_symbols, vec![sym("__libc_start_main", "GLIBC_2.34")]);
+        assert_eq!(
+            r.glibc_symbols,
+            vec![sym("__libc_start_main", "GLIBC_2.34")]
+        );
         assert_eq!(r.glibcxx, None);
     }
 }
