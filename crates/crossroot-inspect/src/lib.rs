@@ -248,6 +248,11 @@ pub enum InspectError {
 }
 
 impl InspectError {
+    /// Whether the message reads after a file name ("`x` is a PE …") rather than after a colon.
+    fn is_predicate(&self) -> bool {
+        matches!(self, InspectError::Empty | InspectError::NotElf { .. })
+    }
+
     /// What the user can do next.
     pub fn hint(&self) -> Option<String> {
         match self {
@@ -272,7 +277,7 @@ impl InspectError {
 /// [`InspectError`] or an I/O failure, with the file it concerns.
 #[derive(Debug, thiserror::Error)]
 pub enum InspectPathError {
-    #[error("`{}` {source}", path.display())]
+    #[error("`{}`{}{source}", path.display(), if source.is_predicate() { " " } else { ": " })]
     Inspect {
         path: PathBuf,
         #[source]

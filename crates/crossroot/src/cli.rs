@@ -189,6 +189,10 @@ pub struct InspectArgs {
     /// Print JSON (shape documented in docs/inspect-json.md).
     #[arg(long)]
     pub json: bool,
+    /// Resolve NEEDED libraries and the interpreter in this sysroot directory (instead of the
+    /// target's cached sysroot).
+    #[arg(long, value_name = "PATH")]
+    pub sysroot: Option<PathBuf>,
 }
 
 #[cfg(test)]
@@ -212,7 +216,15 @@ mod tests {
     #[test]
     fn cargo_args_pass_through_untouched() {
         let cli = Cli::try_parse_from([
-            "crossroot", "test", "--release", "--target", "arm64", "-p", "x", "--", "--nocapture",
+            "crossroot",
+            "test",
+            "--release",
+            "--target",
+            "arm64",
+            "-p",
+            "x",
+            "--",
+            "--nocapture",
         ])
         .unwrap();
         let Command::Test(args) = cli.command else {
@@ -220,7 +232,16 @@ mod tests {
         };
         assert_eq!(
             args.args,
-            ["--release", "--target", "arm64", "-p", "x", "--", "--nocapture"].map(OsString::from)
+            [
+                "--release",
+                "--target",
+                "arm64",
+                "-p",
+                "x",
+                "--",
+                "--nocapture"
+            ]
+            .map(OsString::from)
         );
     }
 }

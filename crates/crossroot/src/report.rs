@@ -18,6 +18,9 @@ fn hint_of(err: &(dyn std::error::Error + 'static)) -> Option<String> {
     if let Some(e) = err.downcast_ref::<crossroot_target::TargetError>() {
         return e.hint();
     }
+    if let Some(e) = err.downcast_ref::<crossroot_inspect::InspectPathError>() {
+        return e.hint();
+    }
     None
 }
 
