@@ -189,6 +189,10 @@ pub struct InspectArgs {
     /// Print JSON (shape documented in docs/inspect-json.md).
     #[arg(long)]
     pub json: bool,
+    /// Resolve NEEDED libraries and the interpreter in this sysroot directory (instead of the
+    /// target's cached sysroot).
+    #[arg(long, value_name = "PATH")]
+    pub sysroot: Option<PathBuf>,
 }
 
 #[cfg(test)]
