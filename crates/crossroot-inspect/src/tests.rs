@@ -21,6 +21,7 @@ const GLIBC236: &[u8] = fixture!("glibc236");
 const CXX: &[u8] = fixture!("cxx");
 const SO: &[u8] = fixture!("libfixture.so.1");
 const HOST_TRUE: &[u8] = fixture!("host-true");
+const OBJECT: &[u8] = fixture!("aarch64-object.o");
 
 const ALL: &[(&str, &[u8])] = &[
     ("aarch64-gnu", AARCH64),
@@ -34,6 +35,7 @@ const ALL: &[(&str, &[u8])] = &[
     ("cxx", CXX),
     ("libfixture.so.1", SO),
     ("host-true", HOST_TRUE),
+    ("aarch64-object.o", OBJECT),
 ];
 
 fn spec(triple: &str) -> &'static TargetSpec {
@@ -292,6 +294,17 @@ fn dynamic_section_facts() {
         .map(|n| n.library.as_str())
         .collect();
     assert!(libs.contains(&"libstdc++.so.6") && libs.contains(&"libc.so.6"));
+}
+
+#[test]
+fn object_files_are_relocatable_and_have_no_dynamic_facts() {
+    let r = inspect_bytes(OBJECT).unwrap();
+    assert_eq!(r.kind, ElfKind::Relocatable);
+    assert_eq!(r.machine.name, "AArch64");
+    assert_eq!(r.interpreter, None);
+    assert!(r.needed.is_empty());
+    assert_eq!(r.versions.glibc, None);
+    assert!(!r.stripped);
 }
 
 #[test]
