@@ -289,7 +289,11 @@ fn problems(r: &FileResult) -> Vec<String> {
                 "`{name}` needs glibc {}, newer than {}: {}",
                 c.needed.as_deref().unwrap_or("?"),
                 c.floor,
-                symbol_list(&c.symbols, 8)
+                if c.symbols.is_empty() {
+                    "symbol names unavailable (the file has no section headers)".to_string()
+                } else {
+                    symbol_list(&c.symbols, 8)
+                }
             ));
         }
     }
