@@ -287,6 +287,9 @@ pub enum InspectPathError {
     Directory { path: PathBuf },
     #[error("`{}` does not exist", path.display())]
     NotFound { path: PathBuf },
+    /// A device, FIFO or socket: reading it may never end.
+    #[error("`{}` is not a regular file", path.display())]
+    NotAFile { path: PathBuf },
     #[error("cannot read `{}`: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -301,6 +304,7 @@ impl InspectPathError {
             InspectPathError::Inspect { path, .. }
             | InspectPathError::Directory { path }
             | InspectPathError::NotFound { path }
+            | InspectPathError::NotAFile { path }
             | InspectPathError::Io { path, .. } => path,
         }
     }
@@ -312,7 +316,9 @@ impl InspectPathError {
             InspectPathError::Directory { .. } => {
                 Some("pass the binaries inside it, e.g. `target/<triple>/release/<name>`".into())
             }
-            InspectPathError::NotFound { .. } | InspectPathError::Io { .. } => None,
+            InspectPathError::NotFound { .. }
+            | InspectPathError::NotAFile { .. }
+            | InspectPathError::Io { .. } => None,
         }
     }
 }
@@ -330,6 +336,11 @@ pub fn inspect_path(path: &Path) -> Result<ElfReport, InspectPathError> {
     match std::fs::metadata(path) {
         Ok(m) if m.is_dir() => {
             return Err(InspectPathError::Directory {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(m) if !m.is_file() => {
+            return Err(InspectPathError::NotAFile {
                 path: path.to_path_buf(),
             });
         }

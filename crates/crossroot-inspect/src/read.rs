@@ -178,7 +178,11 @@ fn read_as<Elf: FileHeader<Endian = Endianness>>(
         }
     }
 
-    let versions = read_versions::<Elf>(e, data, &sections)?;
+    let mut versions = read_versions::<Elf>(e, data, &sections)?;
+    if sections.is_empty() && dynamic.verneed.is_some() {
+        let needs = verneed_from_dynamic::<Elf>(e, data, segments, &dynamic)?;
+        versions = versions::summarize(needs, Vec::new());
+    }
 
     let e_type = header.e_type(e).0;
     let kind = match e_type {
@@ -312,6 +316,97 @@ struct DynamicInfo {
     runpath: Vec<String>,
     soname: Option<String>,
     pie_flag: bool,
+    /// File range of DT_STRTAB.
+    strtab: Option<(u64, u64)>,
+    /// DT_VERNEED address and DT_VERNEEDNUM, for files without section headers.
+    verneed: Option<u64>,
+    verneednum: Option<u64>,
+}
+
+/// File offset and bytes available for a virtual address inside a PT_LOAD segment.
+fn map_address<Elf: FileHeader<Endian = Endianness>>(
+    e: Endianness,
+    segments: &[Elf::ProgramHeader],
+    addr: u64,
+) -> Option<(u64, u64)> {
+    segments
+        .iter()
+        .filter(|ph| ph.p_type(e) == elf::PT_LOAD)
+        .find_map(|ph| {
+            let vaddr: u64 = ph.p_vaddr(e).into();
+            let filesz: u64 = ph.p_filesz(e).into();
+            let off: u64 = ph.p_offset(e).into();
+            let rel = addr.checked_sub(vaddr)?;
+            if rel < filesz {
+                Some((off.checked_add(rel)?, filesz - rel))
+            } else {
+                None
+            }
+        })
+}
+
+/// `.gnu.version_r` read through DT_VERNEED, for files whose section headers were removed
+/// (`sstrip`, `objcopy --strip-sections`): the versions per library, without symbols.
+fn verneed_from_dynamic<Elf: FileHeader<Endian = Endianness>>(
+    e: Endianness,
+    data: &[u8],
+    segments: &[Elf::ProgramHeader],
+    info: &DynamicInfo,
+) -> Result<Vec<LibraryVersions>, InspectError> {
+    let (Some(addr), Some((str_start, str_size))) = (info.verneed, info.strtab) else {
+        return Ok(Vec::new());
+    };
+    let bad = || malformed("DT_VERNEED entries run outside the file");
+    let (start, avail) = map_address::<Elf>(e, segments, addr).ok_or_else(bad)?;
+    let start = usize::try_from(start).map_err(|_| bad())?;
+    let avail = usize::try_from(avail).map_err(|_| bad())?;
+    let area = data
+        .get(start..start.saturating_add(avail))
+        .ok_or_else(bad)?;
+    let strtab = &data[str_start as usize..(str_start + str_size) as usize];
+    let u16_at = |b: &[u8], at: usize| -> Option<u32> {
+        let x = b.get(at..at + 2)?;
+        Some(u32::from(object::Endian::read_u16(e, [x[0], x[1]])))
+    };
+    let u32_at = |b: &[u8], at: usize| -> Option<u32> {
+        let x = b.get(at..at + 4)?;
+        Some(object::Endian::read_u32(e, [x[0], x[1], x[2], x[3]]))
+    };
+    let string = |off: u32| -> Option<String> {
+        let bytes = strtab.get(off as usize..)?;
+        let end = bytes.iter().position(|&b| b == 0)?;
+        Some(String::from_utf8_lossy(&bytes[..end]).into_owned())
+    };
+    let mut out = Vec::new();
+    let mut at = 0usize;
+    // DT_VERNEEDNUM bounds the walk; also stop at a zero vn_next, and never loop forever.
+    let count = info.verneednum.unwrap_or(u64::MAX).min(1024);
+    for _ in 0..count {
+        let cnt = u16_at(area, at + 2).ok_or_else(bad)?;
+        let file = string(u32_at(area, at + 4).ok_or_else(bad)?).ok_or_else(bad)?;
+        let mut aux = at
+            .checked_add(u32_at(area, at + 8).ok_or_else(bad)? as usize)
+            .ok_or_else(bad)?;
+        let mut versions = Vec::new();
+        for _ in 0..cnt.min(1024) {
+            versions.push(string(u32_at(area, aux + 8).ok_or_else(bad)?).ok_or_else(bad)?);
+            let next = u32_at(area, aux + 12).ok_or_else(bad)? as usize;
+            if next == 0 {
+                break;
+            }
+            aux = aux.checked_add(next).ok_or_else(bad)?;
+        }
+        out.push(LibraryVersions {
+            library: file,
+            versions,
+        });
+        let next = u32_at(area, at + 12).ok_or_else(bad)? as usize;
+        if next == 0 {
+            break;
+        }
+        at = at.checked_add(next).ok_or_else(bad)?;
+    }
+    Ok(out)
 }
 
 /// Read PT_DYNAMIC: string entries are offsets into DT_STRTAB, an address mapped through PT_LOAD.
@@ -329,6 +424,8 @@ fn read_dynamic<Elf: FileHeader<Endian = Endianness>>(
             0 => break,
             5 => strtab_addr = Some(d.val(e)),
             10 => strsz = Some(d.val(e)),
+            0x6fff_fffe => info.verneed = Some(d.val(e)),
+            0x6fff_ffff => info.verneednum = Some(d.val(e)),
             _ => {}
         }
         if d.tag(e) == elf::DT_FLAGS_1 && d.val(e) & elf::DF_1_PIE.0 != 0 {
@@ -338,27 +435,14 @@ fn read_dynamic<Elf: FileHeader<Endian = Endianness>>(
     let Some(addr) = strtab_addr else {
         return Ok(info);
     };
-    let strtab = segments
-        .iter()
-        .filter(|ph| ph.p_type(e) == elf::PT_LOAD)
-        .find_map(|ph| {
-            let vaddr: u64 = ph.p_vaddr(e).into();
-            let filesz: u64 = ph.p_filesz(e).into();
-            let off: u64 = ph.p_offset(e).into();
-            let rel = addr.checked_sub(vaddr)?;
-            if rel < filesz {
-                Some((off.checked_add(rel)?, filesz - rel))
-            } else {
-                None
-            }
-        })
+    let (start, avail) = map_address::<Elf>(e, segments, addr)
         .ok_or_else(|| malformed("DT_STRTAB address is outside every PT_LOAD segment"))?;
-    let (start, avail) = strtab;
     let size = strsz.unwrap_or(avail).min(avail);
     if !fits(start, size, data.len()) {
         return Err(truncated("the dynamic string table extends", data.len()));
     }
     let table = &data[start as usize..(start + size) as usize];
+    info.strtab = Some((start, size));
     let string = |off: u64| -> Result<String, InspectError> {
         let bytes = usize::try_from(off)
             .ok()

@@ -21,6 +21,7 @@ const GLIBC236: &[u8] = fixture!("glibc236");
 const CXX: &[u8] = fixture!("cxx");
 const SO: &[u8] = fixture!("libfixture.so.1");
 const HOST_TRUE: &[u8] = fixture!("host-true");
+const OBJECT: &[u8] = fixture!("aarch64-object.o");
 
 const ALL: &[(&str, &[u8])] = &[
     ("aarch64-gnu", AARCH64),
@@ -34,7 +35,22 @@ const ALL: &[(&str, &[u8])] = &[
     ("cxx", CXX),
     ("libfixture.so.1", SO),
     ("host-true", HOST_TRUE),
+    ("aarch64-object.o", OBJECT),
 ];
+
+/// Drop the section header table reference the way `sstrip` does (e_shoff, e_shnum, e_shstrndx).
+fn sstrip(data: &[u8]) -> Vec<u8> {
+    let mut bytes = data.to_vec();
+    let (shoff, shnum) = match bytes.get(4) {
+        Some(1) => (32..36, 48..52),
+        _ => (40..48, 60..64),
+    };
+    if bytes.len() >= shnum.end {
+        bytes[shoff].fill(0);
+        bytes[shnum].fill(0);
+    }
+    bytes
+}
 
 fn spec(triple: &str) -> &'static TargetSpec {
     crossroot_target::by_triple(triple).unwrap()
@@ -295,6 +311,37 @@ fn dynamic_section_facts() {
 }
 
 #[test]
+fn versions_are_read_without_section_headers() {
+    // What `sstrip` leaves: no section headers at all, only segments.
+    let r = inspect_bytes(&sstrip(AARCH64)).unwrap();
+    assert_eq!(r.needed, ["libc.so.6"]);
+    assert_eq!(r.interpreter.as_deref(), Some("/lib/ld-linux-aarch64.so.1"));
+    assert_eq!(r.versions.glibc, Some(GlibcVersion::new(2, 34)));
+    assert_eq!(
+        r.versions.needs,
+        [LibraryVersions {
+            library: "libc.so.6".into(),
+            versions: vec!["GLIBC_2.17".into(), "GLIBC_2.34".into()],
+        }]
+    );
+    // Without .dynsym there are no symbol names, but the floor check still fails.
+    assert!(r.versions.glibc_symbols.is_empty());
+    assert!(check_glibc_floor(&r, GlibcVersion::new(2, 31)).is_err());
+    assert!(r.stripped);
+}
+
+#[test]
+fn object_files_are_relocatable_and_have_no_dynamic_facts() {
+    let r = inspect_bytes(OBJECT).unwrap();
+    assert_eq!(r.kind, ElfKind::Relocatable);
+    assert_eq!(r.machine.name, "AArch64");
+    assert_eq!(r.interpreter, None);
+    assert!(r.needed.is_empty());
+    assert_eq!(r.versions.glibc, None);
+    assert!(!r.stripped);
+}
+
+#[test]
 fn glibc_symbols_name_the_newest_requirement() {
     let r = inspect_bytes(GLIBC236).unwrap();
     assert_eq!(
@@ -450,8 +497,9 @@ proptest! {
     fn corrupted_fixtures_never_panic(
         which in 0..ALL.len(),
         edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), any::<bool>()), 1..12),
+        without_sections in any::<bool>(),
     ) {
-        let mut data = ALL[which].1.to_vec();
+        let mut data = if without_sections { sstrip(ALL[which].1) } else { ALL[which].1.to_vec() };
         for (at, byte, in_header) in edits {
             let span = if in_header { data.len().min(256) } else { data.len() };
             let i = at.index(span);

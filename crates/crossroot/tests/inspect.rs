@@ -319,6 +319,7 @@ fn non_elf_inputs_get_one_line_each_and_never_panic() {
         ),
         ("src".into(), "`src` is a directory, not an ELF file"),
         ("no-such-file".into(), "`no-such-file` does not exist"),
+        ("/dev/zero".into(), "`/dev/zero` is not a regular file"),
         (
             garbage.display().to_string(),
             "is unrecognised data, not ELF",

@@ -34,7 +34,8 @@ fn sysroot_for(target: &Target, global: &GlobalArgs) -> anyhow::Result<PathBuf> 
 /// One file's results, as printed with `--json` (docs/inspect-json.md).
 #[derive(Debug, Serialize)]
 struct FileResult {
-    path: PathBuf,
+    /// Kept as a display string so a non-UTF-8 name never breaks the JSON.
+    path: String,
     ok: bool,
     error: Option<String>,
     elf: Option<ElfReport>,
@@ -164,7 +165,7 @@ fn inspect_one(
         Ok(report) => report,
         Err(err) => {
             return Ok(FileResult {
-                path: path.to_path_buf(),
+                path: path.display().to_string(),
                 ok: false,
                 error: Some(render_path_error(&err)),
                 elf: None,
@@ -245,7 +246,7 @@ fn inspect_one(
         && expect_target.as_ref().is_none_or(|c| c.ok)
         && glibc_floor.as_ref().is_none_or(|c| c.ok);
     Ok(FileResult {
-        path: path.to_path_buf(),
+        path: path.display().to_string(),
         ok,
         error: None,
         elf: Some(report),
@@ -267,7 +268,7 @@ fn render_path_error(err: &InspectPathError) -> String {
 
 /// The failures of one file, one line each (printed on stderr as `error: …`).
 fn problems(r: &FileResult) -> Vec<String> {
-    let name = r.path.display();
+    let name = &r.path;
     let mut lines = Vec::new();
     if let Some(err) = &r.error {
         lines.push(err.clone());
@@ -288,7 +289,11 @@ fn problems(r: &FileResult) -> Vec<String> {
                 "`{name}` needs glibc {}, newer than {}: {}",
                 c.needed.as_deref().unwrap_or("?"),
                 c.floor,
-                symbol_list(&c.symbols, 8)
+                if c.symbols.is_empty() {
+                    "symbol names unavailable (the file has no section headers)".to_string()
+                } else {
+                    symbol_list(&c.symbols, 8)
+                }
             ));
         }
     }
@@ -330,7 +335,7 @@ fn human(r: &FileResult) -> Option<String> {
     let e = r.elf.as_ref()?;
     let mut s = format!(
         "{}: {} {} {}, {}\n",
-        r.path.display(),
+        r.path,
         crossroot_inspect::class_name(e.class),
         crossroot_inspect::endian_name(e.endian),
         e.machine.name,
