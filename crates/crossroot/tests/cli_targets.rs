@@ -115,14 +115,18 @@ fn toolchain_only_path() -> PathBuf {
 fn targets_sees_cached_sysroots_and_qemu() {
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");
-    let sysroot = cache.join("sysroots-v1/s390x-unknown-linux-gnu/bookworm-0123");
-    fs_err::create_dir_all(&sysroot).unwrap();
-    fs_err::write(sysroot.join("manifest.toml"), "").unwrap();
-    // An unfinished sysroot (no marker) does not count.
-    fs_err::create_dir_all(cache.join("sysroots-v1/aarch64-unknown-linux-gnu/bookworm-4567"))
+    // The archive crate's layout: `<bucket>/<triple or tool>/<release>/<hash>/`, finished when
+    // `manifest.json` is there.
+    let sysroot = cache.join("sysroots-v1/s390x-unknown-linux-gnu/bookworm/0123456789abcdef");
+    fs_err::create_dir_all(sysroot.join("root")).unwrap();
+    fs_err::write(sysroot.join("manifest.json"), "{}").unwrap();
+    // An unfinished sysroot (no manifest) does not count.
+    fs_err::create_dir_all(cache.join("sysroots-v1/aarch64-unknown-linux-gnu/bookworm/4567/root"))
         .unwrap();
-    let bin = cache.join("tools-v1/qemu-user-static-7.2/usr/bin");
+    let tree = cache.join("tools-v1/qemu-amd64-bookworm/89abcdef01234567");
+    let bin = tree.join("root/usr/bin");
     fs_err::create_dir_all(&bin).unwrap();
+    fs_err::write(tree.join("manifest.json"), "{}").unwrap();
     fs_err::write(bin.join("qemu-s390x-static"), "").unwrap();
 
     let mut cmd = crossroot(BIN, dir.path(), &cache);

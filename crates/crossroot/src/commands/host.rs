@@ -136,7 +136,13 @@ pub fn find_qemu(spec: &TargetSpec, cache_dir: &Path) -> Option<QemuFound> {
     find_cached_tool(cache_dir, "qemu", &names).map(QemuFound::Cache)
 }
 
-/// A file named one of `names` in a `usr/bin` directory below `tools-v1/<prefix>*/`.
+/// The file whose presence marks a finished tree (sysroot or host tool tree) in the cache. The
+/// archive crate writes it last, into a staging directory that is then renamed into place.
+pub const TREE_MANIFEST: &str = "manifest.json";
+
+/// A file named one of `names` in a `usr/bin` directory of a finished tree below
+/// `tools-v1/<prefix>*/` (layout: `tools-v1/<name>-<arch>-<release>/<hash>/root/usr/bin/…`, the
+/// hash directory holding [`TREE_MANIFEST`]). Staging directories (`.tmp-*`) are skipped.
 pub fn find_cached_tool(cache_dir: &Path, prefix: &str, names: &[String]) -> Option<PathBuf> {
     let tools = fs_err::read_dir(cache_dir.join(TOOLS_BUCKET)).ok()?;
     let mut dirs: Vec<PathBuf> = tools
@@ -146,32 +152,39 @@ pub fn find_cached_tool(cache_dir: &Path, prefix: &str, names: &[String]) -> Opt
         .collect();
     dirs.sort();
     dirs.into_iter().find_map(|dir| {
-        walkdir::WalkDir::new(dir)
+        walkdir::WalkDir::new(&dir)
             .max_depth(8)
+            .sort_by_file_name()
             .into_iter()
+            .filter_entry(|e| !e.file_name().to_string_lossy().starts_with('.'))
             .filter_map(Result::ok)
             .find(|e| {
                 names.iter().any(|n| e.file_name() == n.as_str())
                     && e.path().parent().is_some_and(|p| p.ends_with("usr/bin"))
+                    && e.path()
+                        .ancestors()
+                        .take_while(|a| *a != dir)
+                        .any(|a| a.join(TREE_MANIFEST).is_file())
             })
             .map(|e| e.into_path())
     })
 }
 
-/// Whether the cache holds a completed sysroot for `triple`.
+/// Whether the cache holds a finished sysroot for `triple`.
 ///
-/// This is the one place that knows what "completed" means: some directory
-/// `sysroots-v1/<triple>/<id>/` holding a `manifest.toml` or a `.complete` marker, which the
-/// archive/store crates write last, after extraction finished. Point it at the store crate's
-/// own check once that exists.
+/// This is the one place the binary decides that: some directory below
+/// `sysroots-v1/<triple>/` (layout `<release>/<hash>/`) holding [`TREE_MANIFEST`]. Once the
+/// archive crate is merged, `crossroot_archive::list_sysroots(&cache, Some(triple))` says the
+/// same with the `current` pointer taken into account; point this function at it.
 pub fn sysroot_present(cache_dir: &Path, triple: &str) -> bool {
-    let Ok(dir) = fs_err::read_dir(cache_dir.join(SYSROOTS_BUCKET).join(triple)) else {
-        return false;
-    };
-    dir.filter_map(Result::ok).any(|e| {
-        let p = e.path();
-        p.is_dir() && (p.join("manifest.toml").is_file() || p.join(".complete").exists())
-    })
+    let dir = cache_dir.join(SYSROOTS_BUCKET).join(triple);
+    walkdir::WalkDir::new(dir)
+        .min_depth(1)
+        .max_depth(3)
+        .into_iter()
+        .filter_entry(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .filter_map(Result::ok)
+        .any(|e| e.file_name() == TREE_MANIFEST && e.file_type().is_file())
 }
 
 /// A C compiler or linker found on the host.
@@ -373,17 +386,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let t = "aarch64-unknown-linux-gnu";
         assert!(!sysroot_present(dir.path(), t));
-        let sr = dir
-            .path()
-            .join(SYSROOTS_BUCKET)
-            .join(t)
-            .join("bookworm-abc");
-        fs_err::create_dir_all(&sr).unwrap();
+        let parent = dir.path().join(SYSROOTS_BUCKET).join(t).join("bookworm");
+        let staging = parent.join(".tmp-123");
+        fs_err::create_dir_all(staging.join("root")).unwrap();
+        fs_err::write(staging.join(TREE_MANIFEST), "{}").unwrap();
+        assert!(
+            !sysroot_present(dir.path(), t),
+            "a staging directory does not count"
+        );
+        let sr = parent.join("0123456789abcdef");
+        fs_err::create_dir_all(sr.join("root")).unwrap();
         assert!(
             !sysroot_present(dir.path(), t),
             "an unfinished sysroot does not count"
         );
-        fs_err::write(sr.join("manifest.toml"), "").unwrap();
+        fs_err::write(sr.join(TREE_MANIFEST), "{}").unwrap();
         assert!(sysroot_present(dir.path(), t));
         assert!(!sysroot_present(dir.path(), "s390x-unknown-linux-gnu"));
     }
@@ -391,13 +408,20 @@ mod tests {
     #[test]
     fn cached_qemu_is_found_in_the_tools_bucket() {
         let dir = tempfile::tempdir().unwrap();
-        let bin = dir
+        let tree = dir
             .path()
             .join(TOOLS_BUCKET)
-            .join("qemu-user-static-1/root/usr/bin");
+            .join("qemu-amd64-bookworm/0123456789abcdef");
+        let bin = tree.join("root/usr/bin");
         fs_err::create_dir_all(&bin).unwrap();
         fs_err::write(bin.join("qemu-s390x-static"), "").unwrap();
         let names = ["qemu-s390x".to_string(), "qemu-s390x-static".to_string()];
+        assert_eq!(
+            find_cached_tool(dir.path(), "qemu", &names),
+            None,
+            "a tree without its manifest is unfinished"
+        );
+        fs_err::write(tree.join(TREE_MANIFEST), "{}").unwrap();
         assert_eq!(
             find_cached_tool(dir.path(), "qemu", &names),
             Some(bin.join("qemu-s390x-static"))
