@@ -42,7 +42,7 @@ fn one_command(block: &str) -> String {
 
 /// The Markdown table the README must hold, built from the binary's JSON.
 fn table_from_binary() -> String {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("temp dir");
     let out = Command::new(BIN)
         .args(["targets", "--json"])
         .current_dir(dir.path())
