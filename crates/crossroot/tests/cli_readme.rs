@@ -126,7 +126,10 @@ fn quick_start_has_exactly_two_commands() {
     if let Some(path) = main.split_whitespace().find(|w| w.starts_with("examples/")) {
         assert!(path.ends_with("Cargo.toml"), "{main}");
         if repo().join("examples").is_dir() {
-            assert!(repo().join(path).is_file(), "{path} named in README.md does not exist");
+            assert!(
+                repo().join(path).is_file(),
+                "{path} named in README.md does not exist"
+            );
         }
     }
 }
