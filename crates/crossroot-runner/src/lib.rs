@@ -178,7 +178,7 @@ impl Runner {
     pub fn write_wrapper(&self, path: &Path) -> Result<(), Error> {
         use std::os::unix::fs::PermissionsExt;
         let content = self.wrapper_script();
-        if std::fs::read(path).is_ok_and(|old| old == content.as_bytes()) {
+        if fs_err::read(path).is_ok_and(|old| old == content.as_bytes()) {
             return Ok(());
         }
         let err = |source| Error::Write {
@@ -186,12 +186,12 @@ impl Runner {
             source,
         };
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(err)?;
+            fs_err::create_dir_all(dir).map_err(err)?;
         }
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        std::fs::write(&tmp, content).map_err(err)?;
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)).map_err(err)?;
-        std::fs::rename(&tmp, path).map_err(err)
+        fs_err::write(&tmp, content).map_err(err)?;
+        fs_err::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)).map_err(err)?;
+        fs_err::rename(&tmp, path).map_err(err)
     }
 
     /// A command running `program args…` under this runner.
@@ -240,7 +240,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let w = dir.path().join("runner");
         r.write_wrapper(&w).expect("write");
-        let text = std::fs::read_to_string(&w).expect("read");
+        let text = fs_err::read_to_string(&w).expect("read");
         assert!(text.contains("exec '/q/qemu-s390x' '-L' '/my sr'"), "{text}");
     }
 
@@ -256,8 +256,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let err = qemu_in_tree(dir.path(), spec("aarch64-unknown-linux-gnu")).expect_err("empty");
         assert!(err.to_string().contains("qemu-aarch64"));
-        std::fs::create_dir_all(dir.path().join("usr/bin")).expect("mkdir");
-        std::fs::write(dir.path().join("usr/bin/qemu-aarch64-static"), "").expect("write");
+        fs_err::create_dir_all(dir.path().join("usr/bin")).expect("mkdir");
+        fs_err::write(dir.path().join("usr/bin/qemu-aarch64-static"), "").expect("write");
         assert_eq!(
             qemu_in_tree(dir.path(), spec("aarch64-unknown-linux-gnu")).expect("found"),
             dir.path().join("usr/bin/qemu-aarch64-static")

@@ -192,7 +192,7 @@ fn stamp(path: &Path) -> Option<(u64, i128)> {
 impl ProbeCache {
     /// Load from `file` (a missing or unreadable file is an empty cache).
     pub fn load(file: &Path) -> Self {
-        std::fs::read(file)
+        fs_err::read(file)
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or_default()

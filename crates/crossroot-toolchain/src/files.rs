@@ -15,7 +15,7 @@ use crate::{Result, flags};
 /// Write `content` to `path` unless it already holds exactly that. Returns whether it wrote.
 /// Writes go to a temporary file in the same directory, then rename.
 pub fn write_if_changed(path: &Path, content: &[u8], executable: bool) -> Result<bool> {
-    if std::fs::read(path).is_ok_and(|old| old == content) {
+    if fs_err::read(path).is_ok_and(|old| old == content) {
         return Ok(false);
     }
     let dir = path.parent().unwrap_or(Path::new("."));

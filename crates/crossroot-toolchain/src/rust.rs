@@ -65,7 +65,7 @@ fn locate_fast(cwd: &Path, env: &dyn Fn(&str) -> Option<OsString>) -> Option<Rus
             }) {
                 return None;
             }
-            let settings = std::fs::read_to_string(home.join("settings.toml")).ok()?;
+            let settings = fs_err::read_to_string(home.join("settings.toml")).ok()?;
             let settings: toml::Table = settings.parse().ok()?;
             if let Some(overrides) = settings.get("overrides").and_then(|o| o.as_table()) {
                 if overrides.keys().any(|dir| cwd.starts_with(dir)) {
