@@ -81,13 +81,8 @@ pub fn find_host_clang(path: Option<&OsStr>, probes: &mut ProbeCache) -> Option<
 
 fn version_from_llvm_dir(clang: &Path) -> Option<u32> {
     let real = std::fs::canonicalize(clang).ok()?;
-    real.components().find_map(|c| {
-        c.as_os_str()
-            .to_str()?
-            .strip_prefix("llvm-")?
-            .parse()
-            .ok()
-    })
+    real.components()
+        .find_map(|c| c.as_os_str().to_str()?.strip_prefix("llvm-")?.parse().ok())
 }
 
 /// `clang version 14.0.6` (any vendor prefix) → 14.
@@ -106,7 +101,11 @@ pub fn host_toolchain(
     let dir = clang.parent()?.to_path_buf();
     let name = clang.file_name()?.to_string_lossy().into_owned();
     let xx = dir.join(name.replacen("clang", "clang++", 1));
-    let clangxx = if is_executable(&xx) { xx } else { clang.clone() };
+    let clangxx = if is_executable(&xx) {
+        xx
+    } else {
+        clang.clone()
+    };
     let ar = host_archiver(version, path, None)?;
     Some(CToolchain {
         clang,
@@ -209,7 +208,12 @@ impl ProbeCache {
     }
 
     /// The version `parse` finds in the output of `tool args…`, asked once per file version.
-    pub fn version(&mut self, tool: &Path, args: &[&str], parse: fn(&str) -> Option<u32>) -> Option<u32> {
+    pub fn version(
+        &mut self,
+        tool: &Path,
+        args: &[&str],
+        parse: fn(&str) -> Option<u32>,
+    ) -> Option<u32> {
         let (len, mtime_ns) = stamp(tool)?;
         if let Some(p) = self.entries.get(tool) {
             if p.len == len && p.mtime_ns == mtime_ns {
@@ -240,8 +244,14 @@ mod tests {
 
     #[test]
     fn clang_versions_parse_across_vendors() {
-        assert_eq!(parse_clang_version("Debian clang version 14.0.6\nTarget: x"), Some(14));
-        assert_eq!(parse_clang_version("Ubuntu clang version 18.1.3 (1ubuntu1)"), Some(18));
+        assert_eq!(
+            parse_clang_version("Debian clang version 14.0.6\nTarget: x"),
+            Some(14)
+        );
+        assert_eq!(
+            parse_clang_version("Ubuntu clang version 18.1.3 (1ubuntu1)"),
+            Some(18)
+        );
         assert_eq!(parse_clang_version("Apple LLVM"), None);
     }
 
@@ -249,12 +259,18 @@ mod tests {
     fn an_old_or_missing_clang_is_not_chosen() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut probes = ProbeCache::default();
-        assert_eq!(find_host_clang(Some(dir.path().as_os_str()), &mut probes), None);
+        assert_eq!(
+            find_host_clang(Some(dir.path().as_os_str()), &mut probes),
+            None
+        );
         // A `clang-13` is too old whatever it says.
         let old = dir.path().join("clang-13");
         fs_err::write(&old, "#!/bin/sh\necho 'clang version 13.0.0'\n").expect("write");
         set_exec(&old);
-        assert_eq!(find_host_clang(Some(dir.path().as_os_str()), &mut probes), None);
+        assert_eq!(
+            find_host_clang(Some(dir.path().as_os_str()), &mut probes),
+            None
+        );
         // A plain `clang` is asked for its version.
         let new = dir.path().join("clang");
         fs_err::write(&new, "#!/bin/sh\necho 'Ubuntu clang version 18.1.3'\n").expect("write");

@@ -100,7 +100,11 @@ pub fn cross_env(setup: &CrossSetup<'_>) -> Vec<EnvVar> {
     );
     let cflags = flags::default_cflags(spec).join(" ");
     if !cflags.is_empty() {
-        push(format!("CFLAGS_{t}"), cflags.clone(), Provenance::TargetCflags);
+        push(
+            format!("CFLAGS_{t}"),
+            cflags.clone(),
+            Provenance::TargetCflags,
+        );
         push(format!("CXXFLAGS_{t}"), cflags, Provenance::TargetCflags);
     }
     push(
@@ -154,7 +158,10 @@ pub fn cross_env(setup: &CrossSetup<'_>) -> Vec<EnvVar> {
 /// `PKG_CONFIG_LIBDIR` for the sysroot: only the target's `.pc` files, never the host's.
 pub fn pkg_config_libdir(spec: &TargetSpec, sysroot: &Path) -> String {
     let dirs: Vec<PathBuf> = vec![
-        sysroot.join("usr/lib").join(spec.multiarch).join("pkgconfig"),
+        sysroot
+            .join("usr/lib")
+            .join(spec.multiarch)
+            .join("pkgconfig"),
         sysroot.join("usr/lib/pkgconfig"),
         sysroot.join("usr/share/pkgconfig"),
     ];
@@ -250,9 +257,18 @@ mod tests {
             get(&vars, "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER"),
             Some("/c/bin/cc")
         );
-        assert_eq!(get(&vars, "CC_aarch64_unknown_linux_gnu"), Some("/c/bin/cc"));
-        assert_eq!(get(&vars, "CXX_aarch64_unknown_linux_gnu"), Some("/c/bin/c++"));
-        assert_eq!(get(&vars, "AR_aarch64_unknown_linux_gnu"), Some("/usr/bin/ar"));
+        assert_eq!(
+            get(&vars, "CC_aarch64_unknown_linux_gnu"),
+            Some("/c/bin/cc")
+        );
+        assert_eq!(
+            get(&vars, "CXX_aarch64_unknown_linux_gnu"),
+            Some("/c/bin/c++")
+        );
+        assert_eq!(
+            get(&vars, "AR_aarch64_unknown_linux_gnu"),
+            Some("/usr/bin/ar")
+        );
         assert_eq!(
             get(&vars, "PKG_CONFIG_SYSROOT_DIR_aarch64_unknown_linux_gnu"),
             Some("/c/sr")
@@ -300,7 +316,10 @@ mod tests {
             .collect();
         assert_eq!(
             user,
-            ["CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER", "CC_aarch64_unknown_linux_gnu"]
+            [
+                "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER",
+                "CC_aarch64_unknown_linux_gnu"
+            ]
         );
     }
 

@@ -79,6 +79,19 @@ pub fn link_args(ld_path: Option<&Path>) -> Vec<String> {
     args
 }
 
+/// Flags placed after the caller's arguments when linking: for musl, the sysroot's musl library
+/// dir (for `-lm`, `-lpthread` stubs). After the caller's so that rustc's self-contained musl
+/// (its `-L` comes first) keeps precedence.
+pub fn trailing_link_args(spec: &TargetSpec, sysroot: &Path) -> Vec<String> {
+    match spec.libc {
+        Libc::Gnu => Vec::new(),
+        Libc::Musl => {
+            let (_, libs) = libc_dirs(spec, sysroot);
+            libs.iter().map(|d| format!("-L{}", d.display())).collect()
+        }
+    }
+}
+
 /// `CMAKE_SYSTEM_PROCESSOR` for the target (uname -m style).
 pub fn cmake_processor(spec: &TargetSpec) -> &'static str {
     match spec.triple.split('-').next().unwrap_or_default() {
@@ -127,15 +140,24 @@ mod tests {
     #[test]
     fn riscv64_gets_multiarch_include() {
         let args = compile_args(spec("riscv64gc-unknown-linux-gnu"), Path::new("/sr"));
-        assert!(args.windows(2).any(|w| w == ["-isystem", "/sr/usr/include/riscv64-linux-gnu"]));
+        assert!(
+            args.windows(2)
+                .any(|w| w == ["-isystem", "/sr/usr/include/riscv64-linux-gnu"])
+        );
     }
 
     #[test]
     fn musl_targets_use_musl_headers_not_glibc() {
         let args = compile_args(spec("aarch64-unknown-linux-musl"), Path::new("/sr"));
         assert!(args.contains(&"-nostdlibinc".to_string()));
-        assert!(args.windows(2).any(|w| w == ["-isystem", "/sr/usr/include/aarch64-linux-musl"]));
-        assert_eq!(musl_triplet(spec("armv7-unknown-linux-musleabihf")), "arm-linux-musleabihf");
+        assert!(
+            args.windows(2)
+                .any(|w| w == ["-isystem", "/sr/usr/include/aarch64-linux-musl"])
+        );
+        assert_eq!(
+            musl_triplet(spec("armv7-unknown-linux-musleabihf")),
+            "arm-linux-musleabihf"
+        );
     }
 
     #[test]

@@ -40,9 +40,13 @@ pub enum Error {
     },
     #[error("the provisioned clang tree at `{root}` has no `{missing}`")]
     IncompleteTree { root: PathBuf, missing: PathBuf },
-    #[error("no archiver found for `{triple}` (looked for `llvm-ar`, `ar` on PATH and in `{tree}`)")]
+    #[error(
+        "no archiver found for `{triple}` (looked for `llvm-ar`, `ar` on PATH and in `{tree}`)"
+    )]
     NoArchiver { triple: String, tree: PathBuf },
-    #[error("the Rust standard library for `{triple}` is not installed and rustup is not available")]
+    #[error(
+        "the Rust standard library for `{triple}` is not installed and rustup is not available"
+    )]
     NoRustup { triple: String, sysroot: PathBuf },
     #[error("could not find the active Rust toolchain")]
     NoRustc,
@@ -58,8 +62,12 @@ impl Error {
                 "install rustup (https://rustup.rs) and run `rustup target add {triple}`, or install the std for `{triple}` into `{}` by other means (e.g. your distribution's `rust-std` package for that target)",
                 sysroot.display()
             )),
-            Error::NoRustc => Some("install Rust with rustup (https://rustup.rs) or put `rustc` on PATH".into()),
-            Error::NoArchiver { .. } => Some("install binutils (for `ar`) or LLVM (for `llvm-ar`)".into()),
+            Error::NoRustc => {
+                Some("install Rust with rustup (https://rustup.rs) or put `rustc` on PATH".into())
+            }
+            Error::NoArchiver { .. } => {
+                Some("install binutils (for `ar`) or LLVM (for `llvm-ar`)".into())
+            }
             Error::IncompleteTree { root, .. } => Some(format!(
                 "the cached tree may be damaged: remove `{}` and run again",
                 root.display()

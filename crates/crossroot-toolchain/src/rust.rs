@@ -22,7 +22,11 @@ pub struct RustToolchain {
 impl RustToolchain {
     /// Whether the std for `triple` is installed.
     pub fn has_std(&self, triple: &str) -> bool {
-        self.sysroot.join("lib/rustlib").join(triple).join("lib").is_dir()
+        self.sysroot
+            .join("lib/rustlib")
+            .join(triple)
+            .join("lib")
+            .is_dir()
     }
 
     /// The `ld.lld` front-end of the toolchain's `rust-lld`, if shipped.
@@ -171,7 +175,12 @@ mod tests {
         )
         .expect("write");
         for t in toolchains {
-            fs_err::create_dir_all(dir.join("toolchains").join(t).join("lib/rustlib/x86_64-unknown-linux-gnu/lib")).expect("mkdir");
+            fs_err::create_dir_all(
+                dir.join("toolchains")
+                    .join(t)
+                    .join("lib/rustlib/x86_64-unknown-linux-gnu/lib"),
+            )
+            .expect("mkdir");
         }
     }
 
@@ -182,10 +191,17 @@ mod tests {
     #[test]
     fn default_toolchain_is_found_without_running_rustc() {
         let home = tempfile::tempdir().expect("tempdir");
-        fake_rustup(home.path(), "stable-x86_64-unknown-linux-gnu", &["stable-x86_64-unknown-linux-gnu"]);
+        fake_rustup(
+            home.path(),
+            "stable-x86_64-unknown-linux-gnu",
+            &["stable-x86_64-unknown-linux-gnu"],
+        );
         let env = env_of(HashMap::from([("RUSTUP_HOME", home.path().into())]));
         let tc = locate_fast(Path::new("/work/project"), &env).expect("fast path");
-        assert_eq!(tc.rustup_name.as_deref(), Some("stable-x86_64-unknown-linux-gnu"));
+        assert_eq!(
+            tc.rustup_name.as_deref(),
+            Some("stable-x86_64-unknown-linux-gnu")
+        );
         assert!(tc.has_std("x86_64-unknown-linux-gnu"));
         assert!(!tc.has_std("aarch64-unknown-linux-gnu"));
     }
@@ -193,13 +209,23 @@ mod tests {
     #[test]
     fn short_names_and_env_override_resolve() {
         let home = tempfile::tempdir().expect("tempdir");
-        fake_rustup(home.path(), "stable", &["stable-x86_64-unknown-linux-gnu", "1.95.0-x86_64-unknown-linux-gnu"]);
+        fake_rustup(
+            home.path(),
+            "stable",
+            &[
+                "stable-x86_64-unknown-linux-gnu",
+                "1.95.0-x86_64-unknown-linux-gnu",
+            ],
+        );
         let env = env_of(HashMap::from([
             ("RUSTUP_HOME", home.path().into()),
             ("RUSTUP_TOOLCHAIN", "1.95.0".into()),
         ]));
         let tc = locate_fast(Path::new("/x"), &env).expect("fast path");
-        assert_eq!(tc.rustup_name.as_deref(), Some("1.95.0-x86_64-unknown-linux-gnu"));
+        assert_eq!(
+            tc.rustup_name.as_deref(),
+            Some("1.95.0-x86_64-unknown-linux-gnu")
+        );
     }
 
     #[test]
@@ -209,7 +235,11 @@ mod tests {
         let env = env_of(HashMap::from([("RUSTUP_HOME", home.path().into())]));
         assert_eq!(locate_fast(Path::new("/pinned/sub"), &env), None);
         let proj = tempfile::tempdir().expect("tempdir");
-        fs_err::write(proj.path().join("rust-toolchain.toml"), "[toolchain]\nchannel = \"nightly\"\n").expect("write");
+        fs_err::write(
+            proj.path().join("rust-toolchain.toml"),
+            "[toolchain]\nchannel = \"nightly\"\n",
+        )
+        .expect("write");
         assert_eq!(locate_fast(proj.path(), &env), None);
     }
 
@@ -221,6 +251,9 @@ mod tests {
         };
         let err = add_std_command(&tc, "aarch64-unknown-linux-gnu").expect_err("no rustup");
         let hint = err.hint().expect("hint");
-        assert!(hint.contains("rustup target add aarch64-unknown-linux-gnu"), "{hint}");
+        assert!(
+            hint.contains("rustup target add aarch64-unknown-linux-gnu"),
+            "{hint}"
+        );
     }
 }

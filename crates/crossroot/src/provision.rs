@@ -25,7 +25,12 @@ use crate::printer::Printer;
 /// Where sysroots and host-architecture tool trees come from (the Debian archive in the product).
 pub trait Sources {
     /// The sysroot for `target` built from `release` with `packages` (plus the base packages).
-    fn sysroot(&mut self, target: &Target, release: Release, packages: &[String]) -> anyhow::Result<PathBuf>;
+    fn sysroot(
+        &mut self,
+        target: &Target,
+        release: Release,
+        packages: &[String],
+    ) -> anyhow::Result<PathBuf>;
     /// A tree of host-architecture (amd64) packages unpacked in the cache.
     fn host_tree(&mut self, name: &str, packages: &[&str]) -> anyhow::Result<PathBuf>;
 }
@@ -162,7 +167,9 @@ pub fn provision(
             Ok(_) => {
                 printer.status(
                     "Installing",
-                    format!("the Rust standard library for `{triple}` (`rustup target add {triple}`)"),
+                    format!(
+                        "the Rust standard library for `{triple}` (`rustup target add {triple}`)"
+                    ),
                 );
                 rust::add_std(&rust_tc, triple)?;
             }
@@ -219,9 +226,11 @@ pub fn provision(
     probes.save(&probes_file)?;
 
     // 5. pkg-config on the host.
-    let gen_dir = cache
-        .join("toolchain-v1")
-        .join(format!("{}-{}", triple, short_hash(&[&sysroot, &toolchain.clang])));
+    let gen_dir = cache.join("toolchain-v1").join(format!(
+        "{}-{}",
+        triple,
+        short_hash(&[&sysroot, &toolchain.clang])
+    ));
     let pkg_config = if clang::find_on_path("pkg-config", path_var.as_deref()).is_some()
         || clang::find_on_path("pkgconf", path_var.as_deref()).is_some()
     {
@@ -246,7 +255,13 @@ pub fn provision(
 
     // 6. Generated files and the environment.
     let emulator = runner.as_ref().map(Runner::argv);
-    let generated = files::generate(&gen_dir, target.spec, &sysroot, &toolchain, emulator.as_deref())?;
+    let generated = files::generate(
+        &gen_dir,
+        target.spec,
+        &sysroot,
+        &toolchain,
+        emulator.as_deref(),
+    )?;
     let runner_value = match &runner {
         None => None,
         Some(r) => Some(match r.cargo_value() {
@@ -287,8 +302,14 @@ pub fn provision(
 pub struct DevSources;
 
 impl Sources for DevSources {
-    fn sysroot(&mut self, target: &Target, release: Release, _packages: &[String]) -> anyhow::Result<PathBuf> {
-        let base = std::env::var_os("CROSSROOT_DEV_SYSROOTS").context("CROSSROOT_DEV_SYSROOTS is not set")?;
+    fn sysroot(
+        &mut self,
+        target: &Target,
+        release: Release,
+        _packages: &[String],
+    ) -> anyhow::Result<PathBuf> {
+        let base = std::env::var_os("CROSSROOT_DEV_SYSROOTS")
+            .context("CROSSROOT_DEV_SYSROOTS is not set")?;
         let leaf = match target.spec.libc {
             Libc::Musl => format!("{}-musl", target.spec.debian_arch),
             Libc::Gnu => format!("{}-{}", target.spec.debian_arch, release),
@@ -298,7 +319,8 @@ impl Sources for DevSources {
         Ok(p)
     }
     fn host_tree(&mut self, name: &str, _packages: &[&str]) -> anyhow::Result<PathBuf> {
-        let base = std::env::var_os("CROSSROOT_DEV_HOST_TREES").context("CROSSROOT_DEV_HOST_TREES is not set")?;
+        let base = std::env::var_os("CROSSROOT_DEV_HOST_TREES")
+            .context("CROSSROOT_DEV_HOST_TREES is not set")?;
         let p = PathBuf::from(base).join(name);
         anyhow::ensure!(p.is_dir(), "no host tree at `{}`", p.display());
         Ok(p)

@@ -15,7 +15,9 @@ pub fn run(
 ) -> anyhow::Result<ExitCode> {
     let target = find_target(&args.args).ok_or_else(|| {
         anyhow::anyhow!("`crossroot {subcommand}` needs a target").context(crate::report::Hint(
-            format!("add `--target <TARGET>`, e.g. `crossroot {subcommand} --target aarch64-linux`"),
+            format!(
+                "add `--target <TARGET>`, e.g. `crossroot {subcommand} --target aarch64-linux`"
+            ),
         ))
     })?;
     let target = super::parse_target(&target)?;
@@ -25,7 +27,15 @@ pub fn run(
     };
     let project = provision::project_packages(global, &cwd, &target)?;
     let mut sources = provision::sources(global, printer)?;
-    let tenv = provision::provision(global, target, &project, &cwd, sources.as_mut(), needs, printer)?;
+    let tenv = provision::provision(
+        global,
+        target,
+        &project,
+        &cwd,
+        sources.as_mut(),
+        needs,
+        printer,
+    )?;
     tenv.explain(printer);
 
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -101,14 +111,38 @@ mod tests {
     #[test]
     fn target_aliases_become_triples_and_everything_else_passes_through() {
         assert_eq!(
-            with_triple(&os(&["--release", "--target", "aarch64-linux", "-p", "x", "--", "--target", "y"]), "aarch64-unknown-linux-gnu"),
-            os(&["--release", "--target", "aarch64-unknown-linux-gnu", "-p", "x", "--", "--target", "y"])
+            with_triple(
+                &os(&[
+                    "--release",
+                    "--target",
+                    "aarch64-linux",
+                    "-p",
+                    "x",
+                    "--",
+                    "--target",
+                    "y"
+                ]),
+                "aarch64-unknown-linux-gnu"
+            ),
+            os(&[
+                "--release",
+                "--target",
+                "aarch64-unknown-linux-gnu",
+                "-p",
+                "x",
+                "--",
+                "--target",
+                "y"
+            ])
         );
         assert_eq!(
             with_triple(&os(&["--target=arm64.2.31"]), "aarch64-unknown-linux-gnu"),
             os(&["--target=aarch64-unknown-linux-gnu"])
         );
         assert_eq!(find_target(&os(&["--", "--target", "x"])), None);
-        assert_eq!(find_target(&os(&["-q", "--target=riscv64"])).as_deref(), Some("riscv64"));
+        assert_eq!(
+            find_target(&os(&["-q", "--target=riscv64"])).as_deref(),
+            Some("riscv64")
+        );
     }
 }

@@ -38,8 +38,8 @@ pub fn run(
             c
         }
     };
-    let status = cmd
-        .status()
-        .map_err(|e| anyhow::anyhow!(e).context(format!("failed to run `{}`", prog.to_string_lossy())))?;
+    let status = cmd.status().map_err(|e| {
+        anyhow::anyhow!(e).context(format!("failed to run `{}`", prog.to_string_lossy()))
+    })?;
     Ok(provision::exit_code(status))
 }
