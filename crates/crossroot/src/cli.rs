@@ -44,8 +44,8 @@ pub struct GlobalArgs {
     /// Debian mirror to fetch sysroots from (else CROSSROOT_MIRROR, the config, the host's apt sources).
     #[arg(long, global = true, value_name = "URL")]
     pub mirror: Option<String>,
-    /// Debian release for the sysroot (bullseye, bookworm, trixie, …).
-    #[arg(long, global = true, value_name = "RELEASE")]
+    /// Debian release for the sysroot (bullseye, bookworm, trixie, …); `--release` is cargo's.
+    #[arg(long = "debian-release", global = true, value_name = "RELEASE")]
     pub release: Option<String>,
     /// Use only what is cached; say exactly what is missing.
     #[arg(long, global = true)]

@@ -19,7 +19,6 @@ use crossroot_toolchain::env::{CrossSetup, Decision};
 use crossroot_toolchain::files::{self, Generated};
 use crossroot_toolchain::rust;
 
-use crate::cli::GlobalArgs;
 use crate::printer::Printer;
 
 /// Where sysroots and host-architecture tool trees come from (the Debian archive in the product).
@@ -106,19 +105,6 @@ pub fn host_machine() -> u16 {
     }
 }
 
-/// crossroot's cache directory.
-pub fn cache_dir(env: &dyn Fn(&str) -> Option<OsString>) -> PathBuf {
-    if let Some(d) = env("CROSSROOT_CACHE_DIR").filter(|d| !d.is_empty()) {
-        return PathBuf::from(d);
-    }
-    if let Some(d) = env("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
-        return PathBuf::from(d).join("crossroot");
-    }
-    env("HOME")
-        .map(|h| PathBuf::from(h).join(".cache/crossroot"))
-        .unwrap_or_else(|| std::env::temp_dir().join("crossroot-cache"))
-}
-
 fn process_env(key: &str) -> Option<OsString> {
     std::env::var_os(key)
 }
@@ -145,11 +131,9 @@ pub fn target_packages(target: &Target, project: &[String]) -> Vec<String> {
 }
 
 /// Provision everything `target` needs and compute its environment.
-#[allow(clippy::too_many_arguments)]
 pub fn provision(
-    global: &GlobalArgs,
+    config: &crossroot_config::Config,
     target: Target,
-    project_packages: &[String],
     cwd: &Path,
     sources: &mut dyn Sources,
     needs: Needs,
@@ -157,7 +141,8 @@ pub fn provision(
 ) -> anyhow::Result<TargetEnv> {
     let env = &process_env;
     let triple = target.triple();
-    let cache = cache_dir(env);
+    let target_config = config.for_target(triple);
+    let cache = config.cache_dir.clone();
     let path_var = std::env::var_os("PATH");
 
     // 1. Rust std.
@@ -178,13 +163,8 @@ pub fn provision(
     }
 
     // 2. Sysroot.
-    let explicit = global
-        .release
-        .as_deref()
-        .map(str::parse::<Release>)
-        .transpose()?;
-    let release = target.release(explicit)?;
-    let packages = target_packages(&target, project_packages);
+    let release = target.release(target_config.release)?;
+    let packages = target_packages(&target, &target_config.debian_packages);
     let sysroot = sources
         .sysroot(&target, release, &packages)
         .with_context(|| format!("could not provision the sysroot for `{target}`"))?;
@@ -327,17 +307,11 @@ impl Sources for DevSources {
     }
 }
 
-/// The Debian packages the project declares for `target` (`[package.metadata.crossroot]`).
-pub fn project_packages(
-    _global: &GlobalArgs,
-    _cwd: &Path,
-    _target: &Target,
-) -> anyhow::Result<Vec<String>> {
-    Ok(Vec::new())
-}
-
 /// Where sysroots and tool trees come from.
-pub fn sources(_global: &GlobalArgs, _printer: &Printer) -> anyhow::Result<Box<dyn Sources>> {
+pub fn sources(
+    _config: &crossroot_config::Config,
+    _printer: &Printer,
+) -> anyhow::Result<Box<dyn Sources>> {
     Ok(Box::new(DevSources))
 }
 

@@ -24,6 +24,9 @@ fn hint_of(err: &(dyn std::error::Error + 'static)) -> Option<String> {
     if let Some(e) = err.downcast_ref::<crossroot_runner::Error>() {
         return e.hint();
     }
+    if let Some(e) = err.downcast_ref::<crossroot_config::ConfigError>() {
+        return e.hint();
+    }
     None
 }
 

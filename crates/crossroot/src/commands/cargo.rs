@@ -25,17 +25,9 @@ pub fn run(
     let needs = Needs {
         runner: matches!(subcommand, "test" | "run" | "bench"),
     };
-    let project = provision::project_packages(global, &cwd, &target)?;
-    let mut sources = provision::sources(global, printer)?;
-    let tenv = provision::provision(
-        global,
-        target,
-        &project,
-        &cwd,
-        sources.as_mut(),
-        needs,
-        printer,
-    )?;
+    let config = super::load_config(global, printer)?;
+    let mut sources = provision::sources(&config, printer)?;
+    let tenv = provision::provision(&config, target, &cwd, sources.as_mut(), needs, printer)?;
     tenv.explain(printer);
 
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());

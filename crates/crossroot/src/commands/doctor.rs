@@ -1,12 +1,465 @@
-//! `crossroot doctor`.
+//! `crossroot doctor`: check that everything crossroot needs is present or can be provisioned.
+//!
+//! Each check prints `ok`, `info`, `warn` or `fail`, what was found, and a one-line fix. The
+//! command exits non-zero when a check fails. Output is plain text, readable without colour.
 
+use std::path::Path;
 use std::process::ExitCode;
 
+use crossroot_config::Config;
+use crossroot_target::Target;
+
+use super::host::{self, QemuFound, StdProbe};
 use crate::cli::GlobalArgs;
-use crate::printer::Printer;
+use crate::printer::{self, Printer};
 
+/// Below this much free space in the cache the check fails; below [`FREE_WARN`] it warns.
+const FREE_FAIL: u64 = 256 << 20;
+/// One sysroot takes 20–300 MB, clang+lld ~300 MB unpacked, QEMU ~70 MB.
+const FREE_WARN: u64 = 2 << 30;
+/// The oldest host clang crossroot uses.
+const MIN_CLANG: u32 = 14;
 
-pub fn run(global: &GlobalArgs, target: Option<&str>, printer: &Printer) -> anyhow::Result<ExitCode> {
-    let _ = (global, printer);
-    anyhow::bail!("`crossroot doctor` is not implemented yet")
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    Ok,
+    Info,
+    Warn,
+    Fail,
+}
+
+impl Status {
+    fn label(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Info => "info",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+        }
+    }
+}
+
+/// One check's result.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub status: Status,
+    pub name: &'static str,
+    pub detail: String,
+    pub fix: String,
+}
+
+fn check(
+    status: Status,
+    name: &'static str,
+    detail: impl Into<String>,
+    fix: impl Into<String>,
+) -> Check {
+    Check {
+        status,
+        name,
+        detail: detail.into(),
+        fix: fix.into(),
+    }
+}
+
+const NOTHING_TO_DO: &str = "nothing to do";
+
+pub fn run(
+    global: &GlobalArgs,
+    target: Option<&str>,
+    printer: &Printer,
+) -> anyhow::Result<ExitCode> {
+    let target = target.map(super::parse_target).transpose()?;
+    let config = super::load_config(global, printer)?;
+    let checks = run_checks(&config, target.as_ref());
+    let mut out = Vec::new();
+    match &target {
+        Some(t) => out.push(format!("crossroot doctor for {t}")),
+        None => out.push("crossroot doctor (pass --target T for the target's checks)".into()),
+    }
+    out.push(String::new());
+    for c in &checks {
+        out.push(format!("{:<5} {}: {}", c.status.label(), c.name, c.detail));
+        out.push(format!("      fix: {}", c.fix));
+    }
+    let count = |s| checks.iter().filter(|c| c.status == s).count();
+    out.push(String::new());
+    let warnings = count(Status::Warn);
+    out.push(format!(
+        "{} ok, {} info, {warnings} {}, {} failed",
+        count(Status::Ok),
+        count(Status::Info),
+        if warnings == 1 { "warning" } else { "warnings" },
+        count(Status::Fail)
+    ));
+    printer::out(out.join("\n"));
+    Ok(if count(Status::Fail) > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn run_checks(config: &Config, target: Option<&Target>) -> Vec<Check> {
+    let mut checks = vec![rustup()];
+    if let Some(t) = target {
+        checks.push(rust_std(t));
+    }
+    let mirror = config.mirror(target.map(Target::triple));
+    let provisionable = mirror.is_ok();
+    checks.push(compiler(config, target, provisionable));
+    if let Some(t) = target {
+        checks.push(qemu(config, t, provisionable));
+    }
+    checks.push(binfmt());
+    checks.push(mirror_check(config, &mirror));
+    if let Some(t) = target {
+        checks.push(release(config, t));
+    }
+    checks.push(cache_dir(&config.cache_dir));
+    if let Some(t) = target.filter(|t| t.spec.is_32bit()) {
+        let work = config
+            .workspace_root
+            .clone()
+            .or_else(|| std::env::current_dir().ok());
+        checks.push(dir_cookies(t, &config.cache_dir, work.as_deref()));
+    }
+    checks
+}
+
+fn rustup() -> Check {
+    match (host::rustup_version(), host::rustc_version()) {
+        (Some(v), _) => check(Status::Ok, "rustup", v, NOTHING_TO_DO),
+        (None, Some(rustc)) => check(
+            Status::Warn,
+            "rustup",
+            format!(
+                "not found; {rustc} is, so target standard libraries must be installed by hand"
+            ),
+            "install rustup (the Rust toolchain installer) so crossroot can add target standard libraries",
+        ),
+        (None, None) => check(
+            Status::Fail,
+            "rustup",
+            "neither rustup nor rustc found on PATH",
+            "install Rust with rustup and make sure `~/.cargo/bin` is on PATH",
+        ),
+    }
+}
+
+fn rust_std(t: &Target) -> Check {
+    let triple = t.triple();
+    match StdProbe::run().has(triple) {
+        Some(true) => check(
+            Status::Ok,
+            "Rust std",
+            format!("{triple} installed"),
+            NOTHING_TO_DO,
+        ),
+        Some(false) => check(
+            Status::Fail,
+            "Rust std",
+            format!("{triple} is not installed"),
+            format!("rustup target add {triple}"),
+        ),
+        None => check(
+            Status::Warn,
+            "Rust std",
+            format!("could not tell whether {triple} is installed (no rustup, no rustc)"),
+            format!("install rustup, then `rustup target add {triple}`"),
+        ),
+    }
+}
+
+fn compiler(config: &Config, target: Option<&Target>, provisionable: bool) -> Check {
+    let name = "C compiler/linker";
+    let what = target.map_or("the target".to_string(), |t| {
+        format!("`{}`", t.spec.clang_target)
+    });
+    let rust_lld = host::find_rust_lld();
+    let rust_lld_note = rust_lld
+        .as_ref()
+        .map(|p| format!("; rust-lld from rustup at {}", p.display()))
+        .unwrap_or_default();
+    let clang = host::find_clang();
+    let lld = host::find_lld();
+    if let (Some(c), Some(l)) = (&clang, &lld) {
+        if let Some((major, minor, patch)) = c.version.filter(|v| v.0 >= MIN_CLANG) {
+            return check(
+                Status::Ok,
+                name,
+                format!(
+                    "clang {major}.{minor}.{patch} ({}) and {} on the host can target {what}{rust_lld_note}",
+                    c.path.display(),
+                    l.display()
+                ),
+                NOTHING_TO_DO,
+            );
+        }
+    }
+    if let Some(cached) = host::find_cached_clang(&config.cache_dir) {
+        return check(
+            Status::Ok,
+            name,
+            format!(
+                "clang from crossroot's cache ({}){rust_lld_note}",
+                cached.display()
+            ),
+            NOTHING_TO_DO,
+        );
+    }
+    let found = match (&clang, &lld) {
+        (Some(c), _) if c.version.is_some_and(|v| v.0 < MIN_CLANG) => format!(
+            "host clang {} is older than {MIN_CLANG}",
+            c.version.map(|v| v.0).unwrap_or_default()
+        ),
+        (Some(_), None) => "host clang found but no ld.lld".to_string(),
+        _ => "no clang ≥ 14 with lld on the host".to_string(),
+    };
+    if provisionable {
+        check(
+            Status::Ok,
+            name,
+            format!(
+                "{found}{rust_lld_note}; clang and lld are provisionable from the Debian archive into the cache on first use"
+            ),
+            NOTHING_TO_DO,
+        )
+    } else {
+        check(
+            Status::Warn,
+            name,
+            format!(
+                "{found}{rust_lld_note}; clang and lld are provisionable from the Debian archive into the cache, but no mirror is configured"
+            ),
+            crossroot_config::NO_MIRROR_HINT,
+        )
+    }
+}
+
+fn qemu(config: &Config, t: &Target, provisionable: bool) -> Check {
+    let name = "QEMU";
+    if host::runs_natively(t.spec) {
+        return check(
+            Status::Ok,
+            name,
+            format!("{} runs natively on this host; no QEMU needed", t.triple()),
+            NOTHING_TO_DO,
+        );
+    }
+    match host::find_qemu(t.spec, &config.cache_dir) {
+        Some(QemuFound::Path(p)) => check(
+            Status::Ok,
+            name,
+            format!("{} on PATH", p.display()),
+            NOTHING_TO_DO,
+        ),
+        Some(QemuFound::Cache(p)) => check(
+            Status::Ok,
+            name,
+            format!("{} in the cache", p.display()),
+            NOTHING_TO_DO,
+        ),
+        None if provisionable => check(
+            Status::Ok,
+            name,
+            format!(
+                "{} not on the host; provisionable from the Debian archive (qemu-user-static) into the cache on first use",
+                t.spec.qemu
+            ),
+            NOTHING_TO_DO,
+        ),
+        None => check(
+            Status::Warn,
+            name,
+            format!(
+                "{} not on the host; provisionable from the Debian archive, but no mirror is configured",
+                t.spec.qemu
+            ),
+            crossroot_config::NO_MIRROR_HINT,
+        ),
+    }
+}
+
+fn binfmt() -> Check {
+    let detail = if host::binfmt_misc_mounted() {
+        "mounted; crossroot does not use it"
+    } else {
+        "not mounted; crossroot does not need it"
+    };
+    check(
+        Status::Info,
+        "binfmt_misc",
+        detail,
+        "nothing to do: crossroot runs target programs through QEMU explicitly",
+    )
+}
+
+fn mirror_check(
+    config: &Config,
+    mirror: &Result<crossroot_config::MirrorChoice, crossroot_config::ConfigError>,
+) -> Check {
+    let name = "Debian mirror";
+    match mirror {
+        Ok(m) => check(
+            Status::Ok,
+            name,
+            format!("{} (from {})", m.url, m.source),
+            NOTHING_TO_DO,
+        ),
+        Err(e) => {
+            let searched = match e {
+                crossroot_config::ConfigError::NoMirror { searched } if !searched.is_empty() => {
+                    format!(
+                        " (read {})",
+                        searched
+                            .iter()
+                            .map(|p| p.display().to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+                _ => String::new(),
+            };
+            let status = if config.offline {
+                Status::Warn
+            } else {
+                Status::Fail
+            };
+            check(
+                status,
+                name,
+                format!("{e}{searched}"),
+                e.hint()
+                    .unwrap_or_else(|| crossroot_config::NO_MIRROR_HINT.into()),
+            )
+        }
+    }
+}
+
+fn release(config: &Config, t: &Target) -> Check {
+    let name = "Debian release";
+    let explicit = config.for_target(t.triple()).release;
+    match t.release(explicit) {
+        Ok(r) => {
+            let why = if explicit.is_some() {
+                "configured"
+            } else if t.glibc_floor.is_some() {
+                "from the glibc floor"
+            } else {
+                "default"
+            };
+            check(
+                Status::Ok,
+                name,
+                format!("{r} ({why}) carries `{}`", t.spec.debian_arch),
+                NOTHING_TO_DO,
+            )
+        }
+        Err(e) => check(
+            Status::Fail,
+            name,
+            e.to_string(),
+            e.hint()
+                .unwrap_or_else(|| "pick another release with --release".into()),
+        ),
+    }
+}
+
+fn cache_dir(dir: &Path) -> Check {
+    let name = "cache dir";
+    let shown = dir.display();
+    let fix_env = "set CROSSROOT_CACHE_DIR to a writable directory with a few GB free";
+    if let Err(e) = fs_err::create_dir_all(dir) {
+        return check(
+            Status::Fail,
+            name,
+            format!("cannot create {shown}: {e}"),
+            fix_env,
+        );
+    }
+    let probe = dir.join(format!(".doctor-write-test-{}", std::process::id()));
+    if let Err(e) = fs_err::write(&probe, b"ok") {
+        return check(
+            Status::Fail,
+            name,
+            format!("{shown} is not writable: {e}"),
+            fix_env,
+        );
+    }
+    let _ = fs_err::remove_file(&probe);
+    match fs4::available_space(dir) {
+        Ok(free) if free < FREE_FAIL => check(
+            Status::Fail,
+            name,
+            format!("{shown} is writable but only {} free", human(free)),
+            "free some space, or set CROSSROOT_CACHE_DIR elsewhere (`crossroot cache prune` removes unused files)",
+        ),
+        Ok(free) if free < FREE_WARN => check(
+            Status::Warn,
+            name,
+            format!(
+                "{shown} is writable; {} free (a sysroot needs up to 300 MB, clang ~300 MB)",
+                human(free)
+            ),
+            "free some space, or set CROSSROOT_CACHE_DIR elsewhere",
+        ),
+        Ok(free) => check(
+            Status::Ok,
+            name,
+            format!("{shown} is writable; {} free", human(free)),
+            NOTHING_TO_DO,
+        ),
+        Err(e) => check(
+            Status::Warn,
+            name,
+            format!("{shown} is writable; free space unknown ({e})"),
+            NOTHING_TO_DO,
+        ),
+    }
+}
+
+fn dir_cookies(t: &Target, cache: &Path, work: Option<&Path>) -> Check {
+    let name = "32-bit directory listing";
+    let mut places = vec![("cache dir", cache)];
+    if let Some(w) = work {
+        places.push(("work dir", w));
+    }
+    let mut affected = Vec::new();
+    let mut seen = Vec::new();
+    for (label, path) in places {
+        let fs = host::fs_type_of(path).unwrap_or_else(|| "unknown".into());
+        if host::has_64bit_dir_cookies(&fs) {
+            affected.push(format!("{label} {} is on {fs}", path.display()));
+        }
+        seen.push(format!("{label} on {fs}"));
+    }
+    if affected.is_empty() {
+        return check(
+            Status::Ok,
+            name,
+            format!("{}: no 64-bit directory cookies", seen.join(", ")),
+            NOTHING_TO_DO,
+        );
+    }
+    check(
+        Status::Warn,
+        name,
+        format!(
+            "{}: {} is 32-bit, and C code built without _FILE_OFFSET_BITS=64 may fail to list directories there under emulation (EOVERFLOW, `Value too large for defined data type`); Rust's std is not affected",
+            affected.join(", "),
+            t.triple()
+        ),
+        "build C code for this target with -D_FILE_OFFSET_BITS=64, or keep the directories it lists on tmpfs or btrfs",
+    )
+}
+
+fn human(bytes: u64) -> String {
+    const GIB: u64 = 1 << 30;
+    const MIB: u64 = 1 << 20;
+    if bytes >= GIB {
+        format!("{:.1} GiB", bytes as f64 / GIB as f64)
+    } else {
+        format!("{} MiB", bytes / MIB)
+    }
 }

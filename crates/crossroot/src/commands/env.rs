@@ -16,12 +16,11 @@ pub fn run(
 ) -> anyhow::Result<ExitCode> {
     let target = super::parse_target(target)?;
     let cwd = std::env::current_dir()?;
-    let project = provision::project_packages(global, &cwd, &target)?;
-    let mut sources = provision::sources(global, printer)?;
+    let config = super::load_config(global, printer)?;
+    let mut sources = provision::sources(&config, printer)?;
     let tenv = provision::provision(
-        global,
+        &config,
         target,
-        &project,
         &cwd,
         sources.as_mut(),
         Needs { runner: true },

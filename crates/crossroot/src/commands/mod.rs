@@ -10,6 +10,7 @@ mod cargo;
 mod doctor;
 mod env;
 mod exec;
+mod host;
 mod inspect;
 mod sysroot;
 mod targets;
@@ -37,4 +38,29 @@ pub fn run(cli: Cli, printer: &Printer) -> anyhow::Result<ExitCode> {
 /// Parse a target the user typed; the error carries its own hint.
 pub fn parse_target(input: &str) -> anyhow::Result<crossroot_target::Target> {
     Ok(crossroot_target::parse(input)?)
+}
+
+/// Load the configuration for this invocation (flags, `CROSSROOT_*`, Cargo.toml metadata) and
+/// print its warnings.
+pub fn load_config(
+    global: &crate::cli::GlobalArgs,
+    printer: &Printer,
+) -> anyhow::Result<crossroot_config::Config> {
+    let env = crossroot_config::Env::from_process();
+    let cwd = std::env::current_dir()?;
+    let flags = crossroot_config::Flags {
+        mirror: global.mirror.clone(),
+        release: global.release.clone(),
+        manifest_path: global.manifest_path.clone(),
+        offline: global.offline,
+        locked: global.locked,
+    };
+    let apt_root = env
+        .get(crossroot_config::vars::APT_ROOT)
+        .map_or_else(|| std::path::PathBuf::from("/"), std::path::PathBuf::from);
+    let config = crossroot_config::Config::load(&cwd, &env, &flags, &apt_root)?;
+    for warning in &config.warnings {
+        printer.warn(warning);
+    }
+    Ok(config)
 }

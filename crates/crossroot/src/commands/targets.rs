@@ -1,12 +1,150 @@
-//! `crossroot targets`.
+//! `crossroot targets`: the target table, and what is ready on this host for each target.
 
 use std::process::ExitCode;
 
-use crate::cli::GlobalArgs;
-use crate::printer::Printer;
+use crossroot_target::{Libc, TARGETS, TargetSpec};
+use serde::Serialize;
 
+use super::host::{self, QemuFound, StdProbe};
+use crate::cli::GlobalArgs;
+use crate::printer::{self, Printer};
+
+/// One row of `crossroot targets --json`. The keys are stable: scripts and the README test read
+/// them.
+#[derive(Debug, Serialize)]
+struct Row {
+    triple: &'static str,
+    debian_arch: &'static str,
+    releases: Vec<&'static str>,
+    default_release: &'static str,
+    multiarch: &'static str,
+    libc: Libc,
+    qemu: &'static str,
+    loader: &'static str,
+    elf_class: crossroot_target::ElfClass,
+    endian: crossroot_target::Endian,
+    float_abi: crossroot_target::FloatAbi,
+    aliases: &'static [&'static str],
+    /// `null` when neither rustup nor rustc could tell.
+    rust_std_installed: Option<bool>,
+    /// The target runs on this host without QEMU.
+    runs_natively: bool,
+    /// A QEMU user binary for the target was found (on PATH or in the cache).
+    qemu_available: bool,
+    qemu_path: Option<String>,
+    /// `"host"` (on PATH) or `"cache"` (provisioned by crossroot), when available.
+    qemu_source: Option<&'static str>,
+    /// A completed sysroot for the target is in the cache.
+    sysroot_cached: bool,
+}
 
 pub fn run(global: &GlobalArgs, json: bool, printer: &Printer) -> anyhow::Result<ExitCode> {
-    let _ = (global, printer);
-    anyhow::bail!("`crossroot targets` is not implemented yet")
+    let config = super::load_config(global, printer)?;
+    let std = StdProbe::run();
+    let rows: Vec<Row> = TARGETS
+        .iter()
+        .map(|spec| row(spec, &std, &config.cache_dir))
+        .collect();
+    if json {
+        printer::out(serde_json::to_string_pretty(&rows)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    printer::out(render_table(&rows));
+    if let StdProbe::Known { via, .. } = &std {
+        printer.verbose(format!("Rust std column from {via}"));
+    }
+    printer.verbose(format!("cache: {}", config.cache_dir.display()));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn row(spec: &'static TargetSpec, std: &StdProbe, cache_dir: &std::path::Path) -> Row {
+    let runs_natively = host::runs_natively(spec);
+    let qemu = host::find_qemu(spec, cache_dir);
+    Row {
+        triple: spec.triple,
+        debian_arch: spec.debian_arch,
+        releases: spec.releases.iter().map(|r| r.name()).collect(),
+        default_release: spec.default_release().name(),
+        multiarch: spec.multiarch,
+        libc: spec.libc,
+        qemu: spec.qemu,
+        loader: spec.loader,
+        elf_class: spec.elf_class,
+        endian: spec.endian,
+        float_abi: spec.float_abi,
+        aliases: spec.aliases,
+        rust_std_installed: std.has(spec.triple),
+        runs_natively,
+        qemu_available: qemu.is_some(),
+        qemu_path: qemu.as_ref().map(|q| q.path().display().to_string()),
+        qemu_source: qemu.as_ref().map(|q| match q {
+            QemuFound::Path(_) => "host",
+            QemuFound::Cache(_) => "cache",
+        }),
+        sysroot_cached: host::sysroot_present(cache_dir, spec.triple),
+    }
+}
+
+fn releases_range(releases: &[&str]) -> String {
+    match releases {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [first, .., last] => format!("{first}..{last}"),
+    }
+}
+
+fn render_table(rows: &[Row]) -> String {
+    let header = [
+        "TARGET", "ARCH", "RELEASES", "LIBC", "QEMU", "LOADER", "STD", "RUNNER", "SYSROOT",
+    ];
+    let cells: Vec<[String; 9]> = rows
+        .iter()
+        .map(|r| {
+            [
+                r.triple.to_string(),
+                r.debian_arch.to_string(),
+                releases_range(&r.releases),
+                match r.libc {
+                    Libc::Gnu => "glibc".into(),
+                    Libc::Musl => "musl".into(),
+                },
+                r.qemu.to_string(),
+                r.loader.to_string(),
+                match r.rust_std_installed {
+                    Some(true) => "yes".into(),
+                    Some(false) => "no".into(),
+                    None => "?".into(),
+                },
+                match (r.runs_natively, r.qemu_source) {
+                    (true, _) => "native".into(),
+                    (false, Some(source)) => format!("qemu ({source})"),
+                    (false, None) => "none".into(),
+                },
+                if r.sysroot_cached { "yes" } else { "no" }.into(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &cells {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |items: &[String]| -> String {
+        items
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = vec![line(&header.map(String::from))];
+    out.extend(cells.iter().map(|r| line(r)));
+    out.push(String::new());
+    out.push(
+        "STD: Rust std installed (`rustup target add`); RUNNER: how target programs run here (QEMU is provisioned into the cache on first use); SYSROOT: a sysroot is cached".into(),
+    );
+    out.join("\n")
 }
