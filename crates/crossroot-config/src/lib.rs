@@ -1,1 +1,482 @@
-//! crossroot-config (placeholder; see crates/README.md)
+//! crossroot's configuration, layered from lowest to highest precedence:
+//! built-in defaults < `[workspace.metadata.crossroot]` < `[package.metadata.crossroot]` (both in
+//! `Cargo.toml`) < `CROSSROOT_*` environment variables < command-line flags.
+//!
+//! Owns: finding the project's `Cargo.toml` and workspace root (by reading TOML directly, never by
+//! running `cargo metadata`: a no-op build must stay fast), the metadata keys and their per-target
+//! tables, the cache root, and the choice of Debian mirror (flag, `CROSSROOT_MIRROR`, config, or
+//! the host's apt sources — see [`apt`]).
+//!
+//! Must not: read the process environment (the binary passes an [`Env`]; only the binary calls
+//! [`Env::from_process`]), print anything (warnings are returned in [`Config::warnings`]), touch
+//! the network, or know how sysroots are built.
+//!
+//! Keys, in `[workspace.metadata.crossroot]`, `[package.metadata.crossroot]` and in per-target
+//! tables `[package.metadata.crossroot.target.<triple>]` (same for the workspace):
+//!
+//! | key | type | merge |
+//! | --- | --- | --- |
+//! | `debian-packages` | list of package names | every layer and target table adds to the list |
+//! | `debian-release` | release name (`bookworm`, `trixie`, `12`, `stable`…) | highest layer wins |
+//! | `mirror` | `http://`, `https://` or `file://` URL of a Debian archive | highest layer wins |
+//!
+//! For scalar keys the order is: flag > environment > package target table > package >
+//! workspace target table > workspace. Environment: `CROSSROOT_MIRROR`,
+//! `CROSSROOT_DEBIAN_RELEASE`, `CROSSROOT_DEBIAN_PACKAGES` (comma- or space-separated, added to
+//! the list), `CROSSROOT_CACHE_DIR`, `CROSSROOT_OFFLINE=1`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crossroot_target::Release;
+
+pub mod apt;
+mod manifest;
+
+pub use manifest::{find_manifest, find_workspace_root};
+
+/// Environment variable names crossroot reads.
+pub mod vars {
+    pub const CACHE_DIR: &str = "CROSSROOT_CACHE_DIR";
+    pub const MIRROR: &str = "CROSSROOT_MIRROR";
+    pub const DEBIAN_RELEASE: &str = "CROSSROOT_DEBIAN_RELEASE";
+    pub const DEBIAN_PACKAGES: &str = "CROSSROOT_DEBIAN_PACKAGES";
+    pub const OFFLINE: &str = "CROSSROOT_OFFLINE";
+}
+
+/// The hint shown when no mirror can be found anywhere.
+pub const NO_MIRROR_HINT: &str = "pass --mirror URL, set CROSSROOT_MIRROR, or `mirror = \"URL\"` in [package.metadata.crossroot]";
+
+/// A snapshot of environment variables. Tests build one with [`Env::from_pairs`]; only the
+/// binary calls [`Env::from_process`]. Empty values count as unset.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Env(BTreeMap<String, String>);
+
+impl Env {
+    /// The current process's environment (variables whose name and value are UTF-8).
+    pub fn from_process() -> Self {
+        Env(std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect())
+    }
+
+    /// An environment holding exactly these variables.
+    pub fn from_pairs<I, K, V>(pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        Env(pairs
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect())
+    }
+
+    /// The value of `key`, or `None` when unset or empty.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// This environment with `key` set to `value`.
+    pub fn with(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.0.insert(key.into(), value.into());
+        self
+    }
+
+    /// Every variable, sorted by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// Whether a boolean switch such as `CROSSROOT_OFFLINE` is on (`1`, `true`, `yes`).
+    pub fn is_true(&self, key: &str) -> bool {
+        self.get(key).is_some_and(|v| {
+            matches!(
+                v.trim().to_ascii_lowercase().as_str(),
+                "1" | "true" | "yes" | "on"
+            )
+        })
+    }
+}
+
+/// The command-line flags that take part in configuration.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Flags {
+    pub mirror: Option<String>,
+    pub release: Option<String>,
+    pub manifest_path: Option<PathBuf>,
+    pub offline: bool,
+    pub locked: bool,
+}
+
+/// Where the chosen mirror came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MirrorSource {
+    /// `--mirror`.
+    Flag,
+    /// `CROSSROOT_MIRROR`.
+    Env,
+    /// `mirror = …` in this `Cargo.toml`.
+    Config(PathBuf),
+    /// The host's apt sources, from this file.
+    Apt(PathBuf),
+}
+
+impl std::fmt::Display for MirrorSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MirrorSource::Flag => f.write_str("--mirror"),
+            MirrorSource::Env => f.write_str(vars::MIRROR),
+            MirrorSource::Config(p) => write!(f, "`mirror` in {}", p.display()),
+            MirrorSource::Apt(p) => write!(f, "apt sources ({})", p.display()),
+        }
+    }
+}
+
+/// A Debian mirror and where it was configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MirrorChoice {
+    /// The archive root, without a trailing slash (`…/debian`).
+    pub url: String,
+    pub source: MirrorSource,
+}
+
+/// The configuration for one target, all layers merged.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TargetConfig {
+    /// Extra Debian packages for the sysroot: every layer's list, general lists then target
+    /// tables, duplicates removed, in first-seen order.
+    pub debian_packages: Vec<String>,
+    /// The Debian release the user asked for, if any (the target model picks a default).
+    pub release: Option<Release>,
+    /// A mirror from flag, environment or config (not apt discovery: see [`Config::mirror`]).
+    pub mirror: Option<String>,
+}
+
+/// Why the configuration cannot be loaded or a mirror found.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("manifest `{}` does not exist", path.display())]
+    ManifestNotFound { path: PathBuf },
+    #[error("`--manifest-path` must point to a `Cargo.toml` file, not `{}`", path.display())]
+    ManifestNotCargoToml { path: PathBuf },
+    /// Reading a file failed (the message names the path).
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error("could not parse `{}`: {message}", path.display())]
+    Parse { path: PathBuf, message: String },
+    #[error("`{key}` in `{}` must be {expected}", path.display())]
+    InvalidValue {
+        path: PathBuf,
+        key: String,
+        expected: &'static str,
+    },
+    #[error("unknown Debian release `{value}` (from {origin})")]
+    BadRelease { value: String, origin: String },
+    #[error("mirror `{value}` (from {origin}) is not an http://, https:// or file:// URL")]
+    BadMirror { value: String, origin: String },
+    #[error("no cache directory: CROSSROOT_CACHE_DIR, XDG_CACHE_HOME and HOME are all unset")]
+    NoCacheDir,
+    #[error("no Debian mirror configured, and none found in the host's apt sources")]
+    NoMirror {
+        /// The apt source files that were read.
+        searched: Vec<PathBuf>,
+    },
+}
+
+impl ConfigError {
+    /// What the user can do next.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            ConfigError::ManifestNotFound { .. } | ConfigError::ManifestNotCargoToml { .. } => {
+                Some("pass the path of a `Cargo.toml`, or run crossroot inside a cargo project".into())
+            }
+            ConfigError::InvalidValue { .. } => Some(
+                "see the crossroot-config docs: `debian-packages` is a list of strings, `debian-release` and `mirror` are strings".into(),
+            ),
+            ConfigError::BadRelease { .. } => Some(format!(
+                "use one of: {}",
+                Release::ALL
+                    .iter()
+                    .map(|r| r.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            ConfigError::BadMirror { .. } => {
+                Some("give the archive root, e.g. `http://mirror.invalid/debian` (the folder holding `dists/`)".into())
+            }
+            ConfigError::NoCacheDir => Some(format!("set {} to a writable directory", vars::CACHE_DIR)),
+            ConfigError::NoMirror { .. } => Some(NO_MIRROR_HINT.into()),
+            ConfigError::Io(_) | ConfigError::Parse { .. } => None,
+        }
+    }
+}
+
+/// Settings from one `Cargo.toml` table (general or per-target).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Layer {
+    pub(crate) packages: Vec<String>,
+    pub(crate) release: Option<Release>,
+    pub(crate) mirror: Option<String>,
+}
+
+/// One `[*.metadata.crossroot]` section with its per-target tables.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct FileLayer {
+    pub(crate) file: PathBuf,
+    pub(crate) general: Layer,
+    pub(crate) targets: BTreeMap<String, Layer>,
+}
+
+/// The loaded configuration. Cheap to build: reads at most a few `Cargo.toml` files.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The directory of the project's `Cargo.toml`, if crossroot runs inside a project.
+    pub manifest_dir: Option<PathBuf>,
+    /// The workspace root: where `Cargo.lock` and `crossroot.lock` live.
+    pub workspace_root: Option<PathBuf>,
+    /// crossroot's cache root.
+    pub cache_dir: PathBuf,
+    /// Problems worth telling the user about (unknown keys, misspelt target tables), each
+    /// naming its file and key. The binary prints them.
+    pub warnings: Vec<String>,
+    /// `--offline` or `CROSSROOT_OFFLINE`.
+    pub offline: bool,
+    /// `--locked`.
+    pub locked: bool,
+    /// Lowest precedence first: workspace, then package.
+    layers: Vec<FileLayer>,
+    env_packages: Vec<String>,
+    env_release: Option<Release>,
+    env_mirror: Option<String>,
+    flag_release: Option<Release>,
+    flag_mirror: Option<String>,
+    apt_root: PathBuf,
+}
+
+impl Config {
+    /// Load the configuration as seen from `cwd`. `apt_root` is the directory under which the
+    /// host's `etc/apt` lives (`/` outside tests); it is read only by [`Config::mirror`].
+    pub fn load(
+        cwd: &Path,
+        env: &Env,
+        flags: &Flags,
+        apt_root: &Path,
+    ) -> Result<Config, ConfigError> {
+        let mut warnings = Vec::new();
+        let manifest = match &flags.manifest_path {
+            Some(path) => Some(manifest::check_manifest_path(&cwd.join(path))?),
+            None => find_manifest(cwd),
+        };
+        let (manifest_dir, workspace_root, layers) = match &manifest {
+            Some(path) => {
+                let loaded = manifest::load_layers(path, &mut warnings)?;
+                (
+                    path.parent().map(Path::to_path_buf),
+                    Some(loaded.workspace_root),
+                    loaded.layers,
+                )
+            }
+            None => (None, None, Vec::new()),
+        };
+
+        let cache_dir = cache_dir(cwd, env)?;
+
+        let env_packages = env
+            .get(vars::DEBIAN_PACKAGES)
+            .map(|v| {
+                v.split([',', ' ', '\t', '\n'])
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let env_release = env
+            .get(vars::DEBIAN_RELEASE)
+            .map(|v| parse_release(v, vars::DEBIAN_RELEASE))
+            .transpose()?;
+        let flag_release = flags
+            .release
+            .as_deref()
+            .map(|v| parse_release(v, "--release"))
+            .transpose()?;
+        let env_mirror = env
+            .get(vars::MIRROR)
+            .map(|v| normalize_mirror(v, vars::MIRROR))
+            .transpose()?;
+        let flag_mirror = flags
+            .mirror
+            .as_deref()
+            .map(|v| normalize_mirror(v, "--mirror"))
+            .transpose()?;
+
+        Ok(Config {
+            manifest_dir,
+            workspace_root,
+            cache_dir,
+            warnings,
+            offline: flags.offline || env.is_true(vars::OFFLINE),
+            locked: flags.locked,
+            layers,
+            env_packages,
+            env_release,
+            env_mirror,
+            flag_release,
+            flag_mirror,
+            apt_root: apt_root.to_path_buf(),
+        })
+    }
+
+    /// The settings for `triple` (a full Rust triple), all layers merged.
+    pub fn for_target(&self, triple: &str) -> TargetConfig {
+        let mut packages: Vec<String> = Vec::new();
+        let mut add = |list: &[String]| {
+            for p in list {
+                if !packages.contains(p) {
+                    packages.push(p.clone());
+                }
+            }
+        };
+        for layer in &self.layers {
+            add(&layer.general.packages);
+            if let Some(t) = layer.targets.get(triple) {
+                add(&t.packages);
+            }
+        }
+        add(&self.env_packages);
+
+        let release = self
+            .flag_release
+            .or(self.env_release)
+            .or_else(|| self.file_scalar(triple, |l| l.release).map(|(r, _)| r));
+        let mirror = self
+            .flag_mirror
+            .clone()
+            .or_else(|| self.env_mirror.clone())
+            .or_else(|| self.config_mirror(Some(triple)).map(|(m, _)| m));
+        TargetConfig {
+            debian_packages: packages,
+            release,
+            mirror,
+        }
+    }
+
+    /// The Debian mirror to use for `triple` (or for no target in particular): `--mirror`, then
+    /// `CROSSROOT_MIRROR`, then the config, then the host's apt sources (read only now).
+    pub fn mirror(&self, triple: Option<&str>) -> Result<MirrorChoice, ConfigError> {
+        if let Some(url) = &self.flag_mirror {
+            return Ok(MirrorChoice {
+                url: url.clone(),
+                source: MirrorSource::Flag,
+            });
+        }
+        if let Some(url) = &self.env_mirror {
+            return Ok(MirrorChoice {
+                url: url.clone(),
+                source: MirrorSource::Env,
+            });
+        }
+        if let Some((url, file)) = self.config_mirror(triple) {
+            return Ok(MirrorChoice {
+                url,
+                source: MirrorSource::Config(file),
+            });
+        }
+        let found = apt::read_sources(&self.apt_root);
+        match apt::pick_debian(&found.sources) {
+            Some((url, file)) => Ok(MirrorChoice {
+                url,
+                source: MirrorSource::Apt(file),
+            }),
+            None => Err(ConfigError::NoMirror {
+                searched: found.files,
+            }),
+        }
+    }
+
+    /// The directory `Cargo.lock` and `crossroot.lock` live in: the workspace root, else `cwd`.
+    pub fn lock_dir<'a>(&'a self, cwd: &'a Path) -> &'a Path {
+        self.workspace_root.as_deref().unwrap_or(cwd)
+    }
+
+    /// A scalar from the files: package target table > package > workspace target table >
+    /// workspace; returns the value and the file it came from.
+    fn file_scalar<T>(
+        &self,
+        triple: &str,
+        get: impl Fn(&Layer) -> Option<T>,
+    ) -> Option<(T, PathBuf)> {
+        for layer in self.layers.iter().rev() {
+            if let Some(v) = layer.targets.get(triple).and_then(&get) {
+                return Some((v, layer.file.clone()));
+            }
+            if let Some(v) = get(&layer.general) {
+                return Some((v, layer.file.clone()));
+            }
+        }
+        None
+    }
+
+    fn config_mirror(&self, triple: Option<&str>) -> Option<(String, PathBuf)> {
+        match triple {
+            Some(t) => self.file_scalar(t, |l| l.mirror.clone()),
+            None => self
+                .layers
+                .iter()
+                .rev()
+                .find_map(|l| l.general.mirror.clone().map(|m| (m, l.file.clone()))),
+        }
+    }
+}
+
+/// The cache root from `env`: `CROSSROOT_CACHE_DIR` (relative paths are taken from `cwd`), else
+/// `$XDG_CACHE_HOME/crossroot` (if absolute), else `$HOME/.cache/crossroot`.
+pub fn cache_dir(cwd: &Path, env: &Env) -> Result<PathBuf, ConfigError> {
+    if let Some(dir) = env.get(vars::CACHE_DIR) {
+        return Ok(cwd.join(dir));
+    }
+    if let Some(xdg) = env
+        .get("XDG_CACHE_HOME")
+        .filter(|x| Path::new(x).is_absolute())
+    {
+        return Ok(Path::new(xdg).join("crossroot"));
+    }
+    if let Some(home) = env.get("HOME") {
+        return Ok(Path::new(home).join(".cache").join("crossroot"));
+    }
+    Err(ConfigError::NoCacheDir)
+}
+
+fn parse_release(value: &str, origin: &str) -> Result<Release, ConfigError> {
+    let v = value.trim();
+    if v.eq_ignore_ascii_case("stable") {
+        // The newest release crossroot knows as stable.
+        return Ok(Release::Trixie);
+    }
+    v.parse::<Release>().map_err(|_| ConfigError::BadRelease {
+        value: value.to_string(),
+        origin: origin.to_string(),
+    })
+}
+
+/// Check a mirror URL's scheme and drop trailing slashes.
+fn normalize_mirror(value: &str, origin: &str) -> Result<String, ConfigError> {
+    let v = value.trim();
+    let ok = ["http://", "https://", "file://"]
+        .iter()
+        .any(|s| v.len() > s.len() && v[..s.len()].eq_ignore_ascii_case(s));
+    if !ok {
+        return Err(ConfigError::BadMirror {
+            value: value.to_string(),
+            origin: origin.to_string(),
+        });
+    }
+    Ok(v.trim_end_matches('/').to_string())
+}
+
+#[cfg(test)]
+mod tests;

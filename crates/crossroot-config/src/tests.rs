@@ -1,0 +1,447 @@
+//! Every layer, in order: defaults, workspace metadata, package metadata, environment, flags.
+
+use std::path::{Path, PathBuf};
+
+use crossroot_target::Release;
+
+use crate::*;
+
+const AARCH64: &str = "aarch64-unknown-linux-gnu";
+const ARMHF: &str = "armv7-unknown-linux-gnueabihf";
+
+/// A temp tree: `files` are (relative path, contents).
+fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (rel, text) in files {
+        let p = dir.path().join(rel);
+        fs_err::create_dir_all(p.parent().unwrap()).unwrap();
+        fs_err::write(&p, text).unwrap();
+    }
+    dir
+}
+
+fn home_env(dir: &Path) -> Env {
+    Env::from_pairs([("HOME", dir.join("home").to_string_lossy().into_owned())])
+}
+
+fn load(cwd: &Path, env: &Env, flags: &Flags) -> Config {
+    // An apt root that does not exist: no host sources leak into tests.
+    Config::load(cwd, env, flags, &cwd.join("no-apt-root")).unwrap()
+}
+
+const WORKSPACE: &str = r#"
+[workspace]
+members = ["app"]
+
+[workspace.metadata.crossroot]
+debian-packages = ["libssl-dev"]
+debian-release = "bullseye"
+mirror = "http://ws.invalid/debian/"
+
+[workspace.metadata.crossroot.target.aarch64-unknown-linux-gnu]
+debian-packages = ["libz-dev"]
+debian-release = "bookworm"
+"#;
+
+const APP: &str = r#"
+[package]
+name = "app"
+version = "0.1.0"
+
+[package.metadata.crossroot]
+debian-packages = ["libsqlite3-dev", "libssl-dev"]
+mirror = "http://pkg.invalid/debian"
+
+[package.metadata.crossroot.target.aarch64-unknown-linux-gnu]
+debian-packages = ["libudev-dev"]
+debian-release = "trixie"
+mirror = "http://pkg-arm64.invalid/debian"
+"#;
+
+#[test]
+fn defaults_outside_a_project() {
+    let dir = tree(&[]);
+    let cfg = load(dir.path(), &home_env(dir.path()), &Flags::default());
+    assert_eq!(cfg.manifest_dir, None);
+    assert_eq!(cfg.workspace_root, None);
+    assert_eq!(cfg.for_target(AARCH64), TargetConfig::default());
+    assert!(cfg.warnings.is_empty());
+    assert!(!cfg.offline);
+    let err = cfg.mirror(Some(AARCH64)).unwrap_err();
+    assert!(matches!(err, ConfigError::NoMirror { .. }));
+    let hint = err.hint().unwrap();
+    assert!(hint.contains("--mirror URL"), "{hint}");
+    assert!(hint.contains("CROSSROOT_MIRROR"), "{hint}");
+    assert!(hint.contains("[package.metadata.crossroot]"), "{hint}");
+}
+
+#[test]
+fn workspace_layer_alone() {
+    let dir = tree(&[
+        ("Cargo.toml", WORKSPACE),
+        (
+            "app/Cargo.toml",
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\n",
+        ),
+        ("app/src/lib.rs", ""),
+    ]);
+    let cwd = dir.path().join("app/src");
+    let cfg = load(&cwd, &home_env(dir.path()), &Flags::default());
+    assert_eq!(
+        cfg.manifest_dir.as_deref(),
+        Some(dir.path().join("app").as_path())
+    );
+    assert_eq!(cfg.workspace_root.as_deref(), Some(dir.path()));
+    let t = cfg.for_target(AARCH64);
+    assert_eq!(t.debian_packages, ["libssl-dev", "libz-dev"]);
+    assert_eq!(t.release, Some(Release::Bookworm));
+    assert_eq!(t.mirror.as_deref(), Some("http://ws.invalid/debian"));
+    let other = cfg.for_target(ARMHF);
+    assert_eq!(other.debian_packages, ["libssl-dev"]);
+    assert_eq!(other.release, Some(Release::Bullseye));
+    assert_eq!(
+        cfg.mirror(Some(ARMHF)).unwrap(),
+        MirrorChoice {
+            url: "http://ws.invalid/debian".into(),
+            source: MirrorSource::Config(dir.path().join("Cargo.toml")),
+        }
+    );
+}
+
+#[test]
+fn package_layer_overrides_workspace_and_target_tables_override_general() {
+    let dir = tree(&[("Cargo.toml", WORKSPACE), ("app/Cargo.toml", APP)]);
+    let cfg = load(
+        &dir.path().join("app"),
+        &home_env(dir.path()),
+        &Flags::default(),
+    );
+    let t = cfg.for_target(AARCH64);
+    assert_eq!(
+        t.debian_packages,
+        ["libssl-dev", "libz-dev", "libsqlite3-dev", "libudev-dev"]
+    );
+    assert_eq!(t.release, Some(Release::Trixie));
+    assert_eq!(t.mirror.as_deref(), Some("http://pkg-arm64.invalid/debian"));
+    let m = cfg.mirror(Some(AARCH64)).unwrap();
+    assert_eq!(
+        m.source,
+        MirrorSource::Config(dir.path().join("app/Cargo.toml"))
+    );
+
+    let other = cfg.for_target(ARMHF);
+    assert_eq!(other.debian_packages, ["libssl-dev", "libsqlite3-dev"]);
+    // The package sets no general release, so the workspace's applies.
+    assert_eq!(other.release, Some(Release::Bullseye));
+    assert_eq!(other.mirror.as_deref(), Some("http://pkg.invalid/debian"));
+    assert_eq!(cfg.mirror(None).unwrap().url, "http://pkg.invalid/debian");
+}
+
+#[test]
+fn environment_overrides_files() {
+    let dir = tree(&[("Cargo.toml", WORKSPACE), ("app/Cargo.toml", APP)]);
+    let env = home_env(dir.path())
+        .with(vars::MIRROR, "http://env.invalid/debian/")
+        .with(vars::DEBIAN_RELEASE, "sid")
+        .with(vars::DEBIAN_PACKAGES, "libfoo-dev, libbar-dev libssl-dev")
+        .with(vars::OFFLINE, "1");
+    let cfg = load(&dir.path().join("app"), &env, &Flags::default());
+    let t = cfg.for_target(AARCH64);
+    assert_eq!(t.release, Some(Release::Sid));
+    assert_eq!(t.mirror.as_deref(), Some("http://env.invalid/debian"));
+    assert_eq!(
+        t.debian_packages,
+        [
+            "libssl-dev",
+            "libz-dev",
+            "libsqlite3-dev",
+            "libudev-dev",
+            "libfoo-dev",
+            "libbar-dev"
+        ]
+    );
+    assert!(cfg.offline);
+    assert_eq!(
+        cfg.mirror(Some(AARCH64)).unwrap(),
+        MirrorChoice {
+            url: "http://env.invalid/debian".into(),
+            source: MirrorSource::Env
+        }
+    );
+}
+
+#[test]
+fn flags_override_environment() {
+    let dir = tree(&[("Cargo.toml", WORKSPACE), ("app/Cargo.toml", APP)]);
+    let env = home_env(dir.path())
+        .with(vars::MIRROR, "http://env.invalid/debian")
+        .with(vars::DEBIAN_RELEASE, "sid");
+    let flags = Flags {
+        mirror: Some("http://127.0.0.1:1/debian".into()),
+        release: Some("12".into()),
+        locked: true,
+        ..Flags::default()
+    };
+    let cfg = load(&dir.path().join("app"), &env, &flags);
+    let t = cfg.for_target(AARCH64);
+    assert_eq!(t.release, Some(Release::Bookworm));
+    assert_eq!(t.mirror.as_deref(), Some("http://127.0.0.1:1/debian"));
+    assert!(cfg.locked);
+    assert_eq!(cfg.mirror(None).unwrap().source, MirrorSource::Flag);
+}
+
+#[test]
+fn manifest_path_flag_is_relative_to_cwd() {
+    let dir = tree(&[("proj/Cargo.toml", APP)]);
+    let flags = Flags {
+        manifest_path: Some(PathBuf::from("proj/Cargo.toml")),
+        ..Flags::default()
+    };
+    let cfg = load(dir.path(), &home_env(dir.path()), &flags);
+    assert_eq!(
+        cfg.manifest_dir.as_deref(),
+        Some(dir.path().join("proj").as_path())
+    );
+    // A package that is not in a workspace is its own root.
+    assert_eq!(
+        cfg.workspace_root.as_deref(),
+        Some(dir.path().join("proj").as_path())
+    );
+    assert_eq!(cfg.lock_dir(dir.path()), dir.path().join("proj"));
+}
+
+#[test]
+fn missing_manifest_path_is_an_error_with_hint() {
+    let dir = tree(&[]);
+    for (path, want) in [
+        ("nope/Cargo.toml", "does not exist"),
+        ("src/main.rs", "must point to"),
+    ] {
+        let flags = Flags {
+            manifest_path: Some(PathBuf::from(path)),
+            ..Flags::default()
+        };
+        let err = Config::load(dir.path(), &home_env(dir.path()), &flags, dir.path()).unwrap_err();
+        assert!(err.to_string().contains(want), "{err}");
+        assert!(err.hint().is_some());
+    }
+}
+
+#[test]
+fn explicit_package_workspace_key() {
+    let dir = tree(&[
+        ("root/Cargo.toml", WORKSPACE),
+        (
+            "elsewhere/app/Cargo.toml",
+            "[package]\nname = \"app\"\nworkspace = \"../../root\"\n",
+        ),
+    ]);
+    let cfg = load(
+        &dir.path().join("elsewhere/app"),
+        &home_env(dir.path()),
+        &Flags::default(),
+    );
+    assert_eq!(
+        cfg.workspace_root.as_deref(),
+        Some(dir.path().join("elsewhere/app/../../root").as_path())
+    );
+    assert_eq!(cfg.for_target(ARMHF).debian_packages, ["libssl-dev"]);
+}
+
+#[test]
+fn a_manifest_with_package_and_workspace_reads_both_sections() {
+    let text = format!("{APP}\n{WORKSPACE}");
+    let dir = tree(&[("Cargo.toml", &text)]);
+    let cfg = load(dir.path(), &home_env(dir.path()), &Flags::default());
+    assert_eq!(cfg.workspace_root.as_deref(), Some(dir.path()));
+    assert_eq!(cfg.for_target(AARCH64).release, Some(Release::Trixie));
+    assert_eq!(cfg.for_target(ARMHF).release, Some(Release::Bullseye));
+}
+
+#[test]
+fn unknown_keys_and_non_triple_target_tables_warn() {
+    let dir = tree(&[(
+        "Cargo.toml",
+        r#"
+[package]
+name = "x"
+[package.metadata.crossroot]
+debian_packages = ["a"]
+colour = "blue"
+[package.metadata.crossroot.target.arm64]
+debian-packages = ["ignored-dev"]
+[package.metadata.crossroot.target.aarch64-unknwn-linux-gnu]
+debian-packages = ["ignored-dev"]
+[package.metadata.crossroot.target.armv7-unknown-linux-gnueabihf]
+debian-package = ["b"]
+"#,
+    )]);
+    let cfg = load(dir.path(), &home_env(dir.path()), &Flags::default());
+    let w = cfg.warnings.join("\n");
+    let file = dir.path().join("Cargo.toml");
+    assert_eq!(cfg.warnings.len(), 5, "{w}");
+    assert!(
+        cfg.warnings
+            .iter()
+            .all(|w| w.starts_with(&file.display().to_string())),
+        "{w}"
+    );
+    assert!(w.contains("unknown key `debian_packages` in [package.metadata.crossroot] (ignored); did you mean `debian-packages`?"), "{w}");
+    assert!(w.contains("unknown key `colour`"), "{w}");
+    assert!(w.contains("known keys: `debian-packages`"), "{w}");
+    assert!(
+        w.contains("[package.metadata.crossroot.target.arm64] is not a supported target triple (ignored); target tables use the full triple: did you mean `aarch64-unknown-linux-gnu`?"),
+        "{w}"
+    );
+    assert!(w.contains("target.aarch64-unknwn-linux-gnu] is not a supported target triple (ignored); did you mean `aarch64-unknown-linux-gnu`?"), "{w}");
+    assert!(
+        w.contains("unknown key `debian-package` in [package.metadata.crossroot.target.armv7-unknown-linux-gnueabihf]"),
+        "{w}"
+    );
+    // Ignored tables contribute nothing.
+    assert!(cfg.for_target(AARCH64).debian_packages.is_empty());
+}
+
+#[test]
+fn wrongly_typed_values_are_errors_naming_file_and_key() {
+    for (body, key) in [
+        (
+            "debian-packages = \"libssl-dev\"",
+            "package.metadata.crossroot.debian-packages",
+        ),
+        (
+            "debian-packages = [1]",
+            "package.metadata.crossroot.debian-packages",
+        ),
+        ("mirror = 3", "package.metadata.crossroot.mirror"),
+        ("target = 1", "package.metadata.crossroot.target"),
+    ] {
+        let dir = tree(&[(
+            "Cargo.toml",
+            &format!("[package.metadata.crossroot]\n{body}\n"),
+        )]);
+        let err = Config::load(
+            dir.path(),
+            &home_env(dir.path()),
+            &Flags::default(),
+            dir.path(),
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains(key), "{msg}");
+        assert!(msg.contains("Cargo.toml"), "{msg}");
+    }
+}
+
+#[test]
+fn bad_release_and_mirror_values_name_their_origin() {
+    let dir = tree(&[(
+        "Cargo.toml",
+        "[package.metadata.crossroot]\ndebian-release = \"buster\"\n",
+    )]);
+    let err = Config::load(
+        dir.path(),
+        &home_env(dir.path()),
+        &Flags::default(),
+        dir.path(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("`buster`"), "{err}");
+    assert!(err.to_string().contains("debian-release"), "{err}");
+    assert!(err.hint().unwrap().contains("bookworm"));
+
+    let empty = tree(&[]);
+    let flags = Flags {
+        mirror: Some("mirror.invalid/debian".into()),
+        ..Flags::default()
+    };
+    let err =
+        Config::load(empty.path(), &home_env(empty.path()), &flags, empty.path()).unwrap_err();
+    assert!(err.to_string().contains("--mirror"), "{err}");
+    let env = home_env(empty.path()).with(vars::DEBIAN_RELEASE, "hamm");
+    let err = Config::load(empty.path(), &env, &Flags::default(), empty.path()).unwrap_err();
+    assert!(err.to_string().contains(vars::DEBIAN_RELEASE), "{err}");
+}
+
+#[test]
+fn toml_syntax_errors_name_the_file() {
+    let dir = tree(&[("Cargo.toml", "[package\n")]);
+    let err = Config::load(
+        dir.path(),
+        &home_env(dir.path()),
+        &Flags::default(),
+        dir.path(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, ConfigError::Parse { .. }));
+    assert!(err.to_string().contains("Cargo.toml"), "{err}");
+}
+
+#[test]
+fn cache_dir_order() {
+    let cwd = Path::new("/work");
+    let env = Env::from_pairs([
+        ("HOME", "/home/u"),
+        ("XDG_CACHE_HOME", "/xdg"),
+        ("CROSSROOT_CACHE_DIR", "/explicit"),
+    ]);
+    assert_eq!(cache_dir(cwd, &env).unwrap(), Path::new("/explicit"));
+    let env = Env::from_pairs([
+        ("HOME", "/home/u"),
+        ("XDG_CACHE_HOME", "/xdg"),
+        ("CROSSROOT_CACHE_DIR", ""),
+    ]);
+    assert_eq!(cache_dir(cwd, &env).unwrap(), Path::new("/xdg/crossroot"));
+    let env = Env::from_pairs([("HOME", "/home/u"), ("XDG_CACHE_HOME", "relative")]);
+    assert_eq!(
+        cache_dir(cwd, &env).unwrap(),
+        Path::new("/home/u/.cache/crossroot")
+    );
+    let env = Env::from_pairs([("CROSSROOT_CACHE_DIR", "rel/cache")]);
+    assert_eq!(cache_dir(cwd, &env).unwrap(), Path::new("/work/rel/cache"));
+    let err = cache_dir(cwd, &Env::default()).unwrap_err();
+    assert!(err.hint().unwrap().contains("CROSSROOT_CACHE_DIR"));
+}
+
+#[test]
+fn mirror_from_apt_sources_is_discovered_lazily() {
+    let dir = tree(&[(
+        "apt/etc/apt/sources.list.d/debian.sources",
+        "Types: deb\nURIs: http://127.0.0.1:9/debian/\nSuites: trixie\nComponents: main\n",
+    )]);
+    let env = home_env(dir.path());
+    let cfg = Config::load(dir.path(), &env, &Flags::default(), &dir.path().join("apt")).unwrap();
+    // load() reads no apt file: removing it before asking shows discovery is lazy.
+    let m = cfg.mirror(Some(AARCH64)).unwrap();
+    assert_eq!(m.url, "http://127.0.0.1:9/debian");
+    assert_eq!(
+        m.source,
+        MirrorSource::Apt(dir.path().join("apt/etc/apt/sources.list.d/debian.sources"))
+    );
+    assert!(m.source.to_string().starts_with("apt sources ("));
+    fs_err::remove_file(dir.path().join("apt/etc/apt/sources.list.d/debian.sources")).unwrap();
+    let err = cfg.mirror(Some(AARCH64)).unwrap_err();
+    assert!(matches!(err, ConfigError::NoMirror { .. }));
+}
+
+#[test]
+fn env_helpers() {
+    let env = Env::from_pairs([("A", "1"), ("B", ""), ("C", "no")]);
+    assert_eq!(env.get("A"), Some("1"));
+    assert_eq!(env.get("B"), None);
+    assert_eq!(env.get("Z"), None);
+    assert!(env.is_true("A"));
+    assert!(!env.is_true("C"));
+    assert_eq!(env.iter().count(), 3);
+}
+
+#[test]
+fn stable_means_the_newest_stable_release() {
+    let dir = tree(&[]);
+    let flags = Flags {
+        release: Some("stable".into()),
+        ..Flags::default()
+    };
+    let cfg = load(dir.path(), &home_env(dir.path()), &flags);
+    assert_eq!(cfg.for_target(AARCH64).release, Some(Release::Trixie));
+}
