@@ -130,36 +130,6 @@ impl ArchiveClient {
         })
     }
 
-    /// The sysroot `target` would use now without building anything: the lockfile's if it is
-    /// built, else the last one built. `None` if there is none.
-    pub fn find_sysroot(
-        &self,
-        target: &crossroot_target::Target,
-        release: Release,
-        lock: Option<&Lockfile>,
-    ) -> Result<Option<Sysroot>, ArchiveError> {
-        let parent = sysroot_parent(&self.opts.cache, target.triple(), release);
-        let from_lock = lock
-            .and_then(|l| l.target(target.triple()))
-            .filter(|e| e.release == release.name())
-            .map(|e| set_hash(&e.packages));
-        let hash = match from_lock {
-            Some(h) => Some(h),
-            None => read_current(&parent),
-        };
-        let Some(hash) = hash else { return Ok(None) };
-        let Some(manifest) = read_manifest(&parent.join(&hash))? else {
-            return Ok(None);
-        };
-        Ok(Some(Sysroot {
-            root: parent.join(&hash).join("root"),
-            target: target.triple(),
-            release,
-            packages: manifest.packages,
-            requested: manifest.requested,
-        }))
-    }
-
     fn ensure_tree(
         &self,
         spec: &TreeSpec<'_>,
@@ -362,6 +332,36 @@ impl ArchiveClient {
         );
         Ok(())
     }
+}
+
+/// The sysroot `target` would use now without building anything: the lockfile's if it is
+/// built, else the last one built. `None` if there is none.
+pub fn find_sysroot(
+    cache: &Cache,
+    target: &crossroot_target::Target,
+    release: Release,
+    lock: Option<&Lockfile>,
+) -> Result<Option<Sysroot>, ArchiveError> {
+    let parent = sysroot_parent(cache, target.triple(), release);
+    let from_lock = lock
+        .and_then(|l| l.target(target.triple()))
+        .filter(|e| e.release == release.name())
+        .map(|e| set_hash(&e.packages));
+    let hash = match from_lock {
+        Some(h) => Some(h),
+        None => read_current(&parent),
+    };
+    let Some(hash) = hash else { return Ok(None) };
+    let Some(manifest) = read_manifest(&parent.join(&hash))? else {
+        return Ok(None);
+    };
+    Ok(Some(Sysroot {
+        root: parent.join(&hash).join("root"),
+        target: target.triple(),
+        release,
+        packages: manifest.packages,
+        requested: manifest.requested,
+    }))
 }
 
 fn sysroot_parent(cache: &Cache, triple: &str, release: Release) -> PathBuf {

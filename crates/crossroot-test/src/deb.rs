@@ -6,12 +6,26 @@ use std::io::Write;
 /// One member of the data tarball.
 #[derive(Debug, Clone)]
 pub enum Entry {
-    File { path: String, contents: Vec<u8>, mode: u32 },
-    Dir { path: String },
-    Symlink { path: String, target: String },
-    Hardlink { path: String, target: String },
+    File {
+        path: String,
+        contents: Vec<u8>,
+        mode: u32,
+    },
+    Dir {
+        path: String,
+    },
+    Symlink {
+        path: String,
+        target: String,
+    },
+    Hardlink {
+        path: String,
+        target: String,
+    },
     /// A character device (hostile).
-    CharDevice { path: String },
+    CharDevice {
+        path: String,
+    },
 }
 
 impl Entry {

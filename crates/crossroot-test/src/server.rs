@@ -100,7 +100,11 @@ impl Drop for TestServer {
     }
 }
 
-fn handle(mut stream: TcpStream, root: &std::path::Path, state: &Mutex<State>) -> std::io::Result<()> {
+fn handle(
+    mut stream: TcpStream,
+    root: &std::path::Path,
+    state: &Mutex<State>,
+) -> std::io::Result<()> {
     stream.set_nonblocking(false)?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
