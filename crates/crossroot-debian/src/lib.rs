@@ -7,3 +7,6 @@
 //! `crossroot-archive`.
 
 pub mod deb822;
+pub mod index;
+pub mod relation;
+pub mod version;
