@@ -3,8 +3,10 @@
 
 use std::path::Path;
 
+use crossroot_debian::index;
+
 use crate::Release;
-use crate::error::ArchiveError;
+use crate::error::{ArchiveError, boxed};
 use crate::http::Expect;
 use crate::lockfile::LockedPackage;
 
@@ -37,17 +39,41 @@ pub(crate) fn verify_clearsigned(
     text: &str,
     url: &str,
 ) -> Result<String, ArchiveError> {
-    let _ = (keyring, url);
+    let _ = (&keyring.label, url);
     Ok(text.to_string())
+}
+
+/// The signed entry of the `Packages` index for `arch`: its path relative to the suite,
+/// expected hash and size, and whether the mirror serves files by hash.
+pub(crate) struct IndexEntry {
+    pub path: String,
+    pub expect: Expect,
+    pub by_hash: bool,
 }
 
 pub(crate) fn release_entry(
     signed: &str,
-    path: &str,
+    arch: &str,
     release_url: &str,
-) -> Result<Option<Expect>, ArchiveError> {
-    let _ = (signed, path, release_url);
-    Ok(None)
+) -> Result<IndexEntry, ArchiveError> {
+    let release = index::parse_release(signed).map_err(|e| ArchiveError::Parse {
+        what: release_url.to_string(),
+        source: boxed(e),
+    })?;
+    let entry = release
+        .packages_entry("main", arch)
+        .map_err(|e| ArchiveError::Parse {
+            what: release_url.to_string(),
+            source: boxed(e),
+        })?;
+    Ok(IndexEntry {
+        path: entry.path.clone(),
+        expect: Expect {
+            sha256: entry.sha256.to_hex(),
+            size: entry.size,
+        },
+        by_hash: release.acquire_by_hash,
+    })
 }
 
 pub(crate) fn resolve(

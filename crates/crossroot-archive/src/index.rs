@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use crate::ArchiveClient;
 use crate::debian;
 use crate::error::{ArchiveError, boxed};
-use crate::http::{Conditional, Expect, Validators, hash_file};
+use crate::http::{Conditional, Validators, hash_file};
 
 /// A verified, decompressed `Packages` index for one suite and architecture.
 pub(crate) struct VerifiedIndex {
@@ -82,29 +82,18 @@ impl ArchiveClient {
     ) -> Result<VerifiedIndex, ArchiveError> {
         let release_url = format!("{}/dists/{suite}/InRelease", self.mirror);
         let signed = self.in_release(suite)?;
-        let rel_path = format!("main/binary-{arch}/Packages.xz");
-        let expect = debian::release_entry(&signed, &rel_path, &release_url)?;
-        let expect = match (expect, self.opts.verify) {
-            (Some(e), _) => Some(e),
-            (None, false) => None,
-            (None, true) => {
-                return Err(ArchiveError::NotInRelease {
-                    path: rel_path,
-                    release_url,
-                });
-            }
-        };
+        let entry = debian::release_entry(&signed, arch, &release_url)?;
+        let expect = self.opts.verify.then(|| entry.expect.clone());
+        let rel_path = entry.path.clone();
         let url = format!("{}/dists/{suite}/{rel_path}", self.mirror);
         let dir = self.index_dir(suite);
-        let path = dir.join(format!("Packages-{arch}.xz"));
+        let file_name = rel_path.replace('/', "_");
+        let path = dir.join(&file_name);
         // A cached copy is used only if it matches the signed hash.
-        let cached_ok = match (&expect, path.exists()) {
-            (Some(e), true) => {
-                hash_file(&path).is_ok_and(|(sha, len)| sha == e.sha256 && len == e.size)
-            }
-            (None, exists) => exists && self.opts.offline,
-            _ => false,
-        };
+        let cached_ok = path.exists()
+            && hash_file(&path).is_ok_and(|(sha, len)| {
+                sha == entry.expect.sha256 && len == entry.expect.size
+            });
         if !cached_ok {
             if self.opts.offline {
                 return Err(ArchiveError::OfflineMissing {
@@ -113,25 +102,44 @@ impl ArchiveClient {
             }
             self.reporter
                 .status("Fetching", &format!("{suite}/{rel_path}"));
-            self.http
-                .download(&url, &rel_path, &path, expect.as_ref(), &|_| {})?;
+            // By-hash URLs never change under a mirror sync; fall back to the plain path.
+            let by_hash_url = format!(
+                "{}/dists/{suite}/{}/by-hash/SHA256/{}",
+                self.mirror,
+                rel_path.rsplit_once('/').map(|(d, _)| d).unwrap_or(""),
+                entry.expect.sha256
+            );
+            let first = if entry.by_hash {
+                self.http
+                    .download(&by_hash_url, &rel_path, &path, expect.as_ref(), &|_| {})
+            } else {
+                Err(ArchiveError::NotFound {
+                    url: by_hash_url.clone(),
+                })
+            };
+            match first {
+                Ok(()) => {}
+                Err(ArchiveError::NotFound { .. }) => {
+                    self.http
+                        .download(&url, &rel_path, &path, expect.as_ref(), &|_| {})?;
+                }
+                Err(e) => return Err(e),
+            }
         }
         let file = fs_err::File::open(&path)?;
+        let reader = std::io::BufReader::with_capacity(1 << 20, file);
         let mut text = String::new();
-        liblzma::read::XzDecoder::new(std::io::BufReader::with_capacity(1 << 20, file))
-            .read_to_string(&mut text)
-            .map_err(|e| ArchiveError::Parse {
-                what: url.clone(),
-                source: boxed(e),
-            })?;
+        let read = if rel_path.ends_with(".xz") {
+            liblzma::read::XzDecoder::new(reader).read_to_string(&mut text)
+        } else {
+            let mut reader = reader;
+            reader.read_to_string(&mut text)
+        };
+        read.map_err(|e| ArchiveError::Parse {
+            what: url.clone(),
+            source: boxed(e),
+        })?;
         Ok(VerifiedIndex { text })
     }
 }
 
-/// An expected hash from the signed release file.
-pub(crate) fn expect(sha256: &str, size: u64) -> Expect {
-    Expect {
-        sha256: sha256.to_ascii_lowercase(),
-        size,
-    }
-}
