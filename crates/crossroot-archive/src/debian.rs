@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crossroot_debian::index;
+use crossroot_debian::{index, resolve};
 
 use crate::Release;
 use crate::error::{ArchiveError, boxed};
@@ -77,12 +77,45 @@ pub(crate) fn release_entry(
 }
 
 pub(crate) fn resolve(
-    index: &str,
+    index_text: &str,
     arch: &str,
     release: Release,
     requested: &[String],
     base: bool,
 ) -> Result<Vec<LockedPackage>, ArchiveError> {
-    let _ = (index, arch, release, requested, base);
-    Ok(Vec::new())
+    let resolve_err = |e: resolve::ResolveError| ArchiveError::Resolve {
+        arch: arch.to_string(),
+        release: release.name().to_string(),
+        source: boxed(e),
+    };
+    let entries = index::parse_packages(index_text).map_err(|e| ArchiveError::Parse {
+        what: format!("the {release} Packages index for {arch}"),
+        source: boxed(e),
+    })?;
+    let universe = resolve::Universe::new(entries);
+    let mut wanted: Vec<String> = Vec::new();
+    let cxx = requested.iter().any(|r| r.starts_with("libstdc++"));
+    if base {
+        wanted.extend(universe.base_packages(arch, cxx).map_err(resolve_err)?.packages);
+    }
+    for r in requested {
+        if !wanted.contains(r) {
+            wanted.push(r.clone());
+        }
+    }
+    let mut options = resolve::ResolveOptions::new(arch);
+    options.cxx = cxx;
+    let resolution = universe.resolve(&wanted, &options).map_err(resolve_err)?;
+    Ok(resolution
+        .packages
+        .into_iter()
+        .map(|p| LockedPackage {
+            name: p.name,
+            version: p.version.to_string(),
+            arch: p.arch,
+            sha256: p.sha256.to_hex(),
+            size: p.size,
+            filename: p.filename,
+        })
+        .collect())
 }

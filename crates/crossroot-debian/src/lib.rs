@@ -9,4 +9,5 @@
 pub mod deb822;
 pub mod index;
 pub mod relation;
+pub mod resolve;
 pub mod version;
