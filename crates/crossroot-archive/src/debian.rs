@@ -30,8 +30,27 @@ impl Keyring {
     }
 }
 
+/// The cleartext of a clearsigned document, WITHOUT checking the signature (only for
+/// `--insecure-skip-verify`). Text that is not clearsigned is returned as it is.
 pub(crate) fn strip_clearsign(text: &str) -> String {
-    text.to_string()
+    let Some(rest) = text.split_once("-----BEGIN PGP SIGNED MESSAGE-----") else {
+        return text.to_string();
+    };
+    // Armor headers (`Hash: …`) end at the first empty line.
+    let body = match rest.1.split_once("\n\n") {
+        Some((_, b)) => b,
+        None => rest.1,
+    };
+    let body = body
+        .split_once("\n-----BEGIN PGP SIGNATURE-----")
+        .map(|(b, _)| b)
+        .unwrap_or(body);
+    let mut out = String::with_capacity(body.len() + 1);
+    for line in body.lines() {
+        out.push_str(line.strip_prefix("- ").unwrap_or(line));
+        out.push('\n');
+    }
+    out
 }
 
 pub(crate) fn verify_clearsigned(
@@ -40,7 +59,7 @@ pub(crate) fn verify_clearsigned(
     url: &str,
 ) -> Result<String, ArchiveError> {
     let _ = (&keyring.label, url);
-    Ok(text.to_string())
+    Ok(strip_clearsign(text))
 }
 
 /// The signed entry of the `Packages` index for `arch`: its path relative to the suite,
@@ -96,7 +115,12 @@ pub(crate) fn resolve(
     let mut wanted: Vec<String> = Vec::new();
     let cxx = requested.iter().any(|r| r.starts_with("libstdc++"));
     if base {
-        wanted.extend(universe.base_packages(arch, cxx).map_err(resolve_err)?.packages);
+        wanted.extend(
+            universe
+                .base_packages(arch, cxx)
+                .map_err(resolve_err)?
+                .packages,
+        );
     }
     for r in requested {
         if !wanted.contains(r) {

@@ -91,9 +91,8 @@ impl ArchiveClient {
         let path = dir.join(&file_name);
         // A cached copy is used only if it matches the signed hash.
         let cached_ok = path.exists()
-            && hash_file(&path).is_ok_and(|(sha, len)| {
-                sha == entry.expect.sha256 && len == entry.expect.size
-            });
+            && hash_file(&path)
+                .is_ok_and(|(sha, len)| sha == entry.expect.sha256 && len == entry.expect.size);
         if !cached_ok {
             if self.opts.offline {
                 return Err(ArchiveError::OfflineMissing {
@@ -142,4 +141,3 @@ impl ArchiveClient {
         Ok(VerifiedIndex { text })
     }
 }
-
