@@ -12,6 +12,7 @@ use clap::Parser;
 mod cli;
 mod commands;
 mod printer;
+mod progress;
 mod provision;
 mod report;
 

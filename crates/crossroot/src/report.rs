@@ -27,6 +27,12 @@ fn hint_of(err: &(dyn std::error::Error + 'static)) -> Option<String> {
     if let Some(e) = err.downcast_ref::<crossroot_config::ConfigError>() {
         return e.hint();
     }
+    if let Some(e) = err.downcast_ref::<crossroot_archive::ArchiveError>() {
+        return e.hint();
+    }
+    if let Some(e) = err.downcast_ref::<crossroot_store::StoreError>() {
+        return e.hint();
+    }
     None
 }
 
