@@ -19,6 +19,8 @@ use crossroot_toolchain::env::{CrossSetup, Decision};
 use crossroot_toolchain::files::{self, Generated};
 use crossroot_toolchain::rust;
 
+use crate::cli::GlobalArgs;
+use crate::commands::sysroot::Context;
 use crate::printer::Printer;
 
 /// Where sysroots and host-architecture tool trees come from (the Debian archive in the product).
@@ -276,43 +278,87 @@ pub fn provision(
     })
 }
 
-/// Sources for development until the archive client is wired: prepared trees named by
-/// `CROSSROOT_DEV_SYSROOTS/<debian-arch>-<release|musl>` and `CROSSROOT_DEV_HOST_TREES/<name>`.
-#[derive(Debug, Default)]
-pub struct DevSources;
+/// Sysroots and host trees from the Debian archive, through the same code as `crossroot sysroot`
+/// (lockfile included). The archive client is created only when something is missing.
+pub struct ArchiveSources<'a> {
+    global: &'a GlobalArgs,
+    printer: &'a Printer,
+    ctx: Context,
+    client: Option<crossroot_archive::ArchiveClient>,
+}
 
-impl Sources for DevSources {
+impl ArchiveSources<'_> {
+    fn client(&mut self) -> anyhow::Result<&crossroot_archive::ArchiveClient> {
+        if self.client.is_none() {
+            self.client = Some(self.ctx.client(self.global, None, self.printer)?);
+        }
+        self.client
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("archive client unavailable"))
+    }
+}
+
+impl Sources for ArchiveSources<'_> {
     fn sysroot(
         &mut self,
         target: &Target,
         release: Release,
-        _packages: &[String],
+        packages: &[String],
     ) -> anyhow::Result<PathBuf> {
-        let base = std::env::var_os("CROSSROOT_DEV_SYSROOTS")
-            .context("CROSSROOT_DEV_SYSROOTS is not set")?;
-        let leaf = match target.spec.libc {
-            Libc::Musl => format!("{}-musl", target.spec.debian_arch),
-            Libc::Gnu => format!("{}-{}", target.spec.debian_arch, release),
-        };
-        let p = PathBuf::from(base).join(leaf);
-        anyhow::ensure!(p.is_dir(), "no sysroot at `{}`", p.display());
-        Ok(p)
+        let lock = self.ctx.load_lock()?;
+        let found = crossroot_archive::find_sysroot(
+            &self.ctx.cache,
+            target,
+            release,
+            lock.as_ref().map(|(_, l)| l),
+        )?;
+        if let Some(s) = found {
+            if packages.iter().all(|p| s.requested.contains(p)) && s.root.is_dir() {
+                return Ok(s.root);
+            }
+        }
+        let s = crate::commands::sysroot::ensure(
+            self.global,
+            &self.ctx,
+            target,
+            packages,
+            self.printer,
+        )?;
+        Ok(s.root)
     }
-    fn host_tree(&mut self, name: &str, _packages: &[&str]) -> anyhow::Result<PathBuf> {
-        let base = std::env::var_os("CROSSROOT_DEV_HOST_TREES")
-            .context("CROSSROOT_DEV_HOST_TREES is not set")?;
-        let p = PathBuf::from(base).join(name);
-        anyhow::ensure!(p.is_dir(), "no host tree at `{}`", p.display());
-        Ok(p)
+
+    fn host_tree(&mut self, name: &str, packages: &[&str]) -> anyhow::Result<PathBuf> {
+        let packages: Vec<String> = packages.iter().map(|p| p.to_string()).collect();
+        let tree = self.client()?.ensure_host_tree(
+            name,
+            HOST_DEBIAN_ARCH,
+            Release::Bookworm,
+            &packages,
+        )?;
+        Ok(tree.root)
     }
 }
 
+/// The Debian architecture of host tools crossroot provisions.
+pub const HOST_DEBIAN_ARCH: &str = "amd64";
+
 /// Where sysroots and tool trees come from.
-pub fn sources(
-    _config: &crossroot_config::Config,
-    _printer: &Printer,
-) -> anyhow::Result<Box<dyn Sources>> {
-    Ok(Box::new(DevSources))
+pub fn sources<'a>(
+    global: &'a GlobalArgs,
+    config: &crossroot_config::Config,
+    printer: &'a Printer,
+) -> anyhow::Result<Box<dyn Sources + 'a>> {
+    let ctx = Context {
+        cwd: std::env::current_dir()?,
+        config: config.clone(),
+        cache: crossroot_store::Cache::new(config.cache_dir.clone()),
+    };
+    Ok(Box::new(ArchiveSources {
+        global,
+        printer,
+        ctx,
+        client: None,
+    }))
 }
 
 /// A child's exit status as ours (signals as 128 + signal, like a shell).

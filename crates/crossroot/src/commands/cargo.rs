@@ -26,7 +26,7 @@ pub fn run(
         runner: matches!(subcommand, "test" | "run" | "bench"),
     };
     let config = super::load_config(global, printer)?;
-    let mut sources = provision::sources(&config, printer)?;
+    let mut sources = provision::sources(global, &config, printer)?;
     let tenv = provision::provision(&config, target, &cwd, sources.as_mut(), needs, printer)?;
     tenv.explain(printer);
 

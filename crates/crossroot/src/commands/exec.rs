@@ -16,7 +16,7 @@ pub fn run(
     let target = super::parse_target(target)?;
     let cwd = std::env::current_dir()?;
     let config = super::load_config(global, printer)?;
-    let mut sources = provision::sources(&config, printer)?;
+    let mut sources = provision::sources(global, &config, printer)?;
     let tenv = provision::provision(
         &config,
         target,
