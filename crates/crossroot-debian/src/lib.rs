@@ -7,3 +7,7 @@
 //! `crossroot-archive`.
 
 pub mod deb822;
+pub mod index;
+pub mod relation;
+pub mod resolve;
+pub mod version;

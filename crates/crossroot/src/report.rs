@@ -18,7 +18,19 @@ fn hint_of(err: &(dyn std::error::Error + 'static)) -> Option<String> {
     if let Some(e) = err.downcast_ref::<crossroot_target::TargetError>() {
         return e.hint();
     }
+    if let Some(e) = err.downcast_ref::<crossroot_toolchain::Error>() {
+        return e.hint();
+    }
+    if let Some(e) = err.downcast_ref::<crossroot_runner::Error>() {
+        return e.hint();
+    }
     if let Some(e) = err.downcast_ref::<crossroot_config::ConfigError>() {
+        return e.hint();
+    }
+    if let Some(e) = err.downcast_ref::<crossroot_archive::ArchiveError>() {
+        return e.hint();
+    }
+    if let Some(e) = err.downcast_ref::<crossroot_store::StoreError>() {
         return e.hint();
     }
     None

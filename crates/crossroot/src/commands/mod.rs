@@ -12,7 +12,7 @@ mod env;
 mod exec;
 mod host;
 mod inspect;
-mod sysroot;
+pub(crate) mod sysroot;
 mod targets;
 
 pub fn run(cli: Cli, printer: &Printer) -> anyhow::Result<ExitCode> {
