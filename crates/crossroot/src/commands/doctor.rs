@@ -64,6 +64,29 @@ fn check(
 
 const NOTHING_TO_DO: &str = "nothing to do";
 
+/// Why a tool cannot be provisioned right now.
+#[derive(Debug, Clone, Copy)]
+enum Blocked {
+    NoMirror,
+    Offline,
+}
+
+impl Blocked {
+    fn why(self) -> &'static str {
+        match self {
+            Blocked::NoMirror => "but no mirror is configured",
+            Blocked::Offline => "but --offline (or CROSSROOT_OFFLINE) forbids downloading",
+        }
+    }
+
+    fn fix(self) -> String {
+        match self {
+            Blocked::NoMirror => crossroot_config::NO_MIRROR_HINT.to_string(),
+            Blocked::Offline => "run once without --offline to provision it into the cache".into(),
+        }
+    }
+}
+
 pub fn run(
     global: &GlobalArgs,
     target: Option<&str>,
@@ -109,16 +132,23 @@ fn run_checks(config: &Config, target: Option<&Target>) -> Vec<Check> {
         checks.push(rust_std(t, rust.as_ref()));
     }
     let mirror = config.mirror(target.map(Target::triple));
-    let provisionable = mirror.is_ok();
+    // Why clang/QEMU could not be provisioned now, if they could not.
+    let blocked = if config.offline {
+        Some(Blocked::Offline)
+    } else if mirror.is_err() {
+        Some(Blocked::NoMirror)
+    } else {
+        None
+    };
     checks.push(compiler(
         config,
         rust.as_ref(),
         &mut probes,
         target,
-        provisionable,
+        blocked,
     ));
     if let Some(t) = target {
-        checks.push(qemu(config, &mut probes, t, provisionable));
+        checks.push(qemu(config, &mut probes, t, blocked));
     }
     checks.push(binfmt());
     checks.push(mirror_check(config, &mirror));
@@ -199,7 +229,7 @@ fn compiler(
     rust: Option<&RustToolchain>,
     probes: &mut ProbeCache,
     target: Option<&Target>,
-    provisionable: bool,
+    blocked: Option<Blocked>,
 ) -> Check {
     let name = "C compiler/linker";
     let what = target.map_or("any target".to_string(), |t| {
@@ -236,7 +266,18 @@ fn compiler(
         );
     }
     let packages = crossroot_toolchain::clang::CLANG_TREE_PACKAGES.join(", ");
-    if provisionable {
+    if let Some(b) = blocked {
+        check(
+            Status::Warn,
+            name,
+            format!(
+                "no clang >= {} on the host; provisionable from the Debian archive ({packages}), {}",
+                crossroot_toolchain::clang::MIN_CLANG,
+                b.why()
+            ),
+            b.fix(),
+        )
+    } else {
         check(
             Status::Ok,
             name,
@@ -247,20 +288,10 @@ fn compiler(
             ),
             NOTHING_TO_DO,
         )
-    } else {
-        check(
-            Status::Warn,
-            name,
-            format!(
-                "no clang >= {} on the host; provisionable from the Debian archive ({packages}), but no mirror is configured",
-                crossroot_toolchain::clang::MIN_CLANG
-            ),
-            crossroot_config::NO_MIRROR_HINT,
-        )
     }
 }
 
-fn qemu(config: &Config, probes: &mut ProbeCache, t: &Target, provisionable: bool) -> Check {
+fn qemu(config: &Config, probes: &mut ProbeCache, t: &Target, blocked: Option<Blocked>) -> Check {
     let name = "QEMU";
     if host::runs_natively(t.spec) {
         return check(
@@ -284,7 +315,7 @@ fn qemu(config: &Config, probes: &mut ProbeCache, t: &Target, provisionable: boo
             format!("{} in the cache", p.display()),
             NOTHING_TO_DO,
         ),
-        None if provisionable => check(
+        None if blocked.is_none() => check(
             Status::Ok,
             name,
             format!(
@@ -294,16 +325,20 @@ fn qemu(config: &Config, probes: &mut ProbeCache, t: &Target, provisionable: boo
             ),
             NOTHING_TO_DO,
         ),
-        None => check(
-            Status::Warn,
-            name,
-            format!(
-                "no {} >= {} on the host; provisionable from the Debian archive ({packages}), but no mirror is configured",
-                t.spec.qemu,
-                crossroot_runner::MIN_QEMU
-            ),
-            crossroot_config::NO_MIRROR_HINT,
-        ),
+        None => {
+            let b = blocked.unwrap_or(Blocked::NoMirror);
+            check(
+                Status::Warn,
+                name,
+                format!(
+                    "no {} >= {} on the host; provisionable from the Debian archive ({packages}), {}",
+                    t.spec.qemu,
+                    crossroot_runner::MIN_QEMU,
+                    b.why()
+                ),
+                b.fix(),
+            )
+        }
     }
 }
 
