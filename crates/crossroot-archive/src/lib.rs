@@ -1,2 +1,112 @@
-//! crossroot-archive (placeholder; see crates/README.md)
+//! The Debian archive client: fetch, verify the chain, extract safely, build sysroots and host
+//! tool trees, and keep `crossroot.lock`.
+//!
+//! Owns: HTTP (retries, parallel downloads, conditional requests), the chain of trust
+//! `InRelease` signature → `Packages.xz` hash → `.deb` hash, staging and atomic persist of
+//! sysroots in the cache, the lockfile, and the `ensure_*` API the binary and the toolchain call.
+//! Must not: parse Debian formats or resolve dependencies itself (that is `crossroot-debian`),
+//! print anything (progress goes through [`crossroot_store::Reporter`]), or write outside the
+//! cache and the lockfile.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use crossroot_store::{Cache, Reporter};
+pub use crossroot_target::Release;
+
+mod build;
+mod debian;
+mod error;
 pub mod extract;
+mod http;
+mod index;
+mod lockfile;
+mod sysroot;
+
+pub use build::human_bytes;
+pub use error::ArchiveError;
+pub use lockfile::{LOCKFILE_NAME, LockedPackage, LockedTarget, Lockfile};
+pub use sysroot::{
+    HostTree, InstalledPackage, Manifest, Sysroot, find_sysroot, list_sysroots, prune,
+    remove_sysroots,
+};
+
+/// How the client talks to the archive.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Base URL of the Debian mirror, e.g. `http://<host>/debian`.
+    pub mirror: String,
+    pub cache: Cache,
+    /// Use only what is cached; fail naming exactly what is missing.
+    pub offline: bool,
+    /// Fail if the lockfile would change.
+    pub locked: bool,
+    /// `false` only with `--insecure-skip-verify`: no signature or hash checks.
+    pub verify: bool,
+    /// Keyring to verify `InRelease` with (default: the host's Debian archive keyring if
+    /// present, else the one crossroot carries).
+    pub keyring: Option<PathBuf>,
+}
+
+/// The host's Debian archive keyring, used when present.
+pub const HOST_KEYRING: &str = "/usr/share/keyrings/debian-archive-keyring.gpg";
+
+/// The environment variable with a test hook: milliseconds to sleep after each extracted `.deb`
+/// (lets crash tests kill a process in the middle of extraction).
+pub const TEST_EXTRACT_DELAY_VAR: &str = "CROSSROOT_TEST_EXTRACT_DELAY_MS";
+
+/// A client for one mirror and one cache.
+pub struct ArchiveClient {
+    opts: ClientOptions,
+    mirror: String,
+    reporter: Arc<dyn Reporter>,
+    http: http::Http,
+    keyring: debian::Keyring,
+}
+
+impl std::fmt::Debug for ArchiveClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ArchiveClient")
+            .field("opts", &self.opts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ArchiveClient {
+    pub fn new(opts: ClientOptions, reporter: Arc<dyn Reporter>) -> Result<Self, ArchiveError> {
+        let mirror = opts.mirror.trim().trim_end_matches('/').to_string();
+        if !(mirror.starts_with("http://") || mirror.starts_with("https://")) {
+            return Err(ArchiveError::BadMirror { url: opts.mirror });
+        }
+        let keyring = if opts.verify {
+            debian::Keyring::load(opts.keyring.as_deref())?
+        } else {
+            reporter.status(
+                "Warning",
+                "--insecure-skip-verify: the archive's signatures and hashes are NOT checked",
+            );
+            debian::Keyring::none()
+        };
+        Ok(ArchiveClient {
+            opts,
+            mirror,
+            reporter,
+            http: http::Http::new(),
+            keyring,
+        })
+    }
+
+    pub fn options(&self) -> &ClientOptions {
+        &self.opts
+    }
+
+    /// Bytes received from the mirror by this client so far.
+    pub fn bytes_fetched(&self) -> u64 {
+        self.http.bytes_fetched()
+    }
+
+    /// HTTP requests this client has sent so far.
+    pub fn requests_sent(&self) -> u64 {
+        self.http.requests()
+    }
+}

@@ -408,4 +408,38 @@ mod tests {
         assert!(found.files.is_empty());
         assert_eq!(pick_debian(&found.sources), None);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn one_line_parser_never_panics(text in "\\PC*") {
+            let s = parse_one_line(&text, Path::new("x.list"));
+            let _ = pick_debian(&s);
+        }
+
+        #[test]
+        fn one_line_round_trip(
+            uri in "https?://[a-z]{1,8}\\.invalid/[a-z]{1,8}/?",
+            suite in "(bookworm|trixie|sid|stable)(-updates)?",
+            comps in proptest::collection::vec("[a-z]{1,8}", 0..4),
+        ) {
+            let line = format!("deb [arch=amd64] {uri} {suite} {}", comps.join(" "));
+            let s = parse_one_line(&line, Path::new("x.list"));
+            proptest::prop_assert_eq!(s.len(), 1);
+            proptest::prop_assert_eq!(&s[0].uris, &vec![uri.clone()]);
+            proptest::prop_assert_eq!(&s[0].suites, &vec![suite.clone()]);
+            proptest::prop_assert_eq!(&s[0].components, &comps);
+            let picked = pick_debian(&s);
+            proptest::prop_assert_eq!(picked.is_some(), comps.iter().any(|c| c == "main"));
+            if let Some((url, _)) = picked {
+                proptest::prop_assert!(!url.ends_with('/'));
+            }
+        }
+
+        #[test]
+        fn deb822_parser_never_panics(text in "([A-Za-z-]{0,6}:? ?[ -~]{0,12}\n){0,8}") {
+            if let Ok(s) = parse_deb822(&text, Path::new("x.sources")) {
+                let _ = pick_debian(&s);
+            }
+        }
+    }
 }

@@ -116,6 +116,42 @@ pub struct Flags {
     pub locked: bool,
 }
 
+impl Flags {
+    /// Take the flags crossroot shares with cargo from cargo's own arguments (before any `--`):
+    /// `--manifest-path P` / `--manifest-path=P` (unless already set), `--offline`, `--frozen`
+    /// (offline and locked) and `--locked`. For `crossroot test --target T --manifest-path P`,
+    /// where clap hands everything after `--target` to cargo untouched. The arguments stay as
+    /// they are: cargo needs them too.
+    pub fn merge_cargo_args<S: AsRef<std::ffi::OsStr>>(mut self, args: &[S]) -> Self {
+        let mut it = args.iter().map(|a| a.as_ref().to_string_lossy());
+        while let Some(arg) = it.next() {
+            match arg.as_ref() {
+                "--" => break,
+                "--offline" => self.offline = true,
+                "--locked" => self.locked = true,
+                "--frozen" => {
+                    self.offline = true;
+                    self.locked = true;
+                }
+                "--manifest-path" => {
+                    let value = it.next();
+                    if self.manifest_path.is_none() {
+                        self.manifest_path = value.map(|v| PathBuf::from(v.as_ref()));
+                    }
+                }
+                other => {
+                    if let Some(v) = other.strip_prefix("--manifest-path=") {
+                        if self.manifest_path.is_none() {
+                            self.manifest_path = Some(PathBuf::from(v));
+                        }
+                    }
+                }
+            }
+        }
+        self
+    }
+}
+
 /// Where the chosen mirror came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MirrorSource {

@@ -445,3 +445,42 @@ fn stable_means_the_newest_stable_release() {
     let cfg = load(dir.path(), &home_env(dir.path()), &flags);
     assert_eq!(cfg.for_target(AARCH64).release, Some(Release::Trixie));
 }
+
+#[test]
+fn flags_from_cargo_args() {
+    let args = [
+        "--target",
+        "aarch64-linux",
+        "--manifest-path",
+        "examples/x/Cargo.toml",
+        "--locked",
+        "--",
+        "--offline",
+    ];
+    let f = Flags::default().merge_cargo_args(&args);
+    assert_eq!(
+        f.manifest_path.as_deref(),
+        Some(Path::new("examples/x/Cargo.toml"))
+    );
+    assert!(f.locked);
+    assert!(!f.offline, "arguments after `--` belong to the test binary");
+
+    let f = Flags::default().merge_cargo_args(&["--manifest-path=a/Cargo.toml", "--frozen"]);
+    assert_eq!(f.manifest_path.as_deref(), Some(Path::new("a/Cargo.toml")));
+    assert!(f.offline && f.locked);
+
+    // A flag crossroot parsed itself wins.
+    let f = Flags {
+        manifest_path: Some(PathBuf::from("mine/Cargo.toml")),
+        ..Flags::default()
+    }
+    .merge_cargo_args(&["--manifest-path", "theirs/Cargo.toml"]);
+    assert_eq!(
+        f.manifest_path.as_deref(),
+        Some(Path::new("mine/Cargo.toml"))
+    );
+    assert_eq!(
+        Flags::default().merge_cargo_args::<&str>(&[]),
+        Flags::default()
+    );
+}

@@ -12,6 +12,8 @@ use clap::Parser;
 mod cli;
 mod commands;
 mod printer;
+mod progress;
+mod provision;
 mod report;
 
 /// Entry point shared by the `crossroot` and `cargo-crossroot` executables.

@@ -15,15 +15,23 @@ impl std::fmt::Display for Hint {
 
 /// The hint carried by a known library error, if any.
 fn hint_of(err: &(dyn std::error::Error + 'static)) -> Option<String> {
-    if let Some(e) = err.downcast_ref::<crossroot_target::TargetError>() {
-        return e.hint();
+    macro_rules! hints {
+        ($($ty:ty),* $(,)?) => {
+            $(if let Some(e) = err.downcast_ref::<$ty>() {
+                return e.hint();
+            })*
+        };
     }
-    if let Some(e) = err.downcast_ref::<crossroot_config::ConfigError>() {
-        return e.hint();
-    }
-    if let Some(e) = err.downcast_ref::<crossroot_inspect::InspectPathError>() {
-        return e.hint();
-    }
+    hints!(
+        crossroot_target::TargetError,
+        crossroot_config::ConfigError,
+        crossroot_inspect::InspectPathError,
+        crossroot_archive::ArchiveError,
+        crossroot_store::StoreError,
+        crossroot_toolchain::Error,
+        crossroot_runner::Error,
+        crossroot_inspect::InspectError,
+    );
     None
 }
 

@@ -42,7 +42,7 @@ fn one_command(block: &str) -> String {
 
 /// The Markdown table the README must hold, built from the binary's JSON.
 fn table_from_binary() -> String {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("temp dir");
     let out = Command::new(BIN)
         .args(["targets", "--json"])
         .current_dir(dir.path())
@@ -121,9 +121,16 @@ fn quick_start_has_exactly_two_commands() {
         test.contains("CROSSROOT_E2E=1"),
         "the test command must run the e2e tests: {test}"
     );
-    // Examples named by the main command live under examples/.
+    // An example named by the main command is a project under examples/ that exists (once
+    // the examples are in the tree).
     if let Some(path) = main.split_whitespace().find(|w| w.starts_with("examples/")) {
         assert!(path.ends_with("Cargo.toml"), "{main}");
+        if repo().join("examples").is_dir() {
+            assert!(
+                repo().join(path).is_file(),
+                "{path} named in README.md does not exist"
+            );
+        }
     }
 }
 

@@ -111,17 +111,38 @@ fn toolchain_only_path() -> PathBuf {
     cargo.parent().expect("cargo's directory").to_path_buf()
 }
 
+/// A finished tree as the archive crate leaves it; returns its `root/`.
+fn fake_tree(parent: &Path, name: &str, arch: &str) -> PathBuf {
+    let hash = "0123456789abcdef";
+    let dir = parent.join(hash);
+    fs_err::create_dir_all(dir.join("root")).expect("tree dir");
+    fs_err::write(
+        dir.join("manifest.json"),
+        format!(
+            r#"{{"format":1,"name":"{name}","release":"bookworm","arch":"{arch}","requested":[],"packages":[]}}"#
+        ),
+    )
+    .expect("manifest");
+    fs_err::write(parent.join("current"), hash).expect("current");
+    dir.join("root")
+}
+
 #[test]
 fn targets_sees_cached_sysroots_and_qemu() {
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");
-    let sysroot = cache.join("sysroots-v1/s390x-unknown-linux-gnu/bookworm-0123");
-    fs_err::create_dir_all(&sysroot).unwrap();
-    fs_err::write(sysroot.join("manifest.toml"), "").unwrap();
-    // An unfinished sysroot (no marker) does not count.
-    fs_err::create_dir_all(cache.join("sysroots-v1/aarch64-unknown-linux-gnu/bookworm-4567"))
+    // The archive crate's layout: `<bucket>/<triple or tool>/<release>/` holds `current`, naming
+    // the hash directory with `manifest.json` (written last) and `root/`.
+    fake_tree(
+        &cache.join("sysroots-v1/s390x-unknown-linux-gnu/bookworm"),
+        "s390x-unknown-linux-gnu",
+        "s390x",
+    );
+    // An unfinished sysroot (no manifest, no `current`) does not count.
+    fs_err::create_dir_all(cache.join("sysroots-v1/aarch64-unknown-linux-gnu/bookworm/4567/root"))
         .unwrap();
-    let bin = cache.join("tools-v1/qemu-user-static-7.2/usr/bin");
+    let root = fake_tree(&cache.join("tools-v1/qemu-amd64-bookworm"), "qemu", "amd64");
+    let bin = root.join("usr/bin");
     fs_err::create_dir_all(&bin).unwrap();
     fs_err::write(bin.join("qemu-s390x-static"), "").unwrap();
 

@@ -1,9 +1,11 @@
 //! `crossroot build|check|test|run|bench|doc|clippy`: cargo with the target's environment.
 
-use std::process::ExitCode;
+use std::ffi::OsString;
+use std::process::{Command, ExitCode};
 
 use crate::cli::{CargoArgs, GlobalArgs};
 use crate::printer::Printer;
+use crate::provision::{self, Needs};
 
 pub fn run(
     global: &GlobalArgs,
@@ -12,18 +14,41 @@ pub fn run(
     printer: &Printer,
 ) -> anyhow::Result<ExitCode> {
     let target = find_target(&args.args).ok_or_else(|| {
-        anyhow::anyhow!("`crossroot {subcommand}` needs a target")
-            .context(crate::report::Hint(format!(
+        anyhow::anyhow!("`crossroot {subcommand}` needs a target").context(crate::report::Hint(
+            format!(
                 "add `--target <TARGET>`, e.g. `crossroot {subcommand} --target aarch64-linux`"
-            )))
+            ),
+        ))
     })?;
     let target = super::parse_target(&target)?;
-    let _ = (global, printer, target);
-    anyhow::bail!("`crossroot {subcommand}` is not implemented yet")
+    let cwd = std::env::current_dir()?;
+    let needs = Needs {
+        runner: matches!(subcommand, "test" | "run" | "bench"),
+    };
+    let config = super::load_config(global, printer)?;
+    let mut sources = provision::sources(global, &config, printer)?;
+    let tenv = provision::provision(&config, target, &cwd, sources.as_mut(), needs, printer)?;
+    tenv.explain(printer);
+
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(&cargo);
+    cmd.arg(subcommand);
+    if let Some(manifest) = &global.manifest_path {
+        cmd.arg("--manifest-path").arg(manifest);
+    }
+    if global.offline {
+        cmd.arg("--offline");
+    }
+    cmd.args(with_triple(&args.args, target.triple()));
+    tenv.apply(&mut cmd);
+    let status = cmd.status().map_err(|e| {
+        anyhow::anyhow!(e).context(format!("failed to run `{}`", cargo.to_string_lossy()))
+    })?;
+    Ok(provision::exit_code(status))
 }
 
 /// The value of `--target T` / `--target=T` among cargo's arguments (before any `--`).
-fn find_target(args: &[std::ffi::OsString]) -> Option<String> {
+fn find_target(args: &[OsString]) -> Option<String> {
     let mut it = args.iter().map(|a| a.to_string_lossy());
     while let Some(arg) = it.next() {
         if arg == "--" {
@@ -37,4 +62,79 @@ fn find_target(args: &[std::ffi::OsString]) -> Option<String> {
         }
     }
     None
+}
+
+/// cargo's arguments with the target spelled as the Rust triple cargo knows (`aarch64-linux` or
+/// `aarch64-unknown-linux-gnu.2.31` → `aarch64-unknown-linux-gnu`).
+fn with_triple(args: &[OsString], triple: &str) -> Vec<OsString> {
+    let mut out = Vec::with_capacity(args.len());
+    let mut it = args.iter();
+    let mut done = false;
+    while let Some(arg) = it.next() {
+        if done || arg == "--" {
+            done = true;
+            out.push(arg.clone());
+            continue;
+        }
+        if arg == "--target" {
+            out.push(arg.clone());
+            if it.next().is_some() {
+                out.push(triple.into());
+            }
+            done = true;
+        } else if arg.to_string_lossy().starts_with("--target=") {
+            out.push(format!("--target={triple}").into());
+            done = true;
+        } else {
+            out.push(arg.clone());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn os(v: &[&str]) -> Vec<OsString> {
+        v.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn target_aliases_become_triples_and_everything_else_passes_through() {
+        assert_eq!(
+            with_triple(
+                &os(&[
+                    "--release",
+                    "--target",
+                    "aarch64-linux",
+                    "-p",
+                    "x",
+                    "--",
+                    "--target",
+                    "y"
+                ]),
+                "aarch64-unknown-linux-gnu"
+            ),
+            os(&[
+                "--release",
+                "--target",
+                "aarch64-unknown-linux-gnu",
+                "-p",
+                "x",
+                "--",
+                "--target",
+                "y"
+            ])
+        );
+        assert_eq!(
+            with_triple(&os(&["--target=arm64.2.31"]), "aarch64-unknown-linux-gnu"),
+            os(&["--target=aarch64-unknown-linux-gnu"])
+        );
+        assert_eq!(find_target(&os(&["--", "--target", "x"])), None);
+        assert_eq!(
+            find_target(&os(&["-q", "--target=riscv64"])).as_deref(),
+            Some("riscv64")
+        );
+    }
 }

@@ -9,16 +9,16 @@ use std::process::ExitCode;
 use crossroot_config::Config;
 use crossroot_target::Target;
 
-use super::host::{self, QemuFound, StdProbe};
+use super::host::{self, QemuFound};
 use crate::cli::GlobalArgs;
 use crate::printer::{self, Printer};
+use crossroot_toolchain::clang::ProbeCache;
+use crossroot_toolchain::rust::RustToolchain;
 
 /// Below this much free space in the cache the check fails; below [`FREE_WARN`] it warns.
 const FREE_FAIL: u64 = 256 << 20;
 /// One sysroot takes 20–300 MB, clang+lld ~300 MB unpacked, QEMU ~70 MB.
 const FREE_WARN: u64 = 2 << 30;
-/// The oldest host clang crossroot uses.
-const MIN_CLANG: u32 = 14;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Status {
@@ -64,6 +64,29 @@ fn check(
 
 const NOTHING_TO_DO: &str = "nothing to do";
 
+/// Why a tool cannot be provisioned right now.
+#[derive(Debug, Clone, Copy)]
+enum Blocked {
+    NoMirror,
+    Offline,
+}
+
+impl Blocked {
+    fn why(self) -> &'static str {
+        match self {
+            Blocked::NoMirror => "but no mirror is configured",
+            Blocked::Offline => "but --offline (or CROSSROOT_OFFLINE) forbids downloading",
+        }
+    }
+
+    fn fix(self) -> String {
+        match self {
+            Blocked::NoMirror => crossroot_config::NO_MIRROR_HINT.to_string(),
+            Blocked::Offline => "run once without --offline to provision it into the cache".into(),
+        }
+    }
+}
+
 pub fn run(
     global: &GlobalArgs,
     target: Option<&str>,
@@ -101,17 +124,31 @@ pub fn run(
 }
 
 fn run_checks(config: &Config, target: Option<&Target>) -> Vec<Check> {
-    let rustup = rustup();
-    let rustup_present = rustup.status == Status::Ok;
-    let mut checks = vec![rustup];
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let rust = host::rust_toolchain(&cwd);
+    let mut probes = host::probes(&config.cache_dir);
+    let mut checks = vec![rustup()];
     if let Some(t) = target {
-        checks.push(rust_std(t, rustup_present));
+        checks.push(rust_std(t, rust.as_ref()));
     }
     let mirror = config.mirror(target.map(Target::triple));
-    let provisionable = mirror.is_ok();
-    checks.push(compiler(config, target, provisionable));
+    // Why clang/QEMU could not be provisioned now, if they could not.
+    let blocked = if config.offline {
+        Some(Blocked::Offline)
+    } else if mirror.is_err() {
+        Some(Blocked::NoMirror)
+    } else {
+        None
+    };
+    checks.push(compiler(
+        config,
+        rust.as_ref(),
+        &mut probes,
+        target,
+        blocked,
+    ));
     if let Some(t) = target {
-        checks.push(qemu(config, t, provisionable));
+        checks.push(qemu(config, &mut probes, t, blocked));
     }
     checks.push(binfmt());
     checks.push(mirror_check(config, &mirror));
@@ -149,107 +186,112 @@ fn rustup() -> Check {
     }
 }
 
-fn rust_std(t: &Target, rustup_present: bool) -> Check {
+fn rust_std(t: &Target, rust: Option<&RustToolchain>) -> Check {
+    let name = "Rust std";
     let triple = t.triple();
-    match StdProbe::run().has(triple) {
-        Some(true) => check(
+    let Some(rust) = rust else {
+        return check(
+            Status::Fail,
+            name,
+            format!("no Rust toolchain found, so no std for {triple}"),
+            format!("install Rust with rustup, then `rustup target add {triple}`"),
+        );
+    };
+    if rust.has_std(triple) {
+        return check(
             Status::Ok,
-            "Rust std",
-            format!("{triple} installed"),
+            name,
+            format!("{triple} installed in {}", rust.sysroot.display()),
             NOTHING_TO_DO,
-        ),
-        Some(false) if rustup_present => check(
+        );
+    }
+    match crossroot_toolchain::rust::add_std_command(rust, triple) {
+        Ok(_) => check(
             Status::Ok,
-            "Rust std",
+            name,
             format!(
                 "{triple} not installed yet; crossroot runs `rustup target add {triple}` on first use"
             ),
             format!("`rustup target add {triple}` to install it now"),
         ),
-        Some(false) => check(
+        Err(e) => check(
             Status::Fail,
-            "Rust std",
-            format!("{triple} is not installed, and without rustup crossroot cannot add it"),
-            format!(
-                "install rustup, then `rustup target add {triple}` (or install the std for {triple} by other means)"
-            ),
-        ),
-        None => check(
-            Status::Warn,
-            "Rust std",
-            format!("could not tell whether {triple} is installed (no rustup, no rustc)"),
-            format!("install rustup, then `rustup target add {triple}`"),
+            name,
+            format!("{triple} is not installed: {e}"),
+            e.hint()
+                .unwrap_or_else(|| format!("install the std for {triple}")),
         ),
     }
 }
 
-fn compiler(config: &Config, target: Option<&Target>, provisionable: bool) -> Check {
+fn compiler(
+    config: &Config,
+    rust: Option<&RustToolchain>,
+    probes: &mut ProbeCache,
+    target: Option<&Target>,
+    blocked: Option<Blocked>,
+) -> Check {
     let name = "C compiler/linker";
-    let what = target.map_or("the target".to_string(), |t| {
+    let what = target.map_or("any target".to_string(), |t| {
         format!("`{}`", t.spec.clang_target)
     });
-    let rust_lld = host::find_rust_lld();
-    let rust_lld_note = rust_lld
-        .as_ref()
-        .map(|p| format!("; rust-lld from rustup at {}", p.display()))
-        .unwrap_or_default();
-    let clang = host::find_clang();
-    let lld = host::find_lld();
-    if let (Some(c), Some(l)) = (&clang, &lld) {
-        if let Some((major, minor, patch)) = c.version.filter(|v| v.0 >= MIN_CLANG) {
-            return check(
-                Status::Ok,
-                name,
-                format!(
-                    "clang {major}.{minor}.{patch} ({}) and {} on the host can target {what}{rust_lld_note}",
-                    c.path.display(),
-                    l.display()
-                ),
-                NOTHING_TO_DO,
-            );
-        }
-    }
-    if let Some(cached) = host::find_cached_clang(&config.cache_dir) {
+    let rust_lld = rust.and_then(RustToolchain::rust_lld);
+    let linker = |ld: &Option<std::path::PathBuf>| match ld {
+        Some(p) => format!("rust-lld ({})", p.display()),
+        None => "clang's own lld".to_string(),
+    };
+    if let Some(tc) = host::host_c_toolchain(rust, probes) {
         return check(
             Status::Ok,
             name,
             format!(
-                "clang from crossroot's cache ({}){rust_lld_note}",
-                cached.display()
+                "host clang {} ({}) can target {what}; links with {}",
+                tc.version,
+                tc.clang.display(),
+                linker(&tc.ld_lld)
             ),
             NOTHING_TO_DO,
         );
     }
-    let found = match (&clang, &lld) {
-        (Some(c), _) if c.version.is_some_and(|v| v.0 < MIN_CLANG) => format!(
-            "host clang {} is older than {MIN_CLANG}",
-            c.version.map(|v| v.0).unwrap_or_default()
-        ),
-        (Some(_), None) => "host clang found but no ld.lld".to_string(),
-        _ => "no clang ≥ 14 with lld on the host".to_string(),
-    };
-    if provisionable {
-        check(
+    if let Some(tree) = host::cached_host_tree(&config.cache_dir, "clang") {
+        return check(
             Status::Ok,
             name,
             format!(
-                "{found}{rust_lld_note}; clang and lld are provisionable from the Debian archive into the cache on first use"
+                "clang from crossroot's cache ({}); links with {}",
+                tree.display(),
+                linker(&rust_lld)
             ),
             NOTHING_TO_DO,
-        )
-    } else {
+        );
+    }
+    let packages = crossroot_toolchain::clang::CLANG_TREE_PACKAGES.join(", ");
+    if let Some(b) = blocked {
         check(
             Status::Warn,
             name,
             format!(
-                "{found}{rust_lld_note}; clang and lld are provisionable from the Debian archive into the cache, but no mirror is configured"
+                "no clang >= {} on the host; provisionable from the Debian archive ({packages}), {}",
+                crossroot_toolchain::clang::MIN_CLANG,
+                b.why()
             ),
-            crossroot_config::NO_MIRROR_HINT,
+            b.fix(),
+        )
+    } else {
+        check(
+            Status::Ok,
+            name,
+            format!(
+                "no clang >= {} on the host; provisionable from the Debian archive into the cache on first use ({packages}); links with {}",
+                crossroot_toolchain::clang::MIN_CLANG,
+                linker(&rust_lld)
+            ),
+            NOTHING_TO_DO,
         )
     }
 }
 
-fn qemu(config: &Config, t: &Target, provisionable: bool) -> Check {
+fn qemu(config: &Config, probes: &mut ProbeCache, t: &Target, blocked: Option<Blocked>) -> Check {
     let name = "QEMU";
     if host::runs_natively(t.spec) {
         return check(
@@ -259,7 +301,8 @@ fn qemu(config: &Config, t: &Target, provisionable: bool) -> Check {
             NOTHING_TO_DO,
         );
     }
-    match host::find_qemu(t.spec, &config.cache_dir) {
+    let packages = crossroot_runner::QEMU_TREE_PACKAGES.join(", ");
+    match host::find_qemu(t.spec, &config.cache_dir, probes) {
         Some(QemuFound::Path(p)) => check(
             Status::Ok,
             name,
@@ -272,24 +315,30 @@ fn qemu(config: &Config, t: &Target, provisionable: bool) -> Check {
             format!("{} in the cache", p.display()),
             NOTHING_TO_DO,
         ),
-        None if provisionable => check(
+        None if blocked.is_none() => check(
             Status::Ok,
             name,
             format!(
-                "{} not on the host; provisionable from the Debian archive (qemu-user-static) into the cache on first use",
-                t.spec.qemu
+                "no {} >= {} on the host; provisionable from the Debian archive ({packages}) into the cache on first use",
+                t.spec.qemu,
+                crossroot_runner::MIN_QEMU
             ),
             NOTHING_TO_DO,
         ),
-        None => check(
-            Status::Warn,
-            name,
-            format!(
-                "{} not on the host; provisionable from the Debian archive, but no mirror is configured",
-                t.spec.qemu
-            ),
-            crossroot_config::NO_MIRROR_HINT,
-        ),
+        None => {
+            let b = blocked.unwrap_or(Blocked::NoMirror);
+            check(
+                Status::Warn,
+                name,
+                format!(
+                    "no {} >= {} on the host; provisionable from the Debian archive ({packages}), {}",
+                    t.spec.qemu,
+                    crossroot_runner::MIN_QEMU,
+                    b.why()
+                ),
+                b.fix(),
+            )
+        }
     }
 }
 

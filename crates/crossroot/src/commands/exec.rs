@@ -1,12 +1,44 @@
-//! `crossroot exec`.
+//! `crossroot exec --target T -- PROGRAM [ARGS]`: run a target program with T's sysroot.
 
-use std::process::ExitCode;
+use std::ffi::OsString;
+use std::process::{Command, ExitCode};
 
 use crate::cli::GlobalArgs;
 use crate::printer::Printer;
+use crate::provision::{self, Needs};
 
-
-pub fn run(global: &GlobalArgs, target: &str, program: Vec<std::ffi::OsString>, printer: &Printer) -> anyhow::Result<ExitCode> {
-    let _ = (global, printer);
-    anyhow::bail!("`crossroot exec` is not implemented yet")
+pub fn run(
+    global: &GlobalArgs,
+    target: &str,
+    program: Vec<OsString>,
+    printer: &Printer,
+) -> anyhow::Result<ExitCode> {
+    let target = super::parse_target(target)?;
+    let cwd = std::env::current_dir()?;
+    let config = super::load_config(global, printer)?;
+    let mut sources = provision::sources(global, &config, printer)?;
+    let tenv = provision::provision(
+        &config,
+        target,
+        &cwd,
+        sources.as_mut(),
+        Needs { runner: true },
+        printer,
+    )?;
+    tenv.explain(printer);
+    let Some((prog, args)) = program.split_first() else {
+        anyhow::bail!("`crossroot exec` needs a program to run");
+    };
+    let mut cmd = match &tenv.runner {
+        Some(runner) => runner.command(prog, args),
+        None => {
+            let mut c = Command::new(prog);
+            c.args(args);
+            c
+        }
+    };
+    let status = cmd.status().map_err(|e| {
+        anyhow::anyhow!(e).context(format!("failed to run `{}`", prog.to_string_lossy()))
+    })?;
+    Ok(provision::exit_code(status))
 }

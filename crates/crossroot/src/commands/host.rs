@@ -1,20 +1,17 @@
-//! What the host already has, for `crossroot targets` and `crossroot doctor`: the Rust standard
-//! libraries rustup installed, QEMU user binaries, clang/lld, cached sysroots and tools, the
+//! What the host already has, for `crossroot targets` and `crossroot doctor`: the Rust toolchain
+//! and its standard libraries, QEMU user binaries, clang, cached sysroots and tool trees, the
 //! filesystem type of a directory, binfmt_misc.
 //!
-//! Probes run programs and read files; the parsers they use ([`parse_mountinfo_fs_type`],
-//! [`parse_clang_version`]) are pure and unit-tested.
+//! Wherever provisioning decides something (which clang, which QEMU, whether a sysroot is
+//! there), these functions ask the same crate functions it uses, so doctor and `targets` report
+//! what a build would actually do. [`parse_mountinfo_fs_type`] is pure and unit-tested.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crossroot_target::TargetSpec;
-
-/// The cache bucket holding sysroots: `<cache>/sysroots-v1/<triple>/<id>/`.
-pub const SYSROOTS_BUCKET: &str = "sysroots-v1";
-/// The cache bucket holding provisioned host tools (clang, QEMU): `<cache>/tools-v1/<name>/`.
-pub const TOOLS_BUCKET: &str = "tools-v1";
+use crossroot_toolchain::clang::ProbeCache;
+use crossroot_toolchain::rust::RustToolchain;
 
 /// Run a program and return its stdout, if it ran and succeeded.
 fn stdout_of(program: &str, args: &[&str]) -> Option<String> {
@@ -34,62 +31,9 @@ pub fn rustc_version() -> Option<String> {
     stdout_of("rustc", &["--version"]).and_then(|s| s.lines().next().map(str::to_string))
 }
 
-/// The active toolchain's sysroot (`rustc --print sysroot`).
-pub fn rustc_sysroot() -> Option<PathBuf> {
-    stdout_of("rustc", &["--print", "sysroot"]).map(|s| PathBuf::from(s.trim()))
-}
-
-/// The host triple (`rustc -vV`).
-pub fn rustc_host() -> Option<String> {
-    stdout_of("rustc", &["-vV"])?
-        .lines()
-        .find_map(|l| l.strip_prefix("host: ").map(|h| h.trim().to_string()))
-}
-
-/// Which Rust standard libraries are installed, and how that was found out.
-#[derive(Debug, Clone)]
-pub enum StdProbe {
-    Known {
-        installed: BTreeSet<String>,
-        via: &'static str,
-    },
-    /// Neither rustup nor rustc could tell.
-    Unknown,
-}
-
-impl StdProbe {
-    /// Ask `rustup target list --installed` once; without rustup, look into the active rustc's
-    /// sysroot (`lib/rustlib/<triple>/lib`).
-    pub fn run() -> StdProbe {
-        if let Some(out) = stdout_of("rustup", &["target", "list", "--installed"]) {
-            return StdProbe::Known {
-                installed: out.lines().map(|l| l.trim().to_string()).collect(),
-                via: "rustup",
-            };
-        }
-        if let Some(sysroot) = rustc_sysroot() {
-            let installed = fs_err::read_dir(sysroot.join("lib/rustlib"))
-                .map(|dir| {
-                    dir.filter_map(Result::ok)
-                        .filter(|e| e.path().join("lib").is_dir())
-                        .filter_map(|e| e.file_name().into_string().ok())
-                        .collect()
-                })
-                .unwrap_or_default();
-            return StdProbe::Known {
-                installed,
-                via: "rustc sysroot",
-            };
-        }
-        StdProbe::Unknown
-    }
-
-    pub fn has(&self, triple: &str) -> Option<bool> {
-        match self {
-            StdProbe::Known { installed, .. } => Some(installed.contains(triple)),
-            StdProbe::Unknown => None,
-        }
-    }
+/// The active Rust toolchain, found the way provisioning finds it.
+pub fn rust_toolchain(cwd: &Path) -> Option<RustToolchain> {
+    crossroot_toolchain::rust::locate(cwd, &|k| std::env::var_os(k)).ok()
 }
 
 /// Whether `spec` runs on this host without QEMU.
@@ -109,6 +53,31 @@ pub fn runs_natively(spec: &TargetSpec) -> bool {
     spec.runs_natively_on(machine) && endian_ok
 }
 
+/// Remembered `--version` answers, shared with provisioning (read only here).
+pub fn probes(cache_dir: &Path) -> ProbeCache {
+    ProbeCache::load(&cache_dir.join("toolchain-v1/probes.json"))
+}
+
+/// The root of a finished host tool tree that provisioning built (`clang`, `qemu`), if any:
+/// `tools-v1/<name>-<host arch>-bookworm/<current hash>/root`, finished when its
+/// `manifest.json` is there.
+pub fn cached_host_tree(cache_dir: &Path, name: &str) -> Option<PathBuf> {
+    let parent = cache_dir.join(crossroot_store::TOOLS).join(format!(
+        "{name}-{}-{}",
+        crate::provision::HOST_DEBIAN_ARCH,
+        crossroot_target::Release::Bookworm
+    ));
+    let current = fs_err::read_to_string(parent.join("current")).ok()?;
+    let hash = current.trim();
+    if hash.is_empty() || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let dir = parent.join(hash);
+    dir.join("manifest.json")
+        .is_file()
+        .then(|| dir.join("root"))
+}
+
 /// Where a QEMU user binary for `spec` was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QemuFound {
@@ -124,111 +93,45 @@ impl QemuFound {
     }
 }
 
-/// `qemu-<arch>` or `qemu-<arch>-static` on PATH, else in the cache under
-/// `tools-v1/qemu*/**/usr/bin/`.
-pub fn find_qemu(spec: &TargetSpec, cache_dir: &Path) -> Option<QemuFound> {
-    let names = [spec.qemu.to_string(), format!("{}-static", spec.qemu)];
-    for name in &names {
-        if let Ok(p) = which::which(name) {
-            return Some(QemuFound::Path(p));
-        }
+/// The QEMU provisioning would use: a recent enough `qemu-<arch>[-static]` on PATH, else the
+/// one in the cached `qemu` tree.
+pub fn find_qemu(
+    spec: &TargetSpec,
+    cache_dir: &Path,
+    probes: &mut ProbeCache,
+) -> Option<QemuFound> {
+    let path = std::env::var_os("PATH");
+    if let Some(p) = crossroot_runner::find_host_qemu(spec, path.as_deref(), |p| {
+        probes.version(p, &["--version"], crossroot_runner::parse_qemu_version)
+    }) {
+        return Some(QemuFound::Path(p));
     }
-    find_cached_tool(cache_dir, "qemu", &names).map(QemuFound::Cache)
+    let tree = cached_host_tree(cache_dir, "qemu")?;
+    crossroot_runner::qemu_in_tree(&tree, spec)
+        .ok()
+        .map(QemuFound::Cache)
 }
 
-/// A file named one of `names` in a `usr/bin` directory below `tools-v1/<prefix>*/`.
-pub fn find_cached_tool(cache_dir: &Path, prefix: &str, names: &[String]) -> Option<PathBuf> {
-    let tools = fs_err::read_dir(cache_dir.join(TOOLS_BUCKET)).ok()?;
-    let mut dirs: Vec<PathBuf> = tools
-        .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
-        .map(|e| e.path())
-        .collect();
-    dirs.sort();
-    dirs.into_iter().find_map(|dir| {
-        walkdir::WalkDir::new(dir)
-            .max_depth(8)
-            .into_iter()
-            .filter_map(Result::ok)
-            .find(|e| {
-                names.iter().any(|n| e.file_name() == n.as_str())
-                    && e.path().parent().is_some_and(|p| p.ends_with("usr/bin"))
-            })
-            .map(|e| e.into_path())
-    })
-}
-
-/// Whether the cache holds a completed sysroot for `triple`.
-///
-/// This is the one place that knows what "completed" means: some directory
-/// `sysroots-v1/<triple>/<id>/` holding a `manifest.toml` or a `.complete` marker, which the
-/// archive/store crates write last, after extraction finished. Point it at the store crate's
-/// own check once that exists.
+/// Whether the cache holds a finished, current sysroot for `triple` (what `crossroot sysroot
+/// list` shows).
 pub fn sysroot_present(cache_dir: &Path, triple: &str) -> bool {
-    let Ok(dir) = fs_err::read_dir(cache_dir.join(SYSROOTS_BUCKET).join(triple)) else {
-        return false;
-    };
-    dir.filter_map(Result::ok).any(|e| {
-        let p = e.path();
-        p.is_dir() && (p.join("manifest.toml").is_file() || p.join(".complete").exists())
-    })
+    let cache = crossroot_store::Cache::new(cache_dir.to_path_buf());
+    crossroot_archive::list_sysroots(&cache, Some(triple)).is_ok_and(|v| !v.is_empty())
 }
 
-/// A C compiler or linker found on the host.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tool {
-    pub path: PathBuf,
-    pub version: Option<(u32, u32, u32)>,
-}
-
-/// `clang` (or the newest `clang-NN`) on PATH, with its version.
-pub fn find_clang() -> Option<Tool> {
-    let mut candidates: Vec<String> = vec!["clang".into()];
-    candidates.extend((14..=30).rev().map(|v| format!("clang-{v}")));
-    candidates.iter().find_map(|name| {
-        let path = which::which(name).ok()?;
-        let out = Command::new(&path).arg("--version").output().ok()?;
-        let version = parse_clang_version(&String::from_utf8_lossy(&out.stdout));
-        Some(Tool { path, version })
-    })
-}
-
-/// `ld.lld` (or `ld.lld-NN`) on PATH.
-pub fn find_lld() -> Option<PathBuf> {
-    std::iter::once("ld.lld".to_string())
-        .chain((14..=30).rev().map(|v| format!("ld.lld-{v}")))
-        .find_map(|n| which::which(n).ok())
-}
-
-/// rustup's `rust-lld` in the active toolchain.
-pub fn find_rust_lld() -> Option<PathBuf> {
-    let sysroot = rustc_sysroot()?;
-    let host = rustc_host()?;
-    let p = sysroot.join("lib/rustlib").join(host).join("bin/rust-lld");
-    p.is_file().then_some(p)
-}
-
-/// clang in the cache (`tools-v1/clang*/…/usr/bin/clang-NN`).
-pub fn find_cached_clang(cache_dir: &Path) -> Option<PathBuf> {
-    let names: Vec<String> = std::iter::once("clang".to_string())
-        .chain((14..=30).map(|v| format!("clang-{v}")))
-        .collect();
-    find_cached_tool(cache_dir, "clang", &names)
-        .or_else(|| find_cached_tool(cache_dir, "llvm", &names))
-}
-
-/// The version in `clang --version` output (`… clang version 14.0.6 …`).
-pub fn parse_clang_version(text: &str) -> Option<(u32, u32, u32)> {
-    let line = text.lines().find(|l| l.contains("clang version "))?;
-    let rest = &line[line.find("clang version ")? + "clang version ".len()..];
-    let word = rest
-        .split(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .next()?;
-    let mut parts = word.split('.').map(|p| p.parse::<u32>().ok());
-    let major = parts.next()??;
-    let minor = parts.next().flatten().unwrap_or(0);
-    let patch = parts.next().flatten().unwrap_or(0);
-    Some((major, minor, patch))
+/// The C toolchain provisioning would pick on the host (clang >= 14 with an archiver), if any.
+pub fn host_c_toolchain(
+    rust: Option<&RustToolchain>,
+    probes: &mut ProbeCache,
+) -> Option<crossroot_toolchain::clang::CToolchain> {
+    let path = std::env::var_os("PATH");
+    let (clang, version) = crossroot_toolchain::clang::find_host_clang(path.as_deref(), probes)?;
+    crossroot_toolchain::clang::host_toolchain(
+        clang,
+        version,
+        rust.and_then(RustToolchain::rust_lld),
+        path.as_deref(),
+    )
 }
 
 /// The filesystem type holding `path`: the longest mount point in /proc/self/mountinfo that
@@ -347,20 +250,6 @@ mod tests {
     }
 
     #[test]
-    fn clang_versions() {
-        assert_eq!(
-            parse_clang_version("Debian clang version 14.0.6\nTarget: x86_64-pc-linux-gnu\n"),
-            Some((14, 0, 6))
-        );
-        assert_eq!(
-            parse_clang_version("Ubuntu clang version 18.1.3 (1ubuntu1)\n"),
-            Some((18, 1, 3))
-        );
-        assert_eq!(parse_clang_version("clang version 19\n"), Some((19, 0, 0)));
-        assert_eq!(parse_clang_version("gcc (Debian 12.2.0-14) 12.2.0\n"), None);
-    }
-
-    #[test]
     fn cookie_filesystems() {
         assert!(has_64bit_dir_cookies("ext4"));
         assert!(has_64bit_dir_cookies("nfs4"));
@@ -368,40 +257,63 @@ mod tests {
         assert!(!has_64bit_dir_cookies("btrfs"));
     }
 
+    /// A finished tree as the archive crate leaves it: `<parent>/current` names the hash
+    /// directory, which holds `manifest.json` and `root/`.
+    pub(crate) fn fake_tree(parent: &Path, name: &str, arch: &str) -> PathBuf {
+        let hash = "0123456789abcdef";
+        let dir = parent.join(hash);
+        fs_err::create_dir_all(dir.join("root")).unwrap();
+        fs_err::write(
+            dir.join("manifest.json"),
+            format!(
+                r#"{{"format":1,"name":"{name}","release":"bookworm","arch":"{arch}","requested":[],"packages":[]}}"#
+            ),
+        )
+        .unwrap();
+        fs_err::write(parent.join("current"), hash).unwrap();
+        dir.join("root")
+    }
+
     #[test]
-    fn sysroot_needs_a_completion_marker() {
+    fn sysroot_needs_a_finished_current_tree() {
         let dir = tempfile::tempdir().unwrap();
         let t = "aarch64-unknown-linux-gnu";
         assert!(!sysroot_present(dir.path(), t));
-        let sr = dir
+        let parent = dir
             .path()
-            .join(SYSROOTS_BUCKET)
+            .join(crossroot_store::SYSROOTS)
             .join(t)
-            .join("bookworm-abc");
-        fs_err::create_dir_all(&sr).unwrap();
-        assert!(
-            !sysroot_present(dir.path(), t),
-            "an unfinished sysroot does not count"
-        );
-        fs_err::write(sr.join("manifest.toml"), "").unwrap();
+            .join("bookworm");
+        // A staging directory with a manifest, but no `current`: nothing yet.
+        let staging = parent.join(".tmp-123");
+        fs_err::create_dir_all(staging.join("root")).unwrap();
+        fs_err::write(staging.join("manifest.json"), "{}").unwrap();
+        assert!(!sysroot_present(dir.path(), t));
+        fake_tree(&parent, t, "arm64");
         assert!(sysroot_present(dir.path(), t));
         assert!(!sysroot_present(dir.path(), "s390x-unknown-linux-gnu"));
     }
 
     #[test]
-    fn cached_qemu_is_found_in_the_tools_bucket() {
+    fn cached_qemu_is_found_in_the_provisioned_tree() {
         let dir = tempfile::tempdir().unwrap();
-        let bin = dir
-            .path()
-            .join(TOOLS_BUCKET)
-            .join("qemu-user-static-1/root/usr/bin");
-        fs_err::create_dir_all(&bin).unwrap();
-        fs_err::write(bin.join("qemu-s390x-static"), "").unwrap();
-        let names = ["qemu-s390x".to_string(), "qemu-s390x-static".to_string()];
+        let spec = crossroot_target::by_triple("s390x-unknown-linux-gnu").unwrap();
+        let parent = dir.path().join(crossroot_store::TOOLS).join(format!(
+            "qemu-{}-bookworm",
+            crate::provision::HOST_DEBIAN_ARCH
+        ));
+        assert_eq!(cached_host_tree(dir.path(), "qemu"), None);
+        let root = fake_tree(&parent, "qemu", "amd64");
+        assert_eq!(cached_host_tree(dir.path(), "qemu"), Some(root.clone()));
+        assert_eq!(cached_host_tree(dir.path(), "clang"), None);
+        fs_err::create_dir_all(root.join("usr/bin")).unwrap();
+        fs_err::write(root.join("usr/bin/qemu-s390x-static"), "").unwrap();
         assert_eq!(
-            find_cached_tool(dir.path(), "qemu", &names),
-            Some(bin.join("qemu-s390x-static"))
+            crossroot_runner::qemu_in_tree(&root, spec).ok(),
+            Some(root.join("usr/bin/qemu-s390x-static"))
         );
-        assert_eq!(find_cached_tool(dir.path(), "clang", &names), None);
+        // Removing the manifest makes the tree unfinished.
+        fs_err::remove_file(parent.join("0123456789abcdef/manifest.json")).unwrap();
+        assert_eq!(cached_host_tree(dir.path(), "qemu"), None);
     }
 }

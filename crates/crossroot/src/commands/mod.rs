@@ -12,7 +12,7 @@ mod env;
 mod exec;
 mod host;
 mod inspect;
-mod sysroot;
+pub(crate) mod sysroot;
 mod targets;
 
 pub fn run(cli: Cli, printer: &Printer) -> anyhow::Result<ExitCode> {
@@ -46,6 +46,17 @@ pub fn load_config(
     global: &crate::cli::GlobalArgs,
     printer: &Printer,
 ) -> anyhow::Result<crossroot_config::Config> {
+    load_config_for_cargo(global, &[], printer)
+}
+
+/// [`load_config`] for the cargo commands: `--manifest-path`, `--offline`, `--locked` and
+/// `--frozen` written among cargo's arguments (`crossroot test --target T --manifest-path P`)
+/// count too.
+pub fn load_config_for_cargo(
+    global: &crate::cli::GlobalArgs,
+    cargo_args: &[std::ffi::OsString],
+    printer: &Printer,
+) -> anyhow::Result<crossroot_config::Config> {
     let env = crossroot_config::Env::from_process();
     let cwd = std::env::current_dir()?;
     let flags = crossroot_config::Flags {
@@ -54,7 +65,8 @@ pub fn load_config(
         manifest_path: global.manifest_path.clone(),
         offline: global.offline,
         locked: global.locked,
-    };
+    }
+    .merge_cargo_args(cargo_args);
     let apt_root = env
         .get(crossroot_config::vars::APT_ROOT)
         .map_or_else(|| std::path::PathBuf::from("/"), std::path::PathBuf::from);

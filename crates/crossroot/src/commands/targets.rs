@@ -5,9 +5,11 @@ use std::process::ExitCode;
 use crossroot_target::{Libc, TARGETS, TargetSpec};
 use serde::Serialize;
 
-use super::host::{self, QemuFound, StdProbe};
+use super::host::{self, QemuFound};
 use crate::cli::GlobalArgs;
 use crate::printer::{self, Printer};
+use crossroot_toolchain::clang::ProbeCache;
+use crossroot_toolchain::rust::RustToolchain;
 
 /// One row of `crossroot targets --json`. The keys are stable: scripts and the README test read
 /// them.
@@ -25,7 +27,7 @@ struct Row {
     endian: crossroot_target::Endian,
     float_abi: crossroot_target::FloatAbi,
     aliases: &'static [&'static str],
-    /// `null` when neither rustup nor rustc could tell.
+    /// `null` when no Rust toolchain was found.
     rust_std_installed: Option<bool>,
     /// The target runs on this host without QEMU.
     runs_natively: bool,
@@ -40,26 +42,33 @@ struct Row {
 
 pub fn run(global: &GlobalArgs, json: bool, printer: &Printer) -> anyhow::Result<ExitCode> {
     let config = super::load_config(global, printer)?;
-    let std = StdProbe::run();
+    let cwd = std::env::current_dir()?;
+    let rust = host::rust_toolchain(&cwd);
+    let mut probes = host::probes(&config.cache_dir);
     let rows: Vec<Row> = TARGETS
         .iter()
-        .map(|spec| row(spec, &std, &config.cache_dir))
+        .map(|spec| row(spec, rust.as_ref(), &mut probes, &config.cache_dir))
         .collect();
     if json {
         printer::out(serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);
     }
     printer::out(render_table(&rows));
-    if let StdProbe::Known { via, .. } = &std {
-        printer.verbose(format!("Rust std column from {via}"));
+    if let Some(rust) = &rust {
+        printer.verbose(format!("Rust toolchain: {}", rust.sysroot.display()));
     }
     printer.verbose(format!("cache: {}", config.cache_dir.display()));
     Ok(ExitCode::SUCCESS)
 }
 
-fn row(spec: &'static TargetSpec, std: &StdProbe, cache_dir: &std::path::Path) -> Row {
+fn row(
+    spec: &'static TargetSpec,
+    rust: Option<&RustToolchain>,
+    probes: &mut ProbeCache,
+    cache_dir: &std::path::Path,
+) -> Row {
     let runs_natively = host::runs_natively(spec);
-    let qemu = host::find_qemu(spec, cache_dir);
+    let qemu = host::find_qemu(spec, cache_dir, probes);
     Row {
         triple: spec.triple,
         debian_arch: spec.debian_arch,
@@ -73,7 +82,7 @@ fn row(spec: &'static TargetSpec, std: &StdProbe, cache_dir: &std::path::Path) -
         endian: spec.endian,
         float_abi: spec.float_abi,
         aliases: spec.aliases,
-        rust_std_installed: std.has(spec.triple),
+        rust_std_installed: rust.map(|r| r.has_std(spec.triple)),
         runs_natively,
         qemu_available: qemu.is_some(),
         qemu_path: qemu.as_ref().map(|q| q.path().display().to_string()),

