@@ -21,7 +21,11 @@ fn dirs() -> &'static Dirs {
         let sentinel = base.path().join("sentinel");
         std::fs::create_dir(&sentinel).expect("sentinel");
         let root = base.path().join("root");
-        Dirs { base, root, sentinel }
+        Dirs {
+            base,
+            root,
+            sentinel,
+        }
     })
 }
 
@@ -43,6 +47,10 @@ fuzz_target!(|data: &[u8]| {
         .map(|e| e.expect("entry").file_name())
         .collect();
     names.sort();
-    assert_eq!(names, ["root", "sentinel"], "something was written next to the root");
+    assert_eq!(
+        names,
+        ["root", "sentinel"],
+        "something was written next to the root"
+    );
     assert_eq!(std::fs::read_dir(&d.sentinel).expect("sentinel").count(), 0);
 });

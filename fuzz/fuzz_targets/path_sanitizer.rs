@@ -5,7 +5,9 @@
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path};
 
-use crossroot_archive::extract::{relative_symlink_target, resolve_lexically, sanitize_member_path};
+use crossroot_archive::extract::{
+    relative_symlink_target, resolve_lexically, sanitize_member_path,
+};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -24,14 +26,21 @@ fuzz_target!(|data: &[u8]| {
         Some(i) => (&data[..i], &data[i + 1..]),
         None => (data, &b""[..]),
     };
-    let Ok(dir) = sanitize_member_path(dir) else { return };
+    let Ok(dir) = sanitize_member_path(dir) else {
+        return;
+    };
     let mut absolute = b"/".to_vec();
     absolute.extend_from_slice(target);
     let relative = relative_symlink_target(&dir, &absolute);
     let rel_bytes = relative.as_os_str().as_bytes();
     assert!(!rel_bytes.starts_with(b"/"), "still absolute: {relative:?}");
     let from_link = resolve_lexically(&dir, rel_bytes).expect("rewritten target climbs out");
-    let from_top = resolve_lexically(Path::new(""), relative_symlink_target(Path::new(""), &absolute).as_os_str().as_bytes())
-        .expect("target from the top climbs out");
+    let from_top = resolve_lexically(
+        Path::new(""),
+        relative_symlink_target(Path::new(""), &absolute)
+            .as_os_str()
+            .as_bytes(),
+    )
+    .expect("target from the top climbs out");
     assert_eq!(from_link, from_top);
 });
