@@ -8,6 +8,11 @@
 //! no absolute paths, no writing through a symlink that leads out, no device nodes); load a
 //! whole `.deb` or tarball into memory; fsync, lock or stage (the caller stages into a private
 //! directory and renames it); know about mirrors, hashes or package names.
+//!
+//! Several `extract_deb` calls may run at once into the same root (directories are never
+//! removed or replaced, so a path checked once stays safe); two packages writing the *same*
+//! file at the same time can fail with `AlreadyExists`, so extract those one after the other.
+//! Directory mtimes are not set (the children written afterwards would change them anyway).
 
 mod deb;
 mod finalize;
