@@ -1,1 +1,2 @@
 //! crossroot-test (placeholder; see crates/README.md)
+pub mod pgp;
