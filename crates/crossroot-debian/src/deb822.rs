@@ -296,6 +296,52 @@ mod tests {
         assert!(parse("\n\n# c\n").expect("blank is fine").is_empty());
     }
 
+    proptest::proptest! {
+        /// The fuzz target's property, run without nightly: never a panic, lookups consistent.
+        #[test]
+        fn arbitrary_text_never_panics(text in "(\\PC{0,12}[\n: #.\t]{0,3}){0,20}") {
+            if let Ok(ps) = parse(&text) {
+                for p in &ps {
+                    proptest::prop_assert!(!p.is_empty());
+                    for (name, value) in p.fields() {
+                        proptest::prop_assert_eq!(p.get(name), Some(value));
+                    }
+                }
+            }
+        }
+
+        /// Generated documents parse back to the fields they were built from.
+        #[test]
+        fn generated_documents_roundtrip(
+            paras in proptest::collection::vec(
+                proptest::collection::btree_map("[A-Za-z][A-Za-z0-9-]{0,8}", "[a-z0-9 ()<>=.,|]{0,20}", 1..5),
+                1..4,
+            )
+        ) {
+            let mut text = String::new();
+            for p in &paras {
+                // Field names are case-insensitive: drop names equal but for case.
+                let mut seen = std::collections::HashSet::new();
+                for (k, v) in p {
+                    if seen.insert(k.to_ascii_lowercase()) {
+                        text.push_str(&format!("{k}: {v}\n"));
+                    }
+                }
+                text.push('\n');
+            }
+            let parsed = parse(&text).expect("generated documents are valid");
+            proptest::prop_assert_eq!(parsed.len(), paras.len());
+            for (p, want) in parsed.iter().zip(&paras) {
+                for (k, v) in want {
+                    let got = p.get(k).expect("field present");
+                    if p.fields().any(|(n, _)| n == k) {
+                        proptest::prop_assert_eq!(got, v.trim());
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn into_owned_keeps_everything() {
         let owned = {

@@ -448,6 +448,7 @@ pub fn package_from_paragraph(p: &Paragraph<'_>) -> Result<PackageEntry, IndexEr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
 
     const RELEASE: &str = "Origin: Debian
 Suite: oldstable
@@ -594,6 +595,28 @@ Essential: yes
             ),
             "{err}"
         );
+    }
+
+    proptest::proptest! {
+        /// The `packages` fuzz target's property, run without nightly.
+        #[test]
+        fn arbitrary_indexes_never_panic(
+            lines in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(vec![
+                        "Package: a", "Version: 1.0-1", "Architecture: arm64", "Filename: pool/a.deb",
+                        "Size: 12", "SHA256:", "Depends: b (>= 1) | c", "Provides: d (= 2)",
+                        "Source: s (1.0)", "Multi-Arch: same", "", " continuation", "Essential: yes",
+                    ]).prop_map(str::to_owned),
+                    "\\PC{0,30}",
+                ],
+                0..30,
+            )
+        ) {
+            let text = lines.join("\n");
+            let _ = parse_packages(&text);
+            let _ = parse_release(&text);
+        }
     }
 
     #[test]

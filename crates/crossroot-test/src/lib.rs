@@ -9,6 +9,7 @@
 
 pub mod archive;
 pub mod deb;
+pub mod pgp;
 pub mod server;
 
 pub use archive::{ArchiveBuilder, BuiltArchive, BuiltDeb};
