@@ -95,8 +95,11 @@ pub(crate) fn release_entry(
     })
 }
 
+/// Bytes of index text parsed at a time.
+const PARSE_SLICE: usize = 1 << 20;
+
 pub(crate) fn resolve(
-    index_text: &str,
+    index: crate::index::VerifiedIndex,
     arch: &str,
     release: Release,
     requested: &[String],
@@ -107,10 +110,30 @@ pub(crate) fn resolve(
         release: release.name().to_string(),
         source: boxed(e),
     };
-    let entries = index::parse_packages(index_text).map_err(|e| ArchiveError::Parse {
-        what: format!("the {release} Packages index for {arch}"),
-        source: boxed(e),
-    })?;
+    // Parse in slices of whole stanzas so the parser's intermediate form never holds the whole
+    // index at once (it is several times the size of the text).
+    let mut entries = Vec::new();
+    let mut rest = index.text.as_str();
+    while !rest.is_empty() {
+        let cut = if rest.len() <= PARSE_SLICE {
+            rest.len()
+        } else {
+            rest[PARSE_SLICE..]
+                .find("\n\n")
+                .map(|i| PARSE_SLICE + i + 2)
+                .unwrap_or(rest.len())
+        };
+        let (slice, tail) = rest.split_at(cut);
+        rest = tail;
+        entries.extend(
+            index::parse_packages(slice).map_err(|e| ArchiveError::Parse {
+                what: format!("the {release} Packages index for {arch}"),
+                source: boxed(e),
+            })?,
+        );
+    }
+    // The text is not needed once parsed: free it before resolving.
+    drop(index);
     let universe = resolve::Universe::new(entries);
     let mut wanted: Vec<String> = Vec::new();
     let cxx = requested.iter().any(|r| r.starts_with("libstdc++"));
