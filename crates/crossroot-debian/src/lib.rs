@@ -10,4 +10,5 @@ pub mod deb822;
 pub mod index;
 pub mod relation;
 pub mod resolve;
+pub mod verify;
 pub mod version;
