@@ -1,7 +1,6 @@
 //! The signed chain from `InRelease` to `Packages.xz`, cached in `indexes-v1` with conditional
 //! requests. An index that disagrees with the signed `InRelease` is refused, never used.
 
-use std::io::Read;
 use std::path::PathBuf;
 
 use crate::ArchiveClient;
@@ -71,7 +70,7 @@ impl ArchiveClient {
         if !self.opts.verify {
             return Ok(debian::strip_clearsign(text));
         }
-        debian::verify_clearsigned(&self.keyring, text, url)
+        debian::verify_clearsigned(self.keyring()?, text, url)
     }
 
     /// The verified `Packages` index of `main/binary-<arch>` in `suite`.
