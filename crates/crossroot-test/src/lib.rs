@@ -10,6 +10,7 @@
 pub mod archive;
 pub mod deb;
 pub mod server;
+pub mod sign;
 
 pub use archive::{ArchiveBuilder, BuiltArchive, BuiltDeb};
 pub use deb::{DebSpec, Entry};
