@@ -7,6 +7,7 @@ use pgp::composed::{
 use pgp::types::{KeyVersion, Password};
 
 /// A freshly generated Ed25519 signing key.
+#[derive(Clone)]
 pub struct TestKey {
     secret: SignedSecretKey,
 }
@@ -29,9 +30,13 @@ impl TestKey {
 
     /// `text` clearsigned, as an `InRelease` file.
     pub fn clearsign(&self, text: &str) -> String {
-        let msg =
-            CleartextSignedMessage::sign(rand08::thread_rng(), text, &self.secret.primary_key, &Password::empty())
-                .unwrap();
+        let msg = CleartextSignedMessage::sign(
+            rand08::thread_rng(),
+            text,
+            &self.secret.primary_key,
+            &Password::empty(),
+        )
+        .unwrap();
         msg.to_armored_string(ArmorOptions::default()).unwrap()
     }
 

@@ -24,6 +24,15 @@ fn hint_of(err: &(dyn std::error::Error + 'static)) -> Option<String> {
     if let Some(e) = err.downcast_ref::<crossroot_store::StoreError>() {
         return e.hint();
     }
+    if let Some(e) = err.downcast_ref::<crossroot_debian::resolve::ResolveError>() {
+        return e.hint();
+    }
+    if let Some(e) = err.downcast_ref::<crossroot_debian::index::IndexError>() {
+        return e.hint();
+    }
+    if let Some(e) = err.downcast_ref::<crossroot_debian::verify::VerifyError>() {
+        return e.hint();
+    }
     None
 }
 
