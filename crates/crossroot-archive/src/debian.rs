@@ -43,7 +43,7 @@ impl Keyring {
         let mut keys = verify::Keyring::bundled();
         let mut label = "crossroot's bundled Debian archive keyring".to_string();
         let host = Path::new(crate::HOST_KEYRING);
-        if let Ok(bytes) = std::fs::read(host) {
+        if let Ok(bytes) = fs_err::read(host) {
             if let Ok(host_keys) = verify::Keyring::from_bytes(&bytes) {
                 keys.extend(host_keys);
                 label = format!("{} + {label}", host.display());
