@@ -187,17 +187,18 @@ impl Http {
             };
             let mut reader = resp.into_body().into_reader();
             let got = copy_counting(&mut reader, &mut hasher, &self.bytes, progress)
-                .map_err(|e| truncation(url, e, expect.map(|e| e.size).or(content_length)))?;
+                .map_err(|e| truncation(url, e, content_length))?;
             let digest = hex::encode(hasher.hasher.finalize());
             file.flush()?;
             drop(file);
-            let wanted = expect.map(|e| e.size).or(content_length);
-            if let Some(wanted) = wanted {
-                if got < wanted {
+            // Fewer bytes than the server announced: the connection dropped (retried).
+            // A complete response of the wrong size is a mismatch (not retried).
+            if let Some(announced) = content_length {
+                if got < announced {
                     return Err(ArchiveError::Truncated {
                         url: url.to_string(),
                         got,
-                        expected: wanted,
+                        expected: announced,
                     });
                 }
             }

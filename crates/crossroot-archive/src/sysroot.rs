@@ -134,7 +134,7 @@ impl ArchiveClient {
         &self,
         spec: &TreeSpec<'_>,
         packages: &[String],
-        mut lock: Option<&mut Lockfile>,
+        lock: Option<&mut Lockfile>,
     ) -> Result<(PathBuf, Manifest), ArchiveError> {
         let wanted: BTreeSet<String> = packages
             .iter()
@@ -226,7 +226,7 @@ impl ArchiveClient {
             }
         };
         crossroot_store::write_atomic(&spec.parent.join(CURRENT), hash.as_bytes())?;
-        if let Some(lock) = lock.as_deref_mut() {
+        if let Some(lock) = lock {
             lock.set_target(LockedTarget {
                 triple: spec.name.to_string(),
                 release: spec.release.name().to_string(),
@@ -296,7 +296,16 @@ impl ArchiveClient {
             ),
         );
         let requested: Vec<String> = requested.iter().cloned().collect();
-        debian::resolve(&index.text, spec.arch, spec.release, &requested, spec.base)
+        let packages = debian::resolve(index, spec.arch, spec.release, &requested, spec.base)?;
+        self.reporter.status(
+            "Resolved",
+            &format!(
+                "{} packages ({})",
+                packages.len(),
+                crate::build::human_bytes(packages.iter().map(|p| p.size).sum())
+            ),
+        );
+        Ok(packages)
     }
 
     fn build_tree(
@@ -384,17 +393,17 @@ fn set_hash(packages: &[LockedPackage]) -> String {
 }
 
 fn read_current(parent: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(parent.join(CURRENT)).ok()?;
+    let text = fs_err::read_to_string(parent.join(CURRENT)).ok()?;
     let hash = text.trim();
     (hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit())).then(|| hash.to_string())
 }
 
 fn read_manifest(dir: &Path) -> Result<Option<Manifest>, ArchiveError> {
     let path = dir.join(MANIFEST);
-    let bytes = match std::fs::read(&path) {
+    let bytes = match fs_err::read(&path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(fs_err_io(&path, e)),
+        Err(e) => return Err(e.into()),
     };
     let manifest: Manifest =
         serde_json::from_slice(&bytes).map_err(|e| ArchiveError::Manifest {
@@ -402,13 +411,6 @@ fn read_manifest(dir: &Path) -> Result<Option<Manifest>, ArchiveError> {
             source: boxed(e),
         })?;
     Ok((manifest.format == FORMAT).then_some(manifest))
-}
-
-fn fs_err_io(path: &Path, e: std::io::Error) -> ArchiveError {
-    ArchiveError::Io(std::io::Error::new(
-        e.kind(),
-        format!("failed to read `{}`: {e}", path.display()),
-    ))
 }
 
 /// Every current sysroot in the cache (optionally of one triple): `(root, manifest)`.

@@ -11,6 +11,7 @@ pub mod archive;
 pub mod deb;
 pub mod pgp;
 pub mod server;
+pub mod sign;
 
 pub use archive::{ArchiveBuilder, BuiltArchive, BuiltDeb};
 pub use deb::{DebSpec, Entry};

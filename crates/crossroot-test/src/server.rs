@@ -156,7 +156,7 @@ fn handle(
     let file = if rel.is_empty() || rel.split('/').any(|c| c == "..") {
         None
     } else {
-        std::fs::read(root.join(rel)).ok()
+        fs_err::read(root.join(rel)).ok()
     };
     let (status, body, truncate) = match (fault, file) {
         (Some(Fault::NotFound), _) | (None, None) => (404, b"not found".to_vec(), false),

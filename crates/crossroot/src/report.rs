@@ -31,6 +31,9 @@ fn hint_of(err: &(dyn std::error::Error + 'static)) -> Option<String> {
         crossroot_toolchain::Error,
         crossroot_runner::Error,
         crossroot_inspect::InspectError,
+        crossroot_debian::resolve::ResolveError,
+        crossroot_debian::index::IndexError,
+        crossroot_debian::verify::VerifyError,
     );
     None
 }

@@ -1,0 +1,596 @@
+//! `crossroot sysroot` and `crossroot cache` against a signed fixture archive served on
+//! 127.0.0.1, running the real binary.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crossroot_test::sign::TestKey;
+use crossroot_test::{ArchiveBuilder, BuiltArchive, DebSpec, Fault, TestServer};
+
+const TRIPLET: &str = "aarch64-linux-gnu";
+
+/// A minimal ELF header for `machine`.
+fn elf(machine: u16) -> Vec<u8> {
+    let mut h = vec![0u8; 64];
+    h[..4].copy_from_slice(b"\x7fELF");
+    h[4] = 2; // 64-bit
+    h[5] = 1; // little-endian
+    h[6] = 1;
+    h[16] = 3; // ET_DYN
+    h[18..20].copy_from_slice(&machine.to_le_bytes());
+    h
+}
+
+fn lib(path: &str) -> String {
+    format!("lib/{TRIPLET}/{path}")
+}
+
+fn usrlib(path: &str) -> String {
+    format!("usr/lib/{TRIPLET}/{path}")
+}
+
+/// A bookworm-like arm64 archive: libc, libgcc, linux headers, openssl, zlib, a sanitizer
+/// runtime that only libgcc-12-dev pulls in, and a default `gcc`.
+fn debs() -> Vec<DebSpec> {
+    vec![
+        DebSpec::new("gcc", "4:12.2.0-3", "arm64")
+            .depends("cpp (= 4:12.2.0-3), gcc-12 (>= 12.2.0-1~)"),
+        DebSpec::new("gcc-12-base", "12.2.0-14", "arm64")
+            .field("Source", "gcc-12")
+            .field("Multi-Arch", "same")
+            .file("usr/share/doc/gcc-12-base/README", "gcc"),
+        DebSpec::new("libgcc-s1", "12.2.0-14", "arm64")
+            .field("Source", "gcc-12")
+            .field("Multi-Arch", "same")
+            .depends("gcc-12-base (= 12.2.0-14), libc6 (>= 2.35)")
+            .file(&lib("libgcc_s.so.1"), elf(183)),
+        DebSpec::new("libc6", "2.36-9+deb12u4", "arm64")
+            .field("Multi-Arch", "same")
+            .depends("libgcc-s1")
+            .file(&lib("libc.so.6"), elf(183))
+            .file(&lib("libm.so.6"), elf(183))
+            .file("lib/ld-linux-aarch64.so.1", elf(183)),
+        DebSpec::new("libc6-dev", "2.36-9+deb12u4", "arm64")
+            .field("Multi-Arch", "same")
+            .depends("libc6 (= 2.36-9+deb12u4), linux-libc-dev")
+            .file(&usrlib("crt1.o"), elf(183))
+            .file(
+                &usrlib("libc.so"),
+                format!(
+                    "GROUP ( /lib/{TRIPLET}/libc.so.6 AS_NEEDED ( /lib/ld-linux-aarch64.so.1 ) )\n"
+                ),
+            )
+            .symlink(&usrlib("libm.so"), &format!("/lib/{TRIPLET}/libm.so.6")),
+        DebSpec::new("linux-libc-dev", "6.1.158-1", "arm64")
+            .field("Multi-Arch", "same")
+            .file(
+                "usr/include/linux/version.h",
+                "#define LINUX_VERSION_CODE 393472\n",
+            ),
+        DebSpec::new("libasan8", "12.2.0-14", "arm64")
+            .field("Source", "gcc-12")
+            .field("Multi-Arch", "same")
+            .depends("gcc-12-base (= 12.2.0-14), libc6 (>= 2.34)")
+            .file(&usrlib("libasan.so.8"), elf(183)),
+        DebSpec::new("libgcc-12-dev", "12.2.0-14", "arm64")
+            .field("Source", "gcc-12")
+            .field("Multi-Arch", "same")
+            .depends("gcc-12-base (= 12.2.0-14), libgcc-s1 (>= 12.2.0-14), libasan8 (>= 12.2.0-14)")
+            .file(&format!("usr/lib/gcc/{TRIPLET}/12/crtbegin.o"), elf(183)),
+        DebSpec::new("libssl3", "3.0.17-1~deb12u2", "arm64")
+            .field("Multi-Arch", "same")
+            .depends("libc6 (>= 2.34)")
+            .file(&usrlib("libssl.so.3"), elf(183)),
+        DebSpec::new("libssl-dev", "3.0.17-1~deb12u2", "arm64")
+            .field("Multi-Arch", "same")
+            .depends("libssl3 (= 3.0.17-1~deb12u2)")
+            .file("usr/include/openssl/ssl.h", "/* ssl */\n")
+            .symlink(&usrlib("libssl.so"), "libssl.so.3"),
+        DebSpec::new("zlib1g", "1:1.2.13.dfsg-1", "arm64")
+            .field("Multi-Arch", "same")
+            .depends("libc6 (>= 2.17)")
+            .file(&lib("libz.so.1"), elf(183)),
+        DebSpec::new("zlib1g-dev", "1:1.2.13.dfsg-1", "arm64")
+            .field("Multi-Arch", "same")
+            .field("Provides", "libz-dev")
+            .depends("zlib1g (= 1:1.2.13.dfsg-1)")
+            .file("usr/include/zlib.h", "/* zlib */\n")
+            .symlink(&usrlib("libz.so"), &format!("/lib/{TRIPLET}/libz.so.1")),
+    ]
+}
+
+struct Env {
+    archive: BuiltArchive,
+    server: TestServer,
+    home: tempfile::TempDir,
+    keyring: PathBuf,
+}
+
+fn fixture() -> Env {
+    fixture_signed_by(None)
+}
+
+/// The archive, signed by a fresh key; the keyring given to crossroot is that key's unless
+/// `trusted` says otherwise.
+fn fixture_signed_by(trusted: Option<&TestKey>) -> Env {
+    let key = TestKey::generate("crossroot test archive <test@example.invalid>");
+    let mut builder = ArchiveBuilder::new("bookworm").arch("arm64");
+    for d in debs() {
+        builder = builder.deb(d);
+    }
+    let signer = key.clone();
+    let archive = builder
+        .sign_with(move |text| signer.clearsign(text))
+        .build();
+    let server = TestServer::start(archive.root().to_path_buf());
+    let home = tempfile::tempdir().unwrap();
+    let keyring = home.path().join("keyring.asc");
+    let public = trusted.unwrap_or(&key).public_keyring();
+    fs_err::write(&keyring, public).unwrap();
+    Env {
+        archive,
+        server,
+        home,
+        keyring,
+    }
+}
+
+impl Env {
+    fn cache(&self) -> PathBuf {
+        self.home.path().join("cache")
+    }
+
+    fn cmd_in(&self, cwd: &Path, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_crossroot"));
+        cmd.current_dir(cwd)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home.path())
+            .env("CROSSROOT_CACHE_DIR", self.cache())
+            .env("CROSSROOT_KEYRING", &self.keyring)
+            .env("CI", "1")
+            .arg("--mirror")
+            .arg(self.server.url())
+            .args(args);
+        cmd
+    }
+
+    fn run_in(&self, cwd: &Path, args: &[&str]) -> Output {
+        self.cmd_in(cwd, args).output().unwrap()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let cwd = self.home.path().join("work");
+        fs_err::create_dir_all(&cwd).unwrap();
+        self.run_in(&cwd, args)
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "crossroot {args:?} failed:\n{}",
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    }
+
+    fn fail(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            !out.status.success(),
+            "crossroot {args:?} should fail:\n{}",
+            text(&out.stdout)
+        );
+        text(&out.stderr)
+    }
+
+    fn staging_leftovers(&self) -> Vec<PathBuf> {
+        walk(&self.cache())
+            .into_iter()
+            .filter(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(".tmp-"))
+            })
+            .collect()
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn last_line(s: &str) -> PathBuf {
+    PathBuf::from(s.lines().last().unwrap_or_default().trim())
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if e.file_type().unwrap().is_dir() {
+                stack.push(p.clone());
+            }
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// What a user checks in a sysroot: the files a link needs, and no link leading out.
+fn assert_sane_sysroot(root: &Path) {
+    assert!(root.join("usr/include/linux/version.h").is_file());
+    assert!(root.join(usrlib("crt1.o")).is_file());
+    assert!(root.join(usrlib("libc.so")).is_file());
+    // The absolute libm.so link now resolves inside the sysroot.
+    let libm = std::fs::canonicalize(root.join(usrlib("libm.so"))).unwrap();
+    assert!(
+        libm.starts_with(std::fs::canonicalize(root).unwrap()),
+        "{libm:?}"
+    );
+    for p in walk(root) {
+        let meta = p.symlink_metadata().unwrap();
+        if meta.file_type().is_symlink() {
+            let target = std::fs::read_link(&p).unwrap();
+            assert!(!target.is_absolute(), "{p:?} -> {target:?} is absolute");
+            if let Ok(real) = std::fs::canonicalize(&p) {
+                assert!(
+                    real.starts_with(std::fs::canonicalize(root).unwrap()),
+                    "{p:?} leads outside to {real:?}"
+                );
+            }
+        }
+    }
+}
+
+fn e_machine(path: &Path) -> u16 {
+    let bytes = fs_err::read(path).unwrap();
+    u16::from_le_bytes([bytes[18], bytes[19]])
+}
+
+#[test]
+fn add_builds_a_verified_sysroot_with_the_base_set() {
+    let env = fixture();
+    let out = env.ok(&["sysroot", "add", "--target", "aarch64-linux", "libssl-dev"]);
+    let root = last_line(&out);
+    assert!(root.starts_with(env.cache()), "{root:?}");
+    assert!(root.join("usr/include/openssl/ssl.h").is_file());
+    let libssl = std::fs::canonicalize(root.join(usrlib("libssl.so"))).unwrap();
+    assert!(libssl.starts_with(std::fs::canonicalize(&root).unwrap()));
+    assert_eq!(e_machine(&libssl), 183);
+    assert_sane_sysroot(&root);
+    // The sanitizer runtime that only libgcc-12-dev wants is skipped.
+    assert!(!root.join(usrlib("libasan.so.8")).exists());
+
+    // `path` prints the same directory, and only it, on stdout.
+    let path_out = env.ok(&["sysroot", "path", "--target", "arm64"]);
+    assert_eq!(path_out.trim(), root.to_string_lossy());
+
+    let list = env.ok(&["sysroot", "list"]);
+    assert!(list.contains("libssl-dev 3.0.17-1~deb12u2 arm64"), "{list}");
+    assert!(list.contains("libc6-dev 2.36-9+deb12u4 arm64"), "{list}");
+    assert!(!list.contains("libasan8"), "{list}");
+    assert!(env.staging_leftovers().is_empty());
+}
+
+#[test]
+fn a_warm_rerun_sends_no_request() {
+    let env = fixture();
+    let first = last_line(&env.ok(&["sysroot", "add", "--target", "arm64", "libssl-dev"]));
+    env.server.clear_log();
+    let again = last_line(&env.ok(&["sysroot", "add", "--target", "arm64", "libssl-dev"]));
+    assert_eq!(first, again);
+    assert_eq!(env.server.log(), Vec::<String>::new());
+}
+
+#[test]
+fn add_is_additive() {
+    let env = fixture();
+    env.ok(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
+    let root = last_line(&env.ok(&["sysroot", "add", "--target", "arm64", "zlib1g-dev"]));
+    assert!(root.join("usr/include/openssl/ssl.h").is_file());
+    assert!(root.join("usr/include/zlib.h").is_file());
+    assert_eq!(
+        std::fs::canonicalize(root.join(usrlib("libz.so"))).unwrap(),
+        std::fs::canonicalize(root.join(lib("libz.so.1"))).unwrap()
+    );
+    // A second add needs no new index or .deb downloads beyond zlib's.
+    env.server.clear_log();
+    env.ok(&[
+        "sysroot",
+        "add",
+        "--target",
+        "arm64",
+        "zlib1g-dev",
+        "libssl-dev",
+    ]);
+    assert_eq!(env.server.log(), Vec::<String>::new());
+}
+
+#[test]
+fn lockfile_pins_the_packages_and_enables_offline_and_locked() {
+    let env = fixture();
+    let project = env.home.path().join("project");
+    fs_err::create_dir_all(project.join("src")).unwrap();
+    fs_err::write(
+        project.join("Cargo.toml"),
+        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    fs_err::write(project.join("src/lib.rs"), "").unwrap();
+    let run = |args: &[&str]| env.run_in(&project, args);
+
+    let out = run(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let root = last_line(&text(&out.stdout));
+    let lock = fs_err::read_to_string(project.join("crossroot.lock")).unwrap();
+    let ssl = env.archive.deb("libssl3");
+    assert!(lock.contains(&ssl.sha256), "{lock}");
+    assert!(
+        lock.contains("triple = \"aarch64-unknown-linux-gnu\""),
+        "{lock}"
+    );
+    assert!(lock.contains("release = \"bookworm\""), "{lock}");
+
+    // Sysroot gone, .debs cached: rebuilt from the lock without the network.
+    assert!(
+        run(&["sysroot", "remove", "--target", "arm64"])
+            .status
+            .success()
+    );
+    env.server.clear_log();
+    let out = run(&[
+        "--offline",
+        "--locked",
+        "sysroot",
+        "add",
+        "--target",
+        "arm64",
+        "libssl-dev",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(last_line(&text(&out.stdout)), root);
+    assert_eq!(env.server.log(), Vec::<String>::new());
+    assert_sane_sysroot(&root);
+
+    // --locked refuses to add a package the lock does not have.
+    let out = run(&[
+        "--locked",
+        "sysroot",
+        "add",
+        "--target",
+        "arm64",
+        "zlib1g-dev",
+    ]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("crossroot.lock would change"), "{err}");
+    assert!(err.contains("zlib1g-dev"), "{err}");
+    assert_eq!(
+        fs_err::read_to_string(project.join("crossroot.lock")).unwrap(),
+        lock
+    );
+
+    // --offline with an empty cache names exactly the missing files.
+    fs_err::remove_dir_all(env.cache()).unwrap();
+    let out = run(&[
+        "--offline",
+        "sysroot",
+        "add",
+        "--target",
+        "arm64",
+        "libssl-dev",
+    ]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains(&ssl.filename), "{err}");
+    assert!(err.contains("without --offline"), "{err}");
+    assert_eq!(env.server.log(), Vec::<String>::new());
+}
+
+#[test]
+fn a_signature_by_an_unknown_key_is_refused() {
+    let other = TestKey::generate("someone else <x@example.invalid>");
+    let env = fixture_signed_by(Some(&other));
+    let err = env.fail(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
+    assert!(err.contains("signature"), "{err}");
+    assert!(err.contains("InRelease"), "{err}");
+    assert!(
+        !env.cache()
+            .join("sysroots-v1/aarch64-unknown-linux-gnu/bookworm/current")
+            .exists()
+    );
+    assert!(!env.cache().join("debs-v1").exists() || walk(&env.cache().join("debs-v1")).is_empty());
+}
+
+#[test]
+fn a_deb_with_the_wrong_hash_is_refused_naming_file_and_hashes() {
+    let env = fixture();
+    let ssl = env.archive.deb("libssl3").clone();
+    // Same size, one byte changed: only the hash can tell.
+    let mut bytes = fs_err::read(env.archive.path(&ssl.filename)).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    env.server.fault(&ssl.filename, Fault::Replace(bytes));
+    let err = env.fail(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
+    let file = ssl.filename.rsplit('/').next().unwrap();
+    assert!(err.contains(file), "{err}");
+    assert!(err.contains("SHA-256 mismatch"), "{err}");
+    assert!(err.contains(&format!("expected {}", ssl.sha256)), "{err}");
+    assert!(
+        !env.cache()
+            .join(format!("debs-v1/{}.deb", ssl.sha256))
+            .exists()
+    );
+}
+
+#[test]
+fn an_index_that_disagrees_with_inrelease_is_refused() {
+    let env = fixture();
+    let rel = env.archive.packages_xz("arm64");
+    env.server
+        .fault(&rel, Fault::Replace(b"\xfd7zXZ\0 tampered".to_vec()));
+    let err = env.fail(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
+    assert!(err.contains("Packages.xz"), "{err}");
+    assert!(err.contains("mismatch"), "{err}");
+}
+
+#[test]
+fn transient_errors_are_retried_and_404_is_not() {
+    let env = fixture();
+    let ssl = env.archive.deb("libssl3").clone();
+    let zlib = env.archive.deb("libssl-dev").clone();
+    env.server.fault(&ssl.filename, Fault::ServerError(2));
+    env.server.fault(&zlib.filename, Fault::Truncate(1));
+    let root = last_line(&env.ok(&["sysroot", "add", "--target", "arm64", "libssl-dev"]));
+    assert!(root.join(usrlib("libssl.so.3")).is_file());
+    let tries = |name: &str| {
+        env.server
+            .log()
+            .iter()
+            .filter(|l| l.ends_with(name))
+            .count()
+    };
+    assert_eq!(tries(&ssl.filename), 3);
+    assert_eq!(tries(&zlib.filename), 2);
+
+    let z = env.archive.deb("zlib1g").clone();
+    env.server.fault(&z.filename, Fault::NotFound);
+    env.server.clear_log();
+    let err = env.fail(&["sysroot", "add", "--target", "arm64", "zlib1g-dev"]);
+    assert!(err.contains("404"), "{err}");
+    assert_eq!(tries(&z.filename), 1);
+}
+
+#[test]
+fn an_unknown_package_suggests_near_names() {
+    let env = fixture();
+    let err = env.fail(&["sysroot", "add", "--target", "arm64", "libssl-devv"]);
+    assert!(err.contains("libssl-devv"), "{err}");
+    assert!(err.contains("did you mean"), "{err}");
+}
+
+#[test]
+fn insecure_mode_warns_loudly() {
+    let env = fixture();
+    let out = env.run(&[
+        "--insecure-skip-verify",
+        "sysroot",
+        "add",
+        "--target",
+        "arm64",
+        "zlib1g-dev",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("NOT checking"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn two_processes_adding_at_once_both_succeed() {
+    let env = fixture();
+    let cwd = env.home.path().join("work");
+    fs_err::create_dir_all(&cwd).unwrap();
+    let a = env
+        .cmd_in(&cwd, &["sysroot", "add", "--target", "arm64", "libssl-dev"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let b = env
+        .cmd_in(&cwd, &["sysroot", "add", "--target", "arm64", "zlib1g-dev"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert!(a.status.success(), "{}", text(&a.stderr));
+    assert!(b.status.success(), "{}", text(&b.stderr));
+    let root = last_line(&env.ok(&["sysroot", "path", "--target", "arm64"]));
+    let list = env.ok(&["sysroot", "list", "--target", "arm64"]);
+    // Whichever ran second built on the first's sysroot.
+    assert!(
+        list.contains("libssl-dev") && list.contains("zlib1g-dev"),
+        "{list}"
+    );
+    assert!(root.join("usr/include/zlib.h").is_file());
+    assert!(root.join("usr/include/openssl/ssl.h").is_file());
+    assert_sane_sysroot(&root);
+    assert!(
+        env.staging_leftovers().is_empty(),
+        "{:?}",
+        env.staging_leftovers()
+    );
+}
+
+#[test]
+fn a_process_killed_during_extraction_is_repaired_by_the_next_run() {
+    let env = fixture();
+    let cwd = env.home.path().join("work");
+    fs_err::create_dir_all(&cwd).unwrap();
+    let mut child = env
+        .cmd_in(&cwd, &["sysroot", "add", "--target", "arm64", "libssl-dev"])
+        .env("CROSSROOT_TEST_EXTRACT_DELAY_MS", "400")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait (bounded) until it is unpacking into a staging directory, then kill -9.
+    let parent = env
+        .cache()
+        .join("sysroots-v1/aarch64-unknown-linux-gnu/bookworm");
+    let mut staged = false;
+    for _ in 0..400 {
+        if walk(&parent)
+            .iter()
+            .any(|p| p.to_string_lossy().contains(".tmp-") && p.ends_with("usr"))
+        {
+            staged = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(staged, "the first run never started unpacking");
+    assert!(
+        !parent.join("current").exists(),
+        "a half-built sysroot was published"
+    );
+    assert!(!env.staging_leftovers().is_empty());
+
+    let root = last_line(&env.ok(&["sysroot", "add", "--target", "arm64", "libssl-dev"]));
+    assert!(root.join("usr/include/openssl/ssl.h").is_file());
+    assert_sane_sysroot(&root);
+    assert!(
+        env.staging_leftovers().is_empty(),
+        "{:?}",
+        env.staging_leftovers()
+    );
+}
+
+#[test]
+fn cache_commands() {
+    let env = fixture();
+    assert_eq!(last_line(&env.ok(&["cache", "dir"])), env.cache());
+    env.ok(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
+    env.ok(&["sysroot", "remove", "--target", "arm64"]);
+    assert!(env.ok(&["sysroot", "list"]).trim().is_empty());
+    // No sysroot uses the cached .debs any more: prune removes them.
+    let debs = env.cache().join("debs-v1");
+    assert!(!walk(&debs).is_empty());
+    env.ok(&["cache", "prune"]);
+    assert!(walk(&debs).is_empty(), "{:?}", walk(&debs));
+    env.ok(&["cache", "clean"]);
+    assert!(!env.cache().join("indexes-v1").exists());
+}
