@@ -1,50 +1,25 @@
-//! A throwaway OpenPGP signing key for fixture archives: generate, clearsign, export the public
-//! key as a keyring file for `CROSSROOT_KEYRING`.
+//! A signing key for fixture archives, for tests that want no `Result`s: [`crate::pgp::TestSigner`]
+//! with every failure turned into a panic (test-only code).
 
-use pgp::composed::{
-    ArmorOptions, CleartextSignedMessage, KeyType, SecretKeyParamsBuilder, SignedSecretKey,
-};
-use pgp::types::{KeyVersion, Password};
+use crate::pgp::TestSigner;
 
-/// A freshly generated Ed25519 signing key.
-#[derive(Clone)]
-pub struct TestKey {
-    secret: SignedSecretKey,
-}
+/// An Ed25519 signing key, deterministic per user ID.
+#[derive(Debug, Clone)]
+pub struct TestKey(TestSigner);
 
 impl TestKey {
-    /// Generate a new key (a few milliseconds).
+    /// Generate the key for `user_id` (a few milliseconds).
     pub fn generate(user_id: &str) -> TestKey {
-        let params = SecretKeyParamsBuilder::default()
-            .version(KeyVersion::V4)
-            .key_type(KeyType::Ed25519Legacy)
-            .can_certify(true)
-            .can_sign(true)
-            .primary_user_id(user_id.into())
-            .passphrase(None)
-            .build()
-            .unwrap();
-        let secret = params.generate(rand08::thread_rng()).unwrap();
-        TestKey { secret }
+        TestKey(TestSigner::generate(user_id).expect("generate test key"))
     }
 
     /// `text` clearsigned, as an `InRelease` file.
     pub fn clearsign(&self, text: &str) -> String {
-        let msg = CleartextSignedMessage::sign(
-            rand08::thread_rng(),
-            text,
-            &self.secret.primary_key,
-            &Password::empty(),
-        )
-        .unwrap();
-        msg.to_armored_string(ArmorOptions::default()).unwrap()
+        self.0.clearsign(text).expect("clearsign")
     }
 
     /// The public key, ASCII-armored (usable as a keyring file).
     pub fn public_keyring(&self) -> String {
-        self.secret
-            .to_public_key()
-            .to_armored_string(ArmorOptions::default())
-            .unwrap()
+        self.0.public_keyring_armored().expect("export public key")
     }
 }
