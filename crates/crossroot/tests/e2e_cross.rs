@@ -122,6 +122,8 @@ target_suite!(powerpc64le_gnu, "powerpc64le-linux", ["hello-threads", "cc-libm"]
 target_suite!(i686_gnu, "i686-linux", ["hello-threads", "cc-libm"]);
 target_suite!(x86_64_musl, "x86_64-musl", ["hello-threads", "cc-libm", "build-script"]);
 target_suite!(aarch64_musl, "aarch64-musl", ["hello-threads", "cc-libm"]);
+// A glibc floor builds against Debian bullseye (glibc 2.31, OpenSSL 1.1) and runs with it.
+target_suite!(aarch64_glibc_floor_2_31, "aarch64-linux.2.31", ["hello-threads", "openssl-sys"]);
 
 /// `crossroot exec` runs a target binary; big-endian s390x says so from inside QEMU.
 #[test]
