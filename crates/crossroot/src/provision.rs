@@ -233,7 +233,12 @@ pub fn provision(
             files::exec_wrapper(
                 &tree.join("usr/bin/pkgconf"),
                 &[],
-                &[tree.join("usr/lib/x86_64-linux-gnu")],
+                &[clang::link_tree_libraries(
+                    &tree,
+                    &cache
+                        .join("toolchain-v1")
+                        .join(format!("pkgconf-libs-{}", short_hash(&[&tree]))),
+                )?],
             )
             .as_bytes(),
             true,

@@ -258,7 +258,8 @@ fn env_wires_a_plain_c_build() {
     assert_eq!(String::from_utf8_lossy(&run.stdout).trim(), "c ok 2.5");
 }
 
-/// The rootless promise: an unprivileged user, no clang, lld or QEMU on PATH, fresh caches —
+/// The rootless promise: an unprivileged user, no clang, lld, QEMU or pkg-config on PATH, fresh
+/// caches, a project using the target's system OpenSSL —
 /// crossroot provisions everything itself. As root, the test drops to `nobody` with its own
 /// rustup home; as a normal user it runs as that user.
 #[test]
@@ -285,9 +286,17 @@ fn rootless_without_clang_or_qemu() {
         };
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            let hidden = ["clang", "lld", "ld.lld", "qemu-", "llvm-"]
-                .iter()
-                .any(|p| name.starts_with(p));
+            let hidden = [
+                "clang",
+                "lld",
+                "ld.lld",
+                "qemu-",
+                "llvm-",
+                "pkg-config",
+                "pkgconf",
+            ]
+            .iter()
+            .any(|p| name.starts_with(p));
             if !hidden && !bin.join(&name).exists() {
                 let _ = std::os::unix::fs::symlink(e.path(), bin.join(&name));
             }
@@ -295,8 +304,8 @@ fn rootless_without_clang_or_qemu() {
     }
 
     // The project, copied where the user can write.
-    let project = root.join("cc-libm");
-    copy_dir(&example("cc-libm"), &project);
+    let project = root.join("openssl-sys");
+    copy_dir(&example("openssl-sys"), &project);
 
     let crossroot_bin = root.join("crossroot");
     std::fs::copy(env!("CARGO_BIN_EXE_crossroot"), &crossroot_bin).expect("copy crossroot");
@@ -351,11 +360,15 @@ fn rootless_without_clang_or_qemu() {
         .output()
         .expect("run crossroot as an unprivileged user");
     let counts = passed_counts(&out);
-    assert_eq!(counts, expected("cc-libm"));
+    assert_eq!(counts, expected("openssl-sys"));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    // It had to provision clang and QEMU itself.
-    assert!(stderr.contains("clang"), "{stderr}");
-    assert!(stderr.contains("qemu"), "{stderr}");
+    // It had to provision clang, QEMU and pkg-config itself.
+    for tool in ["clang", "qemu", "pkgconf"] {
+        assert!(
+            stderr.contains(tool),
+            "{tool} was not provisioned:\n{stderr}"
+        );
+    }
 }
 
 fn as_user(is_root: bool, envs: &[(String, String)], path: &str) -> Command {
