@@ -150,18 +150,13 @@ pub fn provision(
     // 1. Rust std.
     let rust_tc = rust::locate(cwd, env)?;
     if !rust_tc.has_std(triple) {
-        match rust::add_std_command(&rust_tc, triple) {
-            Ok(_) => {
-                printer.status(
-                    "Installing",
-                    format!(
-                        "the Rust standard library for `{triple}` (`rustup target add {triple}`)"
-                    ),
-                );
-                rust::add_std(&rust_tc, triple)?;
-            }
-            Err(e) => return Err(e.into()),
-        }
+        // Without rustup this is an error that names the exact fix.
+        rust::add_std_command(&rust_tc, triple)?;
+        printer.status(
+            "Installing",
+            format!("the Rust standard library for `{triple}` (`rustup target add {triple}`)"),
+        );
+        rust::add_std(&rust_tc, triple)?;
     }
 
     // 2. Sysroot.
