@@ -133,6 +133,8 @@ pub fn cross_env(setup: &CrossSetup<'_>) -> Vec<EnvVar> {
         format!("BINDGEN_EXTRA_CLANG_ARGS_{t}"),
         flags::compile_args(spec, sr)
             .iter()
+            // The same defines as C code gets, so generated bindings match its ABI.
+            .chain(flags::default_cflags(spec).iter())
             .map(|a| shell_word(a))
             .collect::<Vec<_>>()
             .join(" "),
