@@ -328,9 +328,8 @@ pub fn parse_release(text: &str) -> Result<ReleaseFile, IndexError> {
 
 /// Parse a whole (decompressed) `Packages` index.
 pub fn parse_packages(text: &str) -> Result<Vec<PackageEntry>, IndexError> {
-    deb822::parse(text)?
-        .iter()
-        .map(package_from_paragraph)
+    deb822::paragraphs(text)
+        .map(|p| package_from_paragraph(&p?))
         .collect()
 }
 
