@@ -167,7 +167,13 @@ pub static TARGETS: &[TargetSpec] = &[
         float_abi: FloatAbi::Native,
         loader: "/lib/ld-linux.so.2",
         libc: Libc::Gnu,
-        aliases: &["i386", "i686-linux", "i686-linux-gnu", "i386-linux-gnu", "i686"],
+        aliases: &[
+            "i386",
+            "i686-linux",
+            "i686-linux-gnu",
+            "i386-linux-gnu",
+            "i686",
+        ],
     },
     TargetSpec {
         triple: "x86_64-unknown-linux-gnu",
@@ -197,7 +203,12 @@ pub static TARGETS: &[TargetSpec] = &[
         float_abi: FloatAbi::Hard,
         loader: "/lib/ld-linux-riscv64-lp64d.so.1",
         libc: Libc::Gnu,
-        aliases: &["riscv64", "riscv64-linux", "riscv64-linux-gnu", "riscv64gc-linux-gnu"],
+        aliases: &[
+            "riscv64",
+            "riscv64-linux",
+            "riscv64-linux-gnu",
+            "riscv64gc-linux-gnu",
+        ],
     },
     TargetSpec {
         triple: "powerpc64le-unknown-linux-gnu",
@@ -436,7 +447,9 @@ pub enum TargetError {
         os: &'static str,
         instead: &'static str,
     },
-    #[error("`{input}` has no operating system (bare metal or WebAssembly): there is no sysroot to provide")]
+    #[error(
+        "`{input}` has no operating system (bare metal or WebAssembly): there is no sysroot to provide"
+    )]
     NoOs { input: String },
     #[error("`{input}` is a Linux target with no Debian architecture that crossroot supports")]
     NoDebianArch { input: String },
@@ -574,7 +587,10 @@ fn classify_unknown(input: &str, lowered: &str) -> TargetError {
                 "macOS",
                 "Apple targets need Apple's SDK and linker, which Debian does not ship: build on a Mac (or with osxcross); crossroot cross-compiles between Linux architectures",
             )),
-            OperatingSystem::IOS(_) | OperatingSystem::TvOS(_) | OperatingSystem::WatchOS(_) | OperatingSystem::VisionOS(_) => Some((
+            OperatingSystem::IOS(_)
+            | OperatingSystem::TvOS(_)
+            | OperatingSystem::WatchOS(_)
+            | OperatingSystem::VisionOS(_) => Some((
                 "an Apple mobile OS",
                 "Apple targets need Xcode's SDK and linker: build on a Mac",
             )),
@@ -586,7 +602,14 @@ fn classify_unknown(input: &str, lowered: &str) -> TargetError {
                 "Android",
                 "Android links against the NDK's Bionic libc, not Debian's glibc: use the Android NDK (e.g. `cargo-ndk`)",
             )),
-            OperatingSystem::Freebsd | OperatingSystem::Netbsd | OperatingSystem::Openbsd | OperatingSystem::Dragonfly | OperatingSystem::Illumos | OperatingSystem::Solaris | OperatingSystem::Haiku | OperatingSystem::Fuchsia => Some((
+            OperatingSystem::Freebsd
+            | OperatingSystem::Netbsd
+            | OperatingSystem::Openbsd
+            | OperatingSystem::Dragonfly
+            | OperatingSystem::Illumos
+            | OperatingSystem::Solaris
+            | OperatingSystem::Haiku
+            | OperatingSystem::Fuchsia => Some((
                 "another operating system",
                 "that system's libc and headers do not come from Debian: build on that system, or use a sysroot made for it",
             )),

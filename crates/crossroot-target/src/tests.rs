@@ -5,17 +5,29 @@ use proptest::prelude::*;
 const SPELLINGS: &[(&str, &str)] = &[
     // Full triples.
     ("aarch64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"),
-    ("armv7-unknown-linux-gnueabihf", "armv7-unknown-linux-gnueabihf"),
+    (
+        "armv7-unknown-linux-gnueabihf",
+        "armv7-unknown-linux-gnueabihf",
+    ),
     ("arm-unknown-linux-gnueabi", "arm-unknown-linux-gnueabi"),
     ("i686-unknown-linux-gnu", "i686-unknown-linux-gnu"),
     ("x86_64-unknown-linux-gnu", "x86_64-unknown-linux-gnu"),
     ("riscv64gc-unknown-linux-gnu", "riscv64gc-unknown-linux-gnu"),
-    ("powerpc64le-unknown-linux-gnu", "powerpc64le-unknown-linux-gnu"),
+    (
+        "powerpc64le-unknown-linux-gnu",
+        "powerpc64le-unknown-linux-gnu",
+    ),
     ("s390x-unknown-linux-gnu", "s390x-unknown-linux-gnu"),
     ("x86_64-unknown-linux-musl", "x86_64-unknown-linux-musl"),
     ("aarch64-unknown-linux-musl", "aarch64-unknown-linux-musl"),
-    ("armv7-unknown-linux-musleabihf", "armv7-unknown-linux-musleabihf"),
-    ("riscv64gc-unknown-linux-musl", "riscv64gc-unknown-linux-musl"),
+    (
+        "armv7-unknown-linux-musleabihf",
+        "armv7-unknown-linux-musleabihf",
+    ),
+    (
+        "riscv64gc-unknown-linux-musl",
+        "riscv64gc-unknown-linux-musl",
+    ),
     // Debian architecture names.
     ("arm64", "aarch64-unknown-linux-gnu"),
     ("armhf", "armv7-unknown-linux-gnueabihf"),
@@ -94,7 +106,11 @@ fn no_spelling_is_ambiguous() {
         if let Some(prev) = seen.insert(name, spec.triple) {
             panic!("{name} maps to both {prev} and {}", spec.triple);
         }
-        assert_eq!(name, name.to_ascii_lowercase(), "aliases are stored lowercase");
+        assert_eq!(
+            name,
+            name.to_ascii_lowercase(),
+            "aliases are stored lowercase"
+        );
         assert!(!name.contains('.'), "names never contain dots: {name}");
     }
 }
@@ -127,9 +143,18 @@ fn glibc_floor_suffix() {
     assert_eq!(t.triple(), "aarch64-unknown-linux-gnu");
     assert_eq!(t.glibc_floor, Some(GlibcVersion::new(2, 31)));
     assert_eq!(t.to_string(), "aarch64-unknown-linux-gnu.2.31");
-    assert_eq!(parse("arm64.2.36").unwrap().glibc_floor, Some(GlibcVersion::new(2, 36)));
-    assert!(matches!(parse("arm64.two"), Err(TargetError::BadFloor { .. })));
-    assert!(matches!(parse("arm64.3.1"), Err(TargetError::BadFloor { .. })));
+    assert_eq!(
+        parse("arm64.2.36").unwrap().glibc_floor,
+        Some(GlibcVersion::new(2, 36))
+    );
+    assert!(matches!(
+        parse("arm64.two"),
+        Err(TargetError::BadFloor { .. })
+    ));
+    assert!(matches!(
+        parse("arm64.3.1"),
+        Err(TargetError::BadFloor { .. })
+    ));
     assert!(matches!(
         parse("aarch64-linux-musl.2.31"),
         Err(TargetError::FloorOnMusl { .. })
@@ -146,7 +171,10 @@ fn release_selection_follows_the_floor() {
     assert_eq!(at("arm64.2.41"), Ok(Release::Trixie));
     assert_eq!(at("arm64.2.99"), Ok(Release::Trixie));
     assert_eq!(at("arm64"), Ok(Release::Bookworm));
-    assert!(matches!(at("arm64.2.17"), Err(TargetError::NoReleaseForFloor { .. })));
+    assert!(matches!(
+        at("arm64.2.17"),
+        Err(TargetError::NoReleaseForFloor { .. })
+    ));
     // riscv64 only exists from trixie: a 2.36 floor cannot be met.
     let err = at("riscv64.2.36").unwrap_err();
     assert!(err.hint().unwrap().contains("2.41"), "{:?}", err.hint());
@@ -169,7 +197,11 @@ fn typo_suggests_the_nearest_name() {
     let err = parse("aarch64-linx").unwrap_err();
     match &err {
         TargetError::Unknown { suggestions, .. } => {
-            assert_eq!(suggestions.first(), Some(&"aarch64-linux"), "{suggestions:?}")
+            assert_eq!(
+                suggestions.first(),
+                Some(&"aarch64-linux"),
+                "{suggestions:?}"
+            )
         }
         other => panic!("{other:?}"),
     }

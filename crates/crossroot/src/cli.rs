@@ -216,7 +216,15 @@ mod tests {
     #[test]
     fn cargo_args_pass_through_untouched() {
         let cli = Cli::try_parse_from([
-            "crossroot", "test", "--release", "--target", "arm64", "-p", "x", "--", "--nocapture",
+            "crossroot",
+            "test",
+            "--release",
+            "--target",
+            "arm64",
+            "-p",
+            "x",
+            "--",
+            "--nocapture",
         ])
         .unwrap();
         let Command::Test(args) = cli.command else {
@@ -224,7 +232,16 @@ mod tests {
         };
         assert_eq!(
             args.args,
-            ["--release", "--target", "arm64", "-p", "x", "--", "--nocapture"].map(OsString::from)
+            [
+                "--release",
+                "--target",
+                "arm64",
+                "-p",
+                "x",
+                "--",
+                "--nocapture"
+            ]
+            .map(OsString::from)
         );
     }
 }
