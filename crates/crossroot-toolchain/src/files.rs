@@ -277,6 +277,7 @@ mod tests {
             ld_lld: Some("/r/gcc-ld/ld.lld".into()),
             ar: "/usr/bin/ar".into(),
             libclang_dir: None,
+            resource_dir: None,
             source: ToolSource::Provisioned,
         }
     }

@@ -269,6 +269,7 @@ pub fn provision(
         ar: &toolchain.ar,
         pkg_config: pkg_config.as_deref(),
         libclang_dir: toolchain.libclang_dir.as_deref(),
+        resource_dir: toolchain.resource_dir.as_deref(),
         cmake_toolchain_file: Some(&generated.cmake_toolchain),
         runner: runner_value,
     });
