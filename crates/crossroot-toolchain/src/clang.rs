@@ -126,9 +126,65 @@ fn host_archiver(version: u32, path: Option<&OsStr>, tree_ar: Option<PathBuf>) -
         .or_else(|| find_on_path("ar", path))
 }
 
-/// The clang tree provisioned under `root` (an unpacked set of [`CLANG_TREE_PACKAGES`]).
+/// Whether a shared library belongs to glibc itself (`libc.so.6`, `libm.so.6`, the loader…) or
+/// to GCC's runtime. A provisioned tree carries its own copies, but loading them with the host's
+/// dynamic loader mixes two glibc builds: they must come from the host.
+pub fn is_host_runtime_library(name: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "ld-linux",
+        "libc.so",
+        "libc-",
+        "libc_malloc_debug",
+        "libm.so",
+        "libm-",
+        "libmvec",
+        "libpthread",
+        "libdl.so",
+        "libdl-",
+        "librt.so",
+        "librt-",
+        "libresolv",
+        "libutil",
+        "libanl",
+        "libBrokenLocale",
+        "libthread_db",
+        "libnss_",
+        "libmemusage",
+        "libpcprofile",
+        "libcidn",
+        "libnsl.so.1",
+        "libgcc_s",
+    ];
+    PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// Make `dest` a directory of symlinks to the tree's host libraries except glibc's own (see
+/// [`is_host_runtime_library`]), for `LD_LIBRARY_PATH`. Existing links are kept.
+pub fn link_tree_libraries(root: &Path, dest: &Path) -> Result<PathBuf> {
+    let src = root.join("usr/lib/x86_64-linux-gnu");
+    fs_err::create_dir_all(dest)?;
+    for entry in fs_err::read_dir(&src)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let Some(n) = name.to_str() else { continue };
+        if !n.contains(".so") || is_host_runtime_library(n) {
+            continue;
+        }
+        let link = dest.join(&name);
+        if std::fs::symlink_metadata(&link).is_err() {
+            std::os::unix::fs::symlink(entry.path(), &link).map_err(|e| {
+                std::io::Error::new(e.kind(), format!("linking `{}`: {e}", link.display()))
+            })?;
+        }
+    }
+    Ok(dest.to_path_buf())
+}
+
+/// The clang tree provisioned under `root` (an unpacked set of [`CLANG_TREE_PACKAGES`]), with
+/// `lib_dir` from [`link_tree_libraries`].
 pub fn tree_toolchain(
     root: &Path,
+    lib_dir: PathBuf,
     ld_lld: Option<PathBuf>,
     path: Option<&OsStr>,
     triple: &str,
@@ -152,7 +208,7 @@ pub fn tree_toolchain(
         clangxx: llvm.join("bin/clang++"),
         clang,
         version: 14,
-        lib_path: vec![root.join("usr/lib/x86_64-linux-gnu"), llvm.join("lib")],
+        lib_path: vec![lib_dir, llvm.join("lib")],
         // Without rust-lld, the tree's own lld (found next to clang by -fuse-ld=lld).
         ld_lld,
         ar,
@@ -279,6 +335,29 @@ mod tests {
             find_host_clang(Some(dir.path().as_os_str()), &mut probes),
             Some((new, 18))
         );
+    }
+
+    #[test]
+    fn glibc_and_gcc_runtime_stay_with_the_host() {
+        for n in [
+            "libc.so.6",
+            "libm.so.6",
+            "ld-linux-x86-64.so.2",
+            "libpthread.so.0",
+            "libgcc_s.so.1",
+        ] {
+            assert!(is_host_runtime_library(n), "{n}");
+        }
+        for n in [
+            "libLLVM-14.so.1",
+            "libclang-cpp.so.14",
+            "libz3.so.4",
+            "libxml2.so.2",
+            "libstdc++.so.6",
+            "libcrypt.so.1",
+        ] {
+            assert!(!is_host_runtime_library(n), "{n}");
+        }
     }
 
     fn set_exec(p: &Path) {

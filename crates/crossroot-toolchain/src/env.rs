@@ -193,13 +193,27 @@ pub fn decide(vars: Vec<EnvVar>, lookup: impl Fn(&str) -> Option<OsString>) -> V
     vars.into_iter()
         .map(|var| {
             // cc-rs and pkg-config also read the dashed spelling (`CC_aarch64-unknown-linux-gnu`).
-            let user = lookup(&var.key).or_else(|| dashed_alias(&var.key).and_then(|k| lookup(&k)));
+            let user = lookup(&var.key)
+                .or_else(|| dashed_alias(&var.key).and_then(|k| lookup(&k)))
+                .or_else(|| generic_flags(&var).iter().find_map(|k| lookup(k)));
             match user {
                 Some(user_value) => Decision::UserSet { var, user_value },
                 None => Decision::Set(var),
             }
         })
         .collect()
+}
+
+/// cc-rs takes the first of `CFLAGS_<t>`, `TARGET_CFLAGS`, `CFLAGS`: setting ours would hide a
+/// user's generic flags, so those count as the user's choice.
+fn generic_flags(var: &EnvVar) -> &'static [&'static str] {
+    if var.key.starts_with("CFLAGS_") {
+        &["TARGET_CFLAGS", "CFLAGS"]
+    } else if var.key.starts_with("CXXFLAGS_") {
+        &["TARGET_CXXFLAGS", "CXXFLAGS"]
+    } else {
+        &[]
+    }
 }
 
 /// `CC_aarch64_unknown_linux_gnu` → `CC_aarch64-unknown-linux-gnu` (the other spelling tools read).
@@ -321,6 +335,18 @@ mod tests {
                 "CC_aarch64_unknown_linux_gnu"
             ]
         );
+    }
+
+    #[test]
+    fn generic_cflags_of_the_user_are_not_hidden() {
+        let vars = setup("armv7-unknown-linux-gnueabihf");
+        let decisions = decide(vars, |k| (k == "CFLAGS").then(|| "-O2 -g".into()));
+        let kept: Vec<&str> = decisions
+            .iter()
+            .filter(|d| matches!(d, Decision::UserSet { .. }))
+            .map(|d| d.var().key.as_str())
+            .collect();
+        assert_eq!(kept, ["CFLAGS_armv7_unknown_linux_gnueabihf"]);
     }
 
     #[test]

@@ -183,7 +183,13 @@ pub fn provision(
             let tree = sources
                 .host_tree("clang", clang::CLANG_TREE_PACKAGES)
                 .context("could not provision clang")?;
-            clang::tree_toolchain(&tree, ld_lld.clone(), path_var.as_deref(), triple)?
+            let libs = clang::link_tree_libraries(
+                &tree,
+                &cache
+                    .join("toolchain-v1")
+                    .join(format!("clang-libs-{}", short_hash(&[&tree]))),
+            )?;
+            clang::tree_toolchain(&tree, libs, ld_lld.clone(), path_var.as_deref(), triple)?
         }
     };
 
