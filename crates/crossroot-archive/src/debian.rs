@@ -3,29 +3,55 @@
 
 use std::path::Path;
 
-use crossroot_debian::{index, resolve};
+use crossroot_debian::{index, resolve, verify};
 
 use crate::Release;
 use crate::error::{ArchiveError, boxed};
 use crate::http::Expect;
 use crate::lockfile::LockedPackage;
 
-/// The keyring `InRelease` is verified with.
+/// The keyring `InRelease` is verified with, and where it came from (for messages).
 pub(crate) struct Keyring {
+    keys: Option<verify::Keyring>,
     pub(crate) label: String,
 }
 
 impl Keyring {
+    /// No verification at all (`--insecure-skip-verify`).
     pub(crate) fn none() -> Self {
         Keyring {
-            label: "(none)".into(),
+            keys: None,
+            label: "(verification disabled)".into(),
         }
     }
 
+    /// `path` if given (only its keys are trusted); else the host's Debian archive keyring
+    /// when present, together with the keyring crossroot carries (so a host keyring older than
+    /// a release still works); else the carried one alone.
     pub(crate) fn load(path: Option<&Path>) -> Result<Self, ArchiveError> {
-        let _ = path;
+        if let Some(path) = path {
+            let bytes = fs_err::read(path)?;
+            let keys = verify::Keyring::from_bytes(&bytes).map_err(|e| ArchiveError::Keyring {
+                path: path.to_path_buf(),
+                source: boxed(e),
+            })?;
+            return Ok(Keyring {
+                keys: Some(keys),
+                label: path.display().to_string(),
+            });
+        }
+        let mut keys = verify::Keyring::bundled();
+        let mut label = "crossroot's bundled Debian archive keyring".to_string();
+        let host = Path::new(crate::HOST_KEYRING);
+        if let Ok(bytes) = std::fs::read(host) {
+            if let Ok(host_keys) = verify::Keyring::from_bytes(&bytes) {
+                keys.extend(host_keys);
+                label = format!("{} + {label}", host.display());
+            }
+        }
         Ok(Keyring {
-            label: "pending".into(),
+            keys: Some(keys),
+            label,
         })
     }
 }
@@ -53,13 +79,22 @@ pub(crate) fn strip_clearsign(text: &str) -> String {
     out
 }
 
+/// Verify a clearsigned `InRelease` and return only the signed text.
 pub(crate) fn verify_clearsigned(
     keyring: &Keyring,
     text: &str,
     url: &str,
 ) -> Result<String, ArchiveError> {
-    let _ = (&keyring.label, url);
-    Ok(strip_clearsign(text))
+    let Some(keys) = &keyring.keys else {
+        return Ok(strip_clearsign(text));
+    };
+    keys.verify_clearsigned(text.as_bytes())
+        .map(|v| v.text)
+        .map_err(|e| ArchiveError::BadSignature {
+            url: url.to_string(),
+            keyring: keyring.label.clone(),
+            source: boxed(e),
+        })
 }
 
 /// The signed entry of the `Packages` index for `arch`: its path relative to the suite,
@@ -95,8 +130,11 @@ pub(crate) fn release_entry(
     })
 }
 
+/// Bytes of index text parsed at a time.
+const PARSE_SLICE: usize = 1 << 20;
+
 pub(crate) fn resolve(
-    index_text: &str,
+    index: crate::index::VerifiedIndex,
     arch: &str,
     release: Release,
     requested: &[String],
@@ -107,10 +145,30 @@ pub(crate) fn resolve(
         release: release.name().to_string(),
         source: boxed(e),
     };
-    let entries = index::parse_packages(index_text).map_err(|e| ArchiveError::Parse {
-        what: format!("the {release} Packages index for {arch}"),
-        source: boxed(e),
-    })?;
+    // Parse in slices of whole stanzas so the parser's intermediate form never holds the whole
+    // index at once (it is several times the size of the text).
+    let mut entries = Vec::new();
+    let mut rest = index.text.as_str();
+    while !rest.is_empty() {
+        let cut = if rest.len() <= PARSE_SLICE {
+            rest.len()
+        } else {
+            rest[PARSE_SLICE..]
+                .find("\n\n")
+                .map(|i| PARSE_SLICE + i + 2)
+                .unwrap_or(rest.len())
+        };
+        let (slice, tail) = rest.split_at(cut);
+        rest = tail;
+        entries.extend(
+            index::parse_packages(slice).map_err(|e| ArchiveError::Parse {
+                what: format!("the {release} Packages index for {arch}"),
+                source: boxed(e),
+            })?,
+        );
+    }
+    // The text is not needed once parsed: free it before resolving.
+    drop(index);
     let universe = resolve::Universe::new(entries);
     let mut wanted: Vec<String> = Vec::new();
     let cxx = requested.iter().any(|r| r.starts_with("libstdc++"));

@@ -61,7 +61,8 @@ pub struct ArchiveClient {
     mirror: String,
     reporter: Arc<dyn Reporter>,
     http: http::Http,
-    keyring: debian::Keyring,
+    /// Loaded on first use: parsing keyrings costs tens of milliseconds the fast path skips.
+    keyring: std::sync::OnceLock<Result<debian::Keyring, String>>,
 }
 
 impl std::fmt::Debug for ArchiveClient {
@@ -78,22 +79,38 @@ impl ArchiveClient {
         if !(mirror.starts_with("http://") || mirror.starts_with("https://")) {
             return Err(ArchiveError::BadMirror { url: opts.mirror });
         }
-        let keyring = if opts.verify {
-            debian::Keyring::load(opts.keyring.as_deref())?
-        } else {
+        if !opts.verify {
             reporter.status(
                 "Warning",
                 "--insecure-skip-verify: the archive's signatures and hashes are NOT checked",
             );
-            debian::Keyring::none()
-        };
+        }
         Ok(ArchiveClient {
             opts,
             mirror,
             reporter,
             http: http::Http::new(),
-            keyring,
+            keyring: std::sync::OnceLock::new(),
         })
+    }
+
+    fn keyring(&self) -> Result<&debian::Keyring, ArchiveError> {
+        let loaded = self.keyring.get_or_init(|| {
+            if self.opts.verify {
+                debian::Keyring::load(self.opts.keyring.as_deref()).map_err(|e| e.to_string())
+            } else {
+                Ok(debian::Keyring::none())
+            }
+        });
+        match loaded {
+            Ok(k) => Ok(k),
+            Err(_) => {
+                // Load again to return the typed error (only on this failure path).
+                Err(debian::Keyring::load(self.opts.keyring.as_deref())
+                    .err()
+                    .unwrap_or_else(|| ArchiveError::Io(std::io::Error::other("keyring"))))
+            }
+        }
     }
 
     pub fn options(&self) -> &ClientOptions {

@@ -296,7 +296,16 @@ impl ArchiveClient {
             ),
         );
         let requested: Vec<String> = requested.iter().cloned().collect();
-        debian::resolve(&index.text, spec.arch, spec.release, &requested, spec.base)
+        let packages = debian::resolve(index, spec.arch, spec.release, &requested, spec.base)?;
+        self.reporter.status(
+            "Resolved",
+            &format!(
+                "{} packages ({})",
+                packages.len(),
+                crate::build::human_bytes(packages.iter().map(|p| p.size).sum())
+            ),
+        );
+        Ok(packages)
     }
 
     fn build_tree(
