@@ -447,6 +447,9 @@ fn write_failures(file: &Path, failed: &[&Artefact]) -> std::io::Result<()> {
         .iter()
         .map(|a| format!("{}\n", a.path.display()))
         .collect();
+    if let Some(dir) = file.parent() {
+        fs_err::create_dir_all(dir)?;
+    }
     fs_err::write(file, text)
 }
 
@@ -687,7 +690,8 @@ mod tests {
     #[test]
     fn failures_are_remembered_until_a_clean_check() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let file = dir.path().join(FAILURES_FILE);
+        // The profile directory may not exist yet (test binaries live in the build dir).
+        let file = dir.path().join("release").join(FAILURES_FILE);
         let checked = check_files(&[fixture("glibc236")], Some(GlibcVersion::new(2, 31)));
         let failed: Vec<&Artefact> = checked.artefacts.iter().collect();
         write_failures(&file, &failed).expect("write");
