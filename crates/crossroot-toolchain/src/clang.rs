@@ -38,6 +38,8 @@ pub struct CToolchain {
     pub ar: PathBuf,
     /// Directory with `libclang.so` for bindgen, when provisioned.
     pub libclang_dir: Option<PathBuf>,
+    /// clang's resource directory (`stddef.h` and friends), when libclang cannot find it itself.
+    pub resource_dir: Option<PathBuf>,
     pub source: ToolSource,
 }
 
@@ -115,6 +117,7 @@ pub fn host_toolchain(
         ld_lld,
         ar,
         libclang_dir: None,
+        resource_dir: None,
         source: ToolSource::Host,
     })
 }
@@ -213,6 +216,10 @@ pub fn tree_toolchain(
         ld_lld,
         ar,
         libclang_dir: Some(llvm.join("lib")),
+        // Loaded from the cache, libclang does not find its headers by itself.
+        resource_dir: fs_err::read_dir(llvm.join("lib/clang"))
+            .ok()
+            .and_then(|mut d| d.find_map(|e| e.ok().map(|e| e.path()))),
         source: ToolSource::Provisioned,
     })
 }

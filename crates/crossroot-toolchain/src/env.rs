@@ -55,6 +55,8 @@ pub struct CrossSetup<'a> {
     pub pkg_config: Option<&'a Path>,
     /// Directory holding `libclang.so`, when crossroot provisioned it.
     pub libclang_dir: Option<&'a Path>,
+    /// clang resource dir to hand to libclang (bindgen), when it cannot find its own.
+    pub resource_dir: Option<&'a Path>,
     pub cmake_toolchain_file: Option<&'a Path>,
     /// `CARGO_TARGET_<T>_RUNNER` value, if the target needs one on this host.
     pub runner: Option<String>,
@@ -133,6 +135,14 @@ pub fn cross_env(setup: &CrossSetup<'_>) -> Vec<EnvVar> {
         format!("BINDGEN_EXTRA_CLANG_ARGS_{t}"),
         flags::compile_args(spec, sr)
             .iter()
+            // The same defines as C code gets, so generated bindings match its ABI.
+            .chain(flags::default_cflags(spec).iter())
+            .chain(
+                setup
+                    .resource_dir
+                    .map(|d| format!("-resource-dir={}", d.display()))
+                    .iter(),
+            )
             .map(|a| shell_word(a))
             .collect::<Vec<_>>()
             .join(" "),
@@ -255,6 +265,7 @@ mod tests {
             ar: Path::new("/usr/bin/ar"),
             pkg_config: None,
             libclang_dir: None,
+            resource_dir: None,
             cmake_toolchain_file: Some(Path::new("/c/toolchain.cmake")),
             runner: Some("/q/qemu-aarch64 -L /c/sr".into()),
         })

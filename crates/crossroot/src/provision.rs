@@ -150,18 +150,13 @@ pub fn provision(
     // 1. Rust std.
     let rust_tc = rust::locate(cwd, env)?;
     if !rust_tc.has_std(triple) {
-        match rust::add_std_command(&rust_tc, triple) {
-            Ok(_) => {
-                printer.status(
-                    "Installing",
-                    format!(
-                        "the Rust standard library for `{triple}` (`rustup target add {triple}`)"
-                    ),
-                );
-                rust::add_std(&rust_tc, triple)?;
-            }
-            Err(e) => return Err(e.into()),
-        }
+        // Without rustup this is an error that names the exact fix.
+        rust::add_std_command(&rust_tc, triple)?;
+        printer.status(
+            "Installing",
+            format!("the Rust standard library for `{triple}` (`rustup target add {triple}`)"),
+        );
+        rust::add_std(&rust_tc, triple)?;
     }
 
     // 2. Sysroot.
@@ -233,7 +228,12 @@ pub fn provision(
             files::exec_wrapper(
                 &tree.join("usr/bin/pkgconf"),
                 &[],
-                &[tree.join("usr/lib/x86_64-linux-gnu")],
+                &[clang::link_tree_libraries(
+                    &tree,
+                    &cache
+                        .join("toolchain-v1")
+                        .join(format!("pkgconf-libs-{}", short_hash(&[&tree]))),
+                )?],
             )
             .as_bytes(),
             true,
@@ -269,6 +269,7 @@ pub fn provision(
         ar: &toolchain.ar,
         pkg_config: pkg_config.as_deref(),
         libclang_dir: toolchain.libclang_dir.as_deref(),
+        resource_dir: toolchain.resource_dir.as_deref(),
         cmake_toolchain_file: Some(&generated.cmake_toolchain),
         runner: runner_value,
     });

@@ -6,6 +6,8 @@
 //! cargo target dir (`target/e2e/target`) so each sysroot, clang and QEMU is provisioned once.
 //! Tests run one at a time (they would only wait on cargo's target-dir lock otherwise).
 
+#![allow(clippy::print_stderr)] // progress notes of a long suite go to the test log
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Mutex;
@@ -38,8 +40,32 @@ fn cache_dir() -> PathBuf {
         .unwrap_or_else(|| e2e_dir().join("cache"))
 }
 
+/// A copy of `examples/<name>` under `target/e2e/examples`, so runs never write into the source
+/// tree (crossroot keeps `crossroot.lock` next to `Cargo.lock`). Files are copied only when
+/// changed, so cargo's fingerprints stay valid between runs.
 fn example(name: &str) -> PathBuf {
-    workspace().join("examples").join(name)
+    let dst = e2e_dir().join("examples").join(name);
+    sync_dir(&workspace().join("examples").join(name), &dst);
+    dst
+}
+
+fn sync_dir(from: &Path, to: &Path) {
+    fs_err::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read example").flatten() {
+        let name = e.file_name();
+        if name == "target" || name == "crossroot.lock" {
+            continue;
+        }
+        let dst = to.join(&name);
+        if e.path().is_dir() {
+            sync_dir(&e.path(), &dst);
+        } else {
+            let new = fs_err::read(e.path()).expect("read");
+            if fs_err::read(&dst).ok().as_deref() != Some(new.as_slice()) {
+                fs_err::write(&dst, new).expect("write");
+            }
+        }
+    }
 }
 
 fn crossroot() -> Command {
@@ -80,6 +106,7 @@ fn expected(example: &str) -> Vec<u32> {
         "cc-libm" => vec![3, 0],
         "openssl-sys" => vec![2, 0],
         "build-script" => vec![2, 0],
+        "bindgen-layout" => vec![2, 0],
         other => panic!("no expectation for {other}"),
     }
 }
@@ -114,14 +141,44 @@ macro_rules! target_suite {
     };
 }
 
-target_suite!(aarch64_gnu, "aarch64-linux", ["hello-threads", "cc-libm", "openssl-sys", "build-script"]);
-target_suite!(armv7_gnueabihf, "armv7-linux", ["hello-threads", "cc-libm", "openssl-sys"]);
-target_suite!(riscv64gc_gnu, "riscv64-linux", ["hello-threads", "cc-libm", "build-script"]);
-target_suite!(s390x_gnu, "s390x-linux", ["hello-threads", "cc-libm", "openssl-sys"]);
-target_suite!(powerpc64le_gnu, "powerpc64le-linux", ["hello-threads", "cc-libm"]);
+target_suite!(
+    aarch64_gnu,
+    "aarch64-linux",
+    ["hello-threads", "cc-libm", "openssl-sys", "build-script"]
+);
+target_suite!(
+    armv7_gnueabihf,
+    "armv7-linux",
+    ["hello-threads", "cc-libm", "openssl-sys", "bindgen-layout"]
+);
+target_suite!(
+    riscv64gc_gnu,
+    "riscv64-linux",
+    ["hello-threads", "cc-libm", "build-script"]
+);
+target_suite!(
+    s390x_gnu,
+    "s390x-linux",
+    ["hello-threads", "cc-libm", "openssl-sys"]
+);
+target_suite!(
+    powerpc64le_gnu,
+    "powerpc64le-linux",
+    ["hello-threads", "cc-libm"]
+);
 target_suite!(i686_gnu, "i686-linux", ["hello-threads", "cc-libm"]);
-target_suite!(x86_64_musl, "x86_64-musl", ["hello-threads", "cc-libm", "build-script"]);
+target_suite!(
+    x86_64_musl,
+    "x86_64-musl",
+    ["hello-threads", "cc-libm", "build-script"]
+);
 target_suite!(aarch64_musl, "aarch64-musl", ["hello-threads", "cc-libm"]);
+// A glibc floor builds against Debian bullseye (glibc 2.31, OpenSSL 1.1) and runs with it.
+target_suite!(
+    aarch64_glibc_floor_2_31,
+    "aarch64-linux.2.31",
+    ["hello-threads", "openssl-sys"]
+);
 
 /// `crossroot exec` runs a target binary; big-endian s390x says so from inside QEMU.
 #[test]
@@ -131,22 +188,41 @@ fn exec_runs_target_binaries() {
     }
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     for (target, triple, want) in [
-        ("s390x-linux", "s390x-unknown-linux-gnu", "hello from linux s390x (64-bit, big endian)"),
-        ("armv7-linux", "armv7-unknown-linux-gnueabihf", "hello from linux arm (32-bit, little endian)"),
+        (
+            "s390x-linux",
+            "s390x-unknown-linux-gnu",
+            "hello from linux s390x (64-bit, big endian)",
+        ),
+        (
+            "armv7-linux",
+            "armv7-unknown-linux-gnueabihf",
+            "hello from linux arm (32-bit, little endian)",
+        ),
     ] {
         let build = crossroot()
             .current_dir(example("hello-threads"))
             .args(["build", "--target", target])
             .output()
             .expect("run crossroot build");
-        assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
-        let bin = e2e_dir().join("target").join(triple).join("debug/hello-threads");
+        assert!(
+            build.status.success(),
+            "{}",
+            String::from_utf8_lossy(&build.stderr)
+        );
+        let bin = e2e_dir()
+            .join("target")
+            .join(triple)
+            .join("debug/hello-threads");
         let out = crossroot()
             .args(["exec", "--target", target, "--"])
             .arg(&bin)
             .output()
             .expect("run crossroot exec");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(stdout.contains(want), "{target}: {stdout}");
         assert!(stdout.contains("sum = 500500"), "{target}: {stdout}");
@@ -164,7 +240,11 @@ fn env_wires_a_plain_c_build() {
         .args(["env", "--target", "aarch64-linux", "--format", "json"])
         .output()
         .expect("run crossroot env");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let cc = doc["env"]["CC_aarch64_unknown_linux_gnu"]
         .as_str()
@@ -203,7 +283,8 @@ fn env_wires_a_plain_c_build() {
     assert_eq!(String::from_utf8_lossy(&run.stdout).trim(), "c ok 2.5");
 }
 
-/// The rootless promise: an unprivileged user, no clang, lld or QEMU on PATH, fresh caches —
+/// The rootless promise: an unprivileged user, no clang, lld, QEMU or pkg-config on PATH, fresh
+/// caches, a project using the target's system OpenSSL —
 /// crossroot provisions everything itself. As root, the test drops to `nobody` with its own
 /// rustup home; as a normal user it runs as that user.
 #[test]
@@ -225,12 +306,22 @@ fn rootless_without_clang_or_qemu() {
     let bin = root.join("bin");
     fs_err::create_dir_all(&bin).expect("mkdir");
     for dir in ["/usr/local/bin", "/usr/bin", "/bin"] {
-        let Ok(entries) = std::fs::read_dir(dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            let hidden = ["clang", "lld", "ld.lld", "qemu-", "llvm-"]
-                .iter()
-                .any(|p| name.starts_with(p));
+            let hidden = [
+                "clang",
+                "lld",
+                "ld.lld",
+                "qemu-",
+                "llvm-",
+                "pkg-config",
+                "pkgconf",
+            ]
+            .iter()
+            .any(|p| name.starts_with(p));
             if !hidden && !bin.join(&name).exists() {
                 let _ = std::os::unix::fs::symlink(e.path(), bin.join(&name));
             }
@@ -238,8 +329,8 @@ fn rootless_without_clang_or_qemu() {
     }
 
     // The project, copied where the user can write.
-    let project = root.join("cc-libm");
-    copy_dir(&example("cc-libm"), &project);
+    let project = root.join("openssl-sys");
+    copy_dir(&example("openssl-sys"), &project);
 
     let crossroot_bin = root.join("crossroot");
     std::fs::copy(env!("CARGO_BIN_EXE_crossroot"), &crossroot_bin).expect("copy crossroot");
@@ -249,8 +340,14 @@ fn rootless_without_clang_or_qemu() {
     let mut path = format!("{}", bin.display());
     let mut envs: Vec<(String, String)> = vec![
         ("HOME".into(), home.display().to_string()),
-        ("CROSSROOT_CACHE_DIR".into(), root.join("cache").display().to_string()),
-        ("CARGO_TARGET_DIR".into(), root.join("target").display().to_string()),
+        (
+            "CROSSROOT_CACHE_DIR".into(),
+            root.join("cache").display().to_string(),
+        ),
+        (
+            "CARGO_TARGET_DIR".into(),
+            root.join("target").display().to_string(),
+        ),
     ];
     if is_root {
         // nobody cannot read root's rustup home: give it its own, with the same Rust version.
@@ -264,7 +361,14 @@ fn rootless_without_clang_or_qemu() {
         envs.push(("CARGO_HOME".into(), chome.display().to_string()));
         let st = as_user(is_root, &envs, &path)
             .arg(&init)
-            .args(["-y", "--no-modify-path", "--profile", "minimal", "--default-toolchain", &version])
+            .args([
+                "-y",
+                "--no-modify-path",
+                "--profile",
+                "minimal",
+                "--default-toolchain",
+                &version,
+            ])
             .status()
             .expect("rustup-init");
         assert!(st.success(), "rustup-init as nobody failed");
@@ -281,11 +385,15 @@ fn rootless_without_clang_or_qemu() {
         .output()
         .expect("run crossroot as an unprivileged user");
     let counts = passed_counts(&out);
-    assert_eq!(counts, expected("cc-libm"));
+    assert_eq!(counts, expected("openssl-sys"));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    // It had to provision clang and QEMU itself.
-    assert!(stderr.contains("clang"), "{stderr}");
-    assert!(stderr.contains("qemu"), "{stderr}");
+    // It had to provision clang, QEMU and pkg-config itself.
+    for tool in ["clang", "qemu", "pkgconf"] {
+        assert!(
+            stderr.contains(tool),
+            "{tool} was not provisioned:\n{stderr}"
+        );
+    }
 }
 
 fn as_user(is_root: bool, envs: &[(String, String)], path: &str) -> Command {
