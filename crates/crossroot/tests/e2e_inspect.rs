@@ -1,6 +1,6 @@
 //! End-to-end: `crossroot inspect` on binaries crossroot built, and glibc floors in builds.
 //! Needs the network (the Debian mirror from the host's apt sources) and runs only with
-//! `CROSSROOT_E2E=1`. Shares the cache and target dir of the other e2e suites
+//! `CROSSROOT_E2E=1`. Shares the cache, target dir and example copies of the other e2e suites
 //! (`e2e_support`), so the `hello-threads` builds of `e2e_cross` are reused, not redone.
 
 #![allow(clippy::print_stderr)]
@@ -277,14 +277,12 @@ fn arc4random_needs_glibc_2_36() {
     }
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     // Rebuilt every time (only this invocation's artefacts are reported).
-    touch(&example("glibc-new").join("src/main.rs"));
+    let project = example("glibc-new");
+    touch(&project.join("src/main.rs"));
     let o = run_ok(
-        crossroot().current_dir(example("glibc-new")).args([
-            "-v",
-            "build",
-            "--target",
-            "aarch64-linux",
-        ]),
+        crossroot()
+            .current_dir(&project)
+            .args(["-v", "build", "--target", "aarch64-linux"]),
         "crossroot -v build",
     );
     let bin: PathBuf = target_dir().join("aarch64-unknown-linux-gnu/debug/glibc-new");

@@ -1,7 +1,8 @@
 //! Shared set-up of the end-to-end suites (`tests/e2e_*.rs`): the `CROSSROOT_E2E=1` gate, one
 //! crossroot cache (`CROSSROOT_E2E_CACHE_DIR`, default `target/e2e/cache`) and one cargo target
 //! dir (`target/e2e/target`) for every suite, so each sysroot, clang and QEMU is provisioned
-//! once and built artefacts are reused across suites. Same values as `e2e_cross.rs`.
+//! once and built artefacts are reused across suites; examples are built from copies under
+//! `target/e2e/examples`. Same values and helpers as `e2e_cross.rs`.
 
 #![allow(dead_code, clippy::print_stderr)]
 
@@ -40,8 +41,32 @@ pub fn cache_dir() -> PathBuf {
         .unwrap_or_else(|| e2e_dir().join("cache"))
 }
 
+/// A copy of `examples/<name>` under `target/e2e/examples`, so runs never write into the source
+/// tree (crossroot keeps `crossroot.lock` next to `Cargo.lock`). Files are copied only when
+/// changed, so cargo's fingerprints stay valid between runs.
 pub fn example(name: &str) -> PathBuf {
-    workspace().join("examples").join(name)
+    let dst = e2e_dir().join("examples").join(name);
+    sync_dir(&workspace().join("examples").join(name), &dst);
+    dst
+}
+
+fn sync_dir(from: &Path, to: &Path) {
+    fs_err::create_dir_all(to).expect("mkdir");
+    for e in fs_err::read_dir(from).expect("read example").flatten() {
+        let name = e.file_name();
+        if name == "target" || name == "crossroot.lock" {
+            continue;
+        }
+        let dst = to.join(&name);
+        if e.path().is_dir() {
+            sync_dir(&e.path(), &dst);
+        } else {
+            let new = fs_err::read(e.path()).expect("read");
+            if fs_err::read(&dst).ok().as_deref() != Some(new.as_slice()) {
+                fs_err::write(&dst, new).expect("write");
+            }
+        }
+    }
 }
 
 /// The crossroot binary with the shared cache and target dir.
@@ -55,12 +80,12 @@ pub fn crossroot() -> Command {
     cmd
 }
 
-/// Copy a project (without its `target/`) where a test may change it.
+/// Copy a project (without its `target/` and `crossroot.lock`) where a test may change it.
 pub fn copy_dir(from: &Path, to: &Path) {
     fs_err::create_dir_all(to).expect("mkdir");
     for e in fs_err::read_dir(from).expect("read example").flatten() {
         let name = e.file_name();
-        if name == "target" {
+        if name == "target" || name == "crossroot.lock" {
             continue;
         }
         let dst = to.join(&name);
