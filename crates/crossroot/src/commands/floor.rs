@@ -70,10 +70,7 @@ impl FloorCheck {
         cargo_args: &[OsString],
         printer: &Printer,
     ) -> Option<FloorCheck> {
-        if !matches!(subcommand, "build" | "test" | "run" | "bench") {
-            return None;
-        }
-        if tenv.target.glibc_floor.is_none() && printer.verbose == 0 {
+        if !wanted(subcommand, tenv.target.glibc_floor, printer.verbose) {
             return None;
         }
         let started = SystemTime::now();
@@ -215,6 +212,12 @@ impl FloorCheck {
         }
         Ok(())
     }
+}
+
+/// Whether `crossroot SUBCOMMAND` checks anything: only commands that link (not check, doc,
+/// clippy), and only with a floor or `-v` — so a plain build runs nothing extra.
+fn wanted(subcommand: &str, floor: Option<GlibcVersion>, verbose: u8) -> bool {
+    matches!(subcommand, "build" | "test" | "run" | "bench") && (floor.is_some() || verbose > 0)
 }
 
 /// Which files of a directory are artefacts.
@@ -517,6 +520,19 @@ mod tests {
 
     fn strings(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn only_linking_commands_with_a_floor_or_verbose_check() {
+        let floor = Some(GlibcVersion::new(2, 31));
+        for cmd in ["build", "test", "run", "bench"] {
+            assert!(wanted(cmd, floor, 0), "{cmd}");
+            assert!(wanted(cmd, None, 1), "{cmd}");
+            assert!(!wanted(cmd, None, 0), "{cmd}");
+        }
+        for cmd in ["check", "doc", "clippy"] {
+            assert!(!wanted(cmd, floor, 1), "{cmd}");
+        }
     }
 
     #[test]
