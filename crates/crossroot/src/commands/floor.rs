@@ -105,6 +105,10 @@ impl FloorCheck {
                 if let Some(m) = manifest {
                     cmd.arg("--manifest-path").arg(m);
                 }
+                // A `--target-dir` given to cargo moves the default build dir along with it.
+                if let Some(t) = &target {
+                    cmd.env("CARGO_TARGET_DIR", t);
+                }
                 cmd.stdin(Stdio::null())
                     .stdout(Stdio::piped())
                     .stderr(Stdio::piped());
