@@ -4,7 +4,7 @@
 //!
 //! Owns: choosing a host clang (>= 14) or a provisioned one ([`clang`]); the exact compile and
 //! link flags per target ([`flags`]); the cross environment as a pure list of
-//! `(key, value, provenance)` with the rule that values the user set win ([`env`]); generated
+//! `(key, value, provenance)` with the rule that values the user set win ([`env`](mod@env)); generated
 //! files — compiler wrappers, CMake toolchain file, meson cross file — rewritten only when their
 //! content changes ([`files`]); locating the active Rust toolchain cheaply and adding a target's
 //! std through rustup ([`rust`]).

@@ -25,6 +25,12 @@ pub fn run(
     let needs = Needs {
         runner: matches!(subcommand, "test" | "run" | "bench"),
     };
+    // `--manifest-path` among cargo's arguments also selects the project crossroot configures.
+    let mut global = global.clone();
+    if global.manifest_path.is_none() {
+        global.manifest_path = find_value(&args.args, "--manifest-path").map(Into::into);
+    }
+    let global = &global;
     let config = super::load_config(global, printer)?;
     let mut sources = provision::sources(global, &config, printer)?;
     let tenv = provision::provision(&config, target, &cwd, sources.as_mut(), needs, printer)?;
@@ -34,7 +40,9 @@ pub fn run(
     let mut cmd = Command::new(&cargo);
     cmd.arg(subcommand);
     if let Some(manifest) = &global.manifest_path {
-        cmd.arg("--manifest-path").arg(manifest);
+        if find_value(&args.args, "--manifest-path").is_none() {
+            cmd.arg("--manifest-path").arg(manifest);
+        }
     }
     if global.offline {
         cmd.arg("--offline");
@@ -53,15 +61,21 @@ pub fn run(
 
 /// The value of `--target T` / `--target=T` among cargo's arguments (before any `--`).
 fn find_target(args: &[OsString]) -> Option<String> {
+    find_value(args, "--target")
+}
+
+/// The value of `flag V` / `flag=V` among cargo's arguments (before any `--`).
+fn find_value(args: &[OsString], flag: &str) -> Option<String> {
     let mut it = args.iter().map(|a| a.to_string_lossy());
+    let prefix = format!("{flag}=");
     while let Some(arg) = it.next() {
         if arg == "--" {
             break;
         }
-        if arg == "--target" {
+        if arg == flag {
             return it.next().map(|s| s.into_owned());
         }
-        if let Some(v) = arg.strip_prefix("--target=") {
+        if let Some(v) = arg.strip_prefix(&prefix) {
             return Some(v.to_string());
         }
     }
@@ -136,6 +150,14 @@ mod tests {
             os(&["--target=aarch64-unknown-linux-gnu"])
         );
         assert_eq!(find_target(&os(&["--", "--target", "x"])), None);
+        assert_eq!(
+            find_value(
+                &os(&["--target", "x", "--manifest-path=a/Cargo.toml"]),
+                "--manifest-path"
+            )
+            .as_deref(),
+            Some("a/Cargo.toml")
+        );
         assert_eq!(
             find_target(&os(&["-q", "--target=riscv64"])).as_deref(),
             Some("riscv64")
