@@ -408,13 +408,24 @@ fn sysroot_lookup_flags_what_is_missing() {
     assert!(stderr(&o).contains("/lib/ld-linux-armhf.so.3 (missing), libc.so.6 (missing)"));
 }
 
+/// `--target` without `--sysroot` uses the target's provisioned sysroot; offline with an empty
+/// cache that cannot be had, and the error says how to point at a tree instead.
 #[test]
-fn target_without_sysroot_asks_for_one() {
-    let o = inspect(&["aarch64-gnu", "--target", "arm64"]);
+fn target_without_sysroot_offline_and_uncached_says_what_to_do() {
+    let cache = tempfile::tempdir().expect("tempdir");
+    let o = Command::new(env!("CARGO_BIN_EXE_crossroot"))
+        .args(["--offline", "inspect", "aarch64-gnu", "--target", "arm64"])
+        .current_dir(fixtures())
+        .env("CROSSROOT_CACHE_DIR", cache.path())
+        .env_remove("CI")
+        .output()
+        .expect("run crossroot");
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
     assert!(
-        err.contains("hint: pass the sysroot directory explicitly"),
+        err.contains("could not provision the sysroot of `aarch64-unknown-linux-gnu`"),
         "{err}"
     );
+    assert!(err.contains("pass `--sysroot <DIR>`"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
 }

@@ -49,9 +49,13 @@ pub fn run(
     }
     cmd.args(with_triple(&args.args, target.triple()));
     tenv.apply(&mut cmd);
+    let floor = super::floor::FloorCheck::start(global, subcommand, &tenv, &args.args, printer);
     let status = cmd.status().map_err(|e| {
         anyhow::anyhow!(e).context(format!("failed to run `{}`", cargo.to_string_lossy()))
     })?;
+    if let Some(floor) = floor.filter(|_| status.success()) {
+        floor.finish(printer)?;
+    }
     Ok(provision::exit_code(status))
 }
 

@@ -17,18 +17,23 @@ use crate::cli::{GlobalArgs, InspectArgs};
 use crate::printer::{Printer, out};
 use crate::report::WithHint;
 
-/// Where the sysroot of `target` lives, for `--target` without `--sysroot`.
-///
-/// LEAD: wire this to `crossroot_archive::ArchiveClient::ensure_sysroot` (the directory that
-/// `crossroot sysroot path --target T` prints). Until then it asks for `--sysroot`.
-fn sysroot_for(target: &Target, global: &GlobalArgs) -> anyhow::Result<PathBuf> {
-    let _ = global;
-    Err(anyhow::anyhow!(
-        "cannot find the sysroot of `{target}` yet (sysroot provisioning is not wired to inspect)"
-    ))
-    .with_hint(format!(
-        "pass the sysroot directory explicitly: `crossroot inspect --target {target} --sysroot <DIR> …`"
-    ))
+/// Where the sysroot of `target` lives, for `--target` without `--sysroot`: the sysroot the
+/// build commands use (same release, packages and `crossroot.lock`), provisioned from the
+/// archive when missing (which `--offline` refuses, with its own error).
+fn sysroot_for(target: &Target, global: &GlobalArgs, printer: &Printer) -> anyhow::Result<PathBuf> {
+    let config = super::load_config(global, printer)?;
+    let target_config = config.for_target(target.triple());
+    let release = target.release(target_config.release)?;
+    let packages = crate::provision::target_packages(target, &target_config.debian_packages);
+    let mut sources = crate::provision::sources(global, &config, printer)?;
+    sources
+        .sysroot(target, release, &packages)
+        .with_context(|| {
+            format!(
+                "could not provision the sysroot of `{target}` (to use a tree you have, pass \
+                 `--sysroot <DIR>`)"
+            )
+        })
 }
 
 /// One file's results, as printed with `--json` (docs/inspect-json.md).
@@ -109,7 +114,7 @@ pub fn run(global: &GlobalArgs, args: InspectArgs, printer: &Printer) -> anyhow:
             }
             Some(dir.clone())
         }
-        (None, Some(t)) => Some(sysroot_for(t, global)?),
+        (None, Some(t)) => Some(sysroot_for(t, global, printer)?),
         (None, None) => None,
     };
     let sysroot_target = target.or(expect).map(|t| t.spec);

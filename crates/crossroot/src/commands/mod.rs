@@ -10,6 +10,7 @@ mod cargo;
 mod doctor;
 mod env;
 mod exec;
+mod floor;
 mod host;
 mod inspect;
 pub(crate) mod sysroot;
