@@ -294,7 +294,18 @@ fn a_warm_rerun_sends_no_request() {
 fn add_is_additive() {
     let env = fixture();
     env.ok(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
+    env.server.clear_log();
     let root = last_line(&env.ok(&["sysroot", "add", "--target", "arm64", "zlib1g-dev"]));
+    // The index is revalidated with a conditional request and reused; only zlib's .debs come.
+    let log = env.server.log();
+    assert!(
+        log.iter()
+            .any(|l| l.starts_with("304 ") && l.ends_with("/InRelease")),
+        "{log:?}"
+    );
+    assert!(!log.iter().any(|l| l.contains("Packages")), "{log:?}");
+    let debs: Vec<_> = log.iter().filter(|l| l.ends_with(".deb")).collect();
+    assert_eq!(debs.len(), 2, "{log:?}");
     assert!(root.join("usr/include/openssl/ssl.h").is_file());
     assert!(root.join("usr/include/zlib.h").is_file());
     assert_eq!(
