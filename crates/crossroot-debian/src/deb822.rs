@@ -155,75 +155,110 @@ fn valid_field_name(name: &str) -> bool {
 
 /// Parse a whole deb822 document into its paragraphs.
 pub fn parse(text: &str) -> Result<Vec<Paragraph<'_>>, Deb822Error> {
-    let mut paragraphs = Vec::new();
-    let mut current = Paragraph::default();
-    // Continuation lines of the last field, collected lazily: only multi-line values allocate.
-    let mut pending: Option<String> = None;
+    paragraphs(text).collect()
+}
 
-    fn flush_pending<'a>(current: &mut Paragraph<'a>, pending: &mut Option<String>) {
-        if let Some(value) = pending.take()
-            && let Some(last) = current.fields.last_mut()
-        {
-            last.value = Cow::Owned(value);
-        }
+/// Iterate over the paragraphs of a document one at a time (what [`parse`] collects). Large
+/// indexes can be converted stanza by stanza without holding every paragraph at once. After an
+/// error the iterator ends.
+pub fn paragraphs(text: &str) -> Paragraphs<'_> {
+    Paragraphs {
+        lines: text.split('\n').enumerate(),
+        failed: false,
     }
+}
 
-    for (index, raw) in text.split('\n').enumerate() {
-        let lineno = index + 1;
-        let line = raw.strip_suffix('\r').unwrap_or(raw);
-        if line.starts_with('#') {
-            continue;
+/// Iterator returned by [`paragraphs`].
+#[derive(Debug, Clone)]
+pub struct Paragraphs<'a> {
+    lines: std::iter::Enumerate<std::str::Split<'a, char>>,
+    failed: bool,
+}
+
+fn flush_pending(current: &mut Paragraph<'_>, pending: &mut Option<String>) {
+    if let Some(value) = pending.take()
+        && let Some(last) = current.fields.last_mut()
+    {
+        last.value = Cow::Owned(value);
+    }
+}
+
+impl<'a> Paragraphs<'a> {
+    fn fail(&mut self, e: Deb822Error) -> Option<Result<Paragraph<'a>, Deb822Error>> {
+        self.failed = true;
+        Some(Err(e))
+    }
+}
+
+impl<'a> Iterator for Paragraphs<'a> {
+    type Item = Result<Paragraph<'a>, Deb822Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
         }
-        if line.trim().is_empty() {
-            flush_pending(&mut current, &mut pending);
-            if !current.fields.is_empty() {
-                paragraphs.push(std::mem::take(&mut current));
+        let mut current = Paragraph {
+            fields: Vec::with_capacity(24),
+            line: 0,
+        };
+        // Continuation lines of the last field, collected lazily: only multi-line values
+        // allocate.
+        let mut pending: Option<String> = None;
+        while let Some((index, raw)) = self.lines.next() {
+            let lineno = index + 1;
+            let line = raw.strip_suffix('\r').unwrap_or(raw);
+            if line.starts_with('#') {
+                continue;
             }
-            continue;
-        }
-        if line.starts_with([' ', '\t']) {
-            let Some(last) = current.fields.last() else {
-                return Err(Deb822Error::UnexpectedContinuation { line: lineno });
+            if line.trim().is_empty() {
+                if current.fields.is_empty() {
+                    continue;
+                }
+                flush_pending(&mut current, &mut pending);
+                return Some(Ok(current));
+            }
+            if line.starts_with([' ', '\t']) {
+                let Some(last) = current.fields.last() else {
+                    return self.fail(Deb822Error::UnexpectedContinuation { line: lineno });
+                };
+                let rest = line[1..].trim_end();
+                let rest = if rest.trim() == "." { "" } else { rest };
+                let buf = pending.get_or_insert_with(|| last.value.as_ref().to_owned());
+                buf.push('\n');
+                buf.push_str(rest);
+                continue;
+            }
+            flush_pending(&mut current, &mut pending);
+            let Some((name, value)) = line.split_once(':') else {
+                return self.fail(Deb822Error::MissingColon {
+                    line: lineno,
+                    text: shorten(line),
+                });
             };
-            let rest = line[1..].trim_end();
-            let rest = if rest.trim() == "." { "" } else { rest };
-            let buf = pending.get_or_insert_with(|| last.value.as_ref().to_owned());
-            buf.push('\n');
-            buf.push_str(rest);
-            continue;
+            if !valid_field_name(name) {
+                return self.fail(Deb822Error::InvalidFieldName {
+                    line: lineno,
+                    name: shorten(name),
+                });
+            }
+            if current.fields.is_empty() {
+                current.line = lineno;
+            } else if current.contains(name) {
+                let first_line = current.line;
+                return self.fail(Deb822Error::DuplicateField {
+                    line: lineno,
+                    name: name.to_owned(),
+                    first_line,
+                });
+            }
+            current.fields.push(Field {
+                name: Cow::Borrowed(name),
+                value: Cow::Borrowed(value.trim()),
+            });
         }
         flush_pending(&mut current, &mut pending);
-        let Some((name, value)) = line.split_once(':') else {
-            return Err(Deb822Error::MissingColon {
-                line: lineno,
-                text: shorten(line),
-            });
-        };
-        if !valid_field_name(name) {
-            return Err(Deb822Error::InvalidFieldName {
-                line: lineno,
-                name: shorten(name),
-            });
-        }
-        if current.fields.is_empty() {
-            current.line = lineno;
-        } else if current.contains(name) {
-            return Err(Deb822Error::DuplicateField {
-                line: lineno,
-                name: name.to_owned(),
-                first_line: current.line,
-            });
-        }
-        current.fields.push(Field {
-            name: Cow::Borrowed(name),
-            value: Cow::Borrowed(value.trim()),
-        });
+        (!current.fields.is_empty()).then_some(Ok(current))
     }
-    flush_pending(&mut current, &mut pending);
-    if !current.fields.is_empty() {
-        paragraphs.push(current);
-    }
-    Ok(paragraphs)
 }
 
 #[cfg(test)]
@@ -291,9 +326,71 @@ mod tests {
     }
 
     #[test]
+    fn iterator_yields_paragraphs_then_stops_after_an_error() {
+        let mut it = paragraphs("A: 1\n\nB: 2\nbroken\n\nC: 3\n");
+        assert_eq!(
+            it.next()
+                .and_then(Result::ok)
+                .and_then(|p| p.get("a").map(str::to_owned)),
+            Some("1".into())
+        );
+        assert!(matches!(
+            it.next(),
+            Some(Err(Deb822Error::MissingColon { line: 4, .. }))
+        ));
+        assert!(it.next().is_none());
+    }
+
+    #[test]
     fn empty_input_has_no_paragraphs() {
         assert!(parse("").expect("empty is fine").is_empty());
         assert!(parse("\n\n# c\n").expect("blank is fine").is_empty());
+    }
+
+    proptest::proptest! {
+        /// The fuzz target's property, run without nightly: never a panic, lookups consistent.
+        #[test]
+        fn arbitrary_text_never_panics(text in "(\\PC{0,12}[\n: #.\t]{0,3}){0,20}") {
+            if let Ok(ps) = parse(&text) {
+                for p in &ps {
+                    proptest::prop_assert!(!p.is_empty());
+                    for (name, value) in p.fields() {
+                        proptest::prop_assert_eq!(p.get(name), Some(value));
+                    }
+                }
+            }
+        }
+
+        /// Generated documents parse back to the fields they were built from.
+        #[test]
+        fn generated_documents_roundtrip(
+            paras in proptest::collection::vec(
+                proptest::collection::btree_map("[A-Za-z][A-Za-z0-9-]{0,8}", "[a-z0-9 ()<>=.,|]{0,20}", 1..5),
+                1..4,
+            )
+        ) {
+            let mut text = String::new();
+            for p in &paras {
+                // Field names are case-insensitive: drop names equal but for case.
+                let mut seen = std::collections::HashSet::new();
+                for (k, v) in p {
+                    if seen.insert(k.to_ascii_lowercase()) {
+                        text.push_str(&format!("{k}: {v}\n"));
+                    }
+                }
+                text.push('\n');
+            }
+            let parsed = parse(&text).expect("generated documents are valid");
+            proptest::prop_assert_eq!(parsed.len(), paras.len());
+            for (p, want) in parsed.iter().zip(&paras) {
+                for (k, v) in want {
+                    let got = p.get(k).expect("field present");
+                    if p.fields().any(|(n, _)| n == k) {
+                        proptest::prop_assert_eq!(got, v.trim());
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -328,9 +328,8 @@ pub fn parse_release(text: &str) -> Result<ReleaseFile, IndexError> {
 
 /// Parse a whole (decompressed) `Packages` index.
 pub fn parse_packages(text: &str) -> Result<Vec<PackageEntry>, IndexError> {
-    deb822::parse(text)?
-        .iter()
-        .map(package_from_paragraph)
+    deb822::paragraphs(text)
+        .map(|p| package_from_paragraph(&p?))
         .collect()
 }
 
@@ -448,6 +447,7 @@ pub fn package_from_paragraph(p: &Paragraph<'_>) -> Result<PackageEntry, IndexEr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
 
     const RELEASE: &str = "Origin: Debian
 Suite: oldstable
@@ -594,6 +594,28 @@ Essential: yes
             ),
             "{err}"
         );
+    }
+
+    proptest::proptest! {
+        /// The `packages` fuzz target's property, run without nightly.
+        #[test]
+        fn arbitrary_indexes_never_panic(
+            lines in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(vec![
+                        "Package: a", "Version: 1.0-1", "Architecture: arm64", "Filename: pool/a.deb",
+                        "Size: 12", "SHA256:", "Depends: b (>= 1) | c", "Provides: d (= 2)",
+                        "Source: s (1.0)", "Multi-Arch: same", "", " continuation", "Essential: yes",
+                    ]).prop_map(str::to_owned),
+                    "\\PC{0,30}",
+                ],
+                0..30,
+            )
+        ) {
+            let text = lines.join("\n");
+            let _ = parse_packages(&text);
+            let _ = parse_release(&text);
+        }
     }
 
     #[test]

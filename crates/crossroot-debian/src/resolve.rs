@@ -373,12 +373,21 @@ impl<'u> State<'u> {
 }
 
 impl Universe {
-    /// Index `packages`.
+    /// Index `packages` (several `Packages` files may be concatenated; duplicates of a
+    /// name/version/arch keep the first entry).
     pub fn new(packages: Vec<PackageEntry>) -> Self {
         let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
         let mut providers: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, p) in packages.iter().enumerate() {
-            by_name.entry(p.name.clone()).or_default().push(i);
+            // The same package can be listed by several suites (e.g. a release and its
+            // -updates): keep the first entry of each (name, version, arch).
+            let versions = by_name.entry(p.name.clone()).or_default();
+            if versions.iter().any(|&j| {
+                packages[j].version == p.version && packages[j].architecture == p.architecture
+            }) {
+                continue;
+            }
+            versions.push(i);
             for prov in &p.provides {
                 let list = providers.entry(prov.name.clone()).or_default();
                 if list.last() != Some(&i) {
@@ -753,7 +762,8 @@ mod tests {
     /// A small, bookworm-shaped universe. Every stanza gets a fake Filename/Size/SHA256.
     fn universe(stanzas: &str) -> Universe {
         let mut text = String::new();
-        for (i, stanza) in stanzas.trim().split("\n\n").enumerate() {
+        let stanzas = stanzas.split("\n\n").filter(|s| !s.trim().is_empty());
+        for (i, stanza) in stanzas.enumerate() {
             text.push_str(stanza.trim());
             text.push_str(&format!(
                 "\nFilename: pool/f{i}.deb\nSize: {}\nSHA256: {:064x}\n\n",
@@ -1272,6 +1282,18 @@ Depends: libfoo (>= 2)
             .base_packages("riscv64", false)
             .expect_err("nothing for riscv64");
         assert!(matches!(err, ResolveError::NoBase { .. }));
+    }
+
+    #[test]
+    fn same_package_from_two_suites_is_not_a_conflict() {
+        let u = universe(&format!("{BOOKWORMISH}\n\n{BOOKWORMISH}"));
+        let r = u
+            .resolve(&["libssl-dev", "libc6-dev", "libgcc-12-dev"], &opts())
+            .expect("duplicates are merged");
+        let single = universe(BOOKWORMISH)
+            .resolve(&["libssl-dev", "libc6-dev", "libgcc-12-dev"], &opts())
+            .expect("resolves");
+        assert_eq!(names(&r), names(&single));
     }
 
     #[test]

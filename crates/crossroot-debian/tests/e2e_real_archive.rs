@@ -144,6 +144,13 @@ fn real_inrelease_verifies_and_tampering_is_refused() {
         "only the signed text is returned"
     );
 
+    // Debian's archive keys expire (bookworm's in 2031): judged in 2040, the file is refused.
+    let in_2040 = std::time::UNIX_EPOCH + std::time::Duration::from_secs(2_208_988_800);
+    assert!(matches!(
+        keyring.verify_clearsigned_at(&bytes, in_2040),
+        Err(VerifyError::ExpiredKey { .. })
+    ));
+
     // One byte of the signed text flipped: refused as a bad signature.
     let text = String::from_utf8(bytes.clone()).expect("utf-8");
     let at = text.find("main/binary-arm64/Packages.xz").expect("listed");

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crossroot_test::sign::TestKey;
+use crossroot_test::pgp::TestSigner;
 use crossroot_test::{ArchiveBuilder, BuiltArchive, DebSpec, Fault, TestServer};
 
 const TRIPLET: &str = "aarch64-linux-gnu";
@@ -114,20 +114,22 @@ fn fixture() -> Env {
 
 /// The archive, signed by a fresh key; the keyring given to crossroot is that key's unless
 /// `trusted` says otherwise.
-fn fixture_signed_by(trusted: Option<&TestKey>) -> Env {
-    let key = TestKey::generate("crossroot test archive <test@example.invalid>");
+fn fixture_signed_by(trusted: Option<&TestSigner>) -> Env {
+    let key =
+        TestSigner::generate_with_signing_subkey("crossroot test archive <test@example.invalid>")
+            .unwrap();
     let mut builder = ArchiveBuilder::new("bookworm").arch("arm64");
     for d in debs() {
         builder = builder.deb(d);
     }
     let signer = key.clone();
     let archive = builder
-        .sign_with(move |text| signer.clearsign(text))
+        .sign_with(move |text| signer.clearsign(text).unwrap())
         .build();
     let server = TestServer::start(archive.root().to_path_buf());
     let home = tempfile::tempdir().unwrap();
     let keyring = home.path().join("keyring.asc");
-    let public = trusted.unwrap_or(&key).public_keyring();
+    let public = trusted.unwrap_or(&key).public_keyring_armored().unwrap();
     fs_err::write(&keyring, public).unwrap();
     Env {
         archive,
@@ -408,7 +410,8 @@ fn lockfile_pins_the_packages_and_enables_offline_and_locked() {
 
 #[test]
 fn a_signature_by_an_unknown_key_is_refused() {
-    let other = TestKey::generate("someone else <x@example.invalid>");
+    let other =
+        TestSigner::generate_with_signing_subkey("someone else <x@example.invalid>").unwrap();
     let env = fixture_signed_by(Some(&other));
     let err = env.fail(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
     assert!(err.contains("signature"), "{err}");
