@@ -8,6 +8,11 @@
 //! no absolute paths, no writing through a symlink that leads out, no device nodes); load a
 //! whole `.deb` or tarball into memory; fsync, lock or stage (the caller stages into a private
 //! directory and renames it); know about mirrors, hashes or package names.
+//!
+//! Several `extract_deb` calls may run at once into the same root (directories are never
+//! removed or replaced, so a path checked once stays safe); two packages writing the *same*
+//! file at the same time can fail with `AlreadyExists`, so extract those one after the other.
+//! Directory mtimes are not set (the children written afterwards would change them anyway).
 
 mod deb;
 mod finalize;
@@ -215,14 +220,18 @@ fn unpack(
     let mut archive = tar::Archive::new(input);
     for entry in archive.entries().map_err(read_err)? {
         let mut entry = entry.map_err(read_err)?;
+        let kind = entry.header().entry_type();
+        if kind == T::XGlobalHeader {
+            // Metadata for the whole archive (pax `g`, named freely, often absolute): skip.
+            continue;
+        }
         let name_bytes = entry.path_bytes().into_owned();
         let name = lossy(&name_bytes);
         let rel = sanitize_member_path(&name_bytes).map_err(|source| ExtractError::UnsafePath {
             member: name.clone(),
             source,
         })?;
-        let kind = entry.header().entry_type();
-        if rel.as_os_str().is_empty() && kind != T::Directory && kind != T::XGlobalHeader {
+        if rel.as_os_str().is_empty() && kind != T::Directory {
             return Err(ExtractError::UnsafePath {
                 member: name,
                 source: PathError::Empty,
@@ -265,8 +274,6 @@ fn unpack(
                     })?;
                 tree.hardlink(&name, &rel, &target_rel, &target_name)?;
             }
-            // Metadata for the whole archive (pax `g`), nothing to write.
-            T::XGlobalHeader => {}
             other => {
                 return Err(ExtractError::UnsupportedEntry {
                     member: name,

@@ -540,3 +540,13 @@ fn errors_name_the_member_and_hint_at_the_cause() {
     assert!(err.to_string().contains("./dev/tty0"), "{err}");
     assert!(err.hint().unwrap().contains("refuses"));
 }
+
+#[test]
+fn a_pax_global_header_is_metadata_not_a_file() {
+    let sandbox = Sandbox::new();
+    let mut global = Ent::special("/tmp/GlobalHead.0.0", b'g');
+    global.data = b"18 comment=hello\n".to_vec();
+    let out = extract(&sandbox, &deb(&[global, Ent::file("./a", b"a")])).unwrap();
+    assert_eq!(out.paths, [PathBuf::from("a")]);
+    assert_eq!(sandbox.listing(), ["a"]);
+}

@@ -61,19 +61,27 @@ pub(crate) fn components(path: &Path) -> Vec<OsString> {
         .collect()
 }
 
-/// Splits a symlink target into raw components, keeping `..` (as `None`) and dropping `.` and
-/// empty parts. Returns `(is_absolute, parts)`.
-pub(crate) fn split_target(target: &[u8]) -> (bool, Vec<Option<OsString>>) {
+/// One component of a symlink target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Part {
+    Name(OsString),
+    /// `..`
+    Parent,
+    /// `.` or an empty component (`a//b`, a trailing `/`): nothing lexically, but what comes
+    /// before it must be a directory (`file/.` does not resolve).
+    Current,
+}
+
+/// Splits a symlink target into components. Returns `(is_absolute, parts)`.
+pub(crate) fn split_target(target: &[u8]) -> (bool, Vec<Part>) {
     let absolute = target.first() == Some(&b'/');
-    let parts = target
+    let body = if absolute { &target[1..] } else { target };
+    let parts = body
         .split(|&b| b == b'/')
-        .filter(|p| !p.is_empty() && *p != b".")
-        .map(|p| {
-            if p == b".." {
-                None
-            } else {
-                Some(OsStr::from_bytes(p).to_os_string())
-            }
+        .map(|p| match p {
+            b"" | b"." => Part::Current,
+            b".." => Part::Parent,
+            name => Part::Name(OsStr::from_bytes(name).to_os_string()),
         })
         .collect();
     (absolute, parts)
@@ -90,10 +98,11 @@ pub fn relative_symlink_target(link_dir: &Path, absolute_target: &[u8]) -> PathB
     let mut target: Vec<OsString> = Vec::new();
     for part in parts {
         match part {
-            Some(name) => target.push(name),
-            None => {
+            Part::Name(name) => target.push(name),
+            Part::Parent => {
                 target.pop();
             }
+            Part::Current => {}
         }
     }
     let dir = components(link_dir);
@@ -126,10 +135,11 @@ pub fn resolve_lexically(link_dir: &Path, relative_target: &[u8]) -> Option<Path
     };
     for part in parts {
         match part {
-            Some(name) => stack.push(name),
-            None => {
+            Part::Name(name) => stack.push(name),
+            Part::Parent => {
                 stack.pop()?;
             }
+            Part::Current => {}
         }
     }
     Some(stack.iter().collect())

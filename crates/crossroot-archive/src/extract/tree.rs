@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use filetime::FileTime;
 use fs_err::os::unix::fs::OpenOptionsExt;
 
-use super::path::{components, relative_symlink_target, split_target};
+use super::path::{Part, components, relative_symlink_target, split_target};
 use super::{ExtractError, ExtractedDeb};
 
 /// At most this many symlinks are followed while resolving one path (Linux uses 40).
@@ -34,7 +34,7 @@ pub(crate) enum Walk {
     /// reached so far and the parts not yet resolved.
     Missing {
         real: Vec<OsString>,
-        pending: VecDeque<Option<OsString>>,
+        pending: VecDeque<Part>,
     },
 }
 
@@ -62,23 +62,28 @@ fn join(root: &Path, real: &[OsString]) -> PathBuf {
 pub(crate) fn walk(
     root: &Path,
     mut real: Vec<OsString>,
-    mut pending: VecDeque<Option<OsString>>,
+    mut pending: VecDeque<Part>,
     create: bool,
 ) -> Result<Walk, WalkError> {
     let mut hops = 0;
     while let Some(part) = pending.pop_front() {
-        let Some(name) = part else {
-            if real.pop().is_none() {
-                return Err(WalkError::Escape);
+        let name = match part {
+            Part::Name(name) => name,
+            Part::Parent => {
+                if real.pop().is_none() {
+                    return Err(WalkError::Escape);
+                }
+                continue;
             }
-            continue;
+            // `real` only ever holds directories.
+            Part::Current => continue,
         };
         let mut here = join(root, &real);
         here.push(&name);
         match fs_err::symlink_metadata(&here) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 if !create {
-                    pending.push_front(Some(name));
+                    pending.push_front(Part::Name(name));
                     return Ok(Walk::Missing { real, pending });
                 }
                 match fs_err::create_dir(&here) {
@@ -115,7 +120,7 @@ pub(crate) fn walk(
                     return Ok(Walk::Found(real));
                 }
                 // A file used as a directory: the kernel says ENOTDIR; for us it's dangling.
-                pending.push_front(Some(name));
+                pending.push_front(Part::Name(name));
                 return Ok(Walk::Missing { real, pending });
             }
         }
@@ -149,12 +154,13 @@ pub(crate) fn check_link(
         Ok(Walk::Missing { mut real, pending }) => {
             for part in pending {
                 match part {
-                    Some(name) => real.push(name),
-                    None => {
+                    Part::Name(name) => real.push(name),
+                    Part::Parent => {
                         if real.pop().is_none() {
                             return Ok(LinkCheck::Escapes);
                         }
                     }
+                    Part::Current => {}
                 }
             }
             Ok(LinkCheck::Dangling)
@@ -219,7 +225,7 @@ impl<'a> Tree<'a> {
         if let Some(real) = self.parents.get(parent) {
             return Ok(real.clone());
         }
-        let parts = components(parent).into_iter().map(Some).collect();
+        let parts = components(parent).into_iter().map(Part::Name).collect();
         match walk(self.root, Vec::new(), parts, true) {
             Ok(Walk::Found(real)) => {
                 self.parents.insert(parent.to_path_buf(), real.clone());
@@ -288,7 +294,7 @@ impl<'a> Tree<'a> {
         let name = rel.file_name().unwrap_or_default().to_os_string();
         // Resolve the directory itself, following an existing symlink inside the sysroot
         // (a bookworm `lib/` entry meeting a merged-/usr `lib -> usr/lib`).
-        let real = match walk(self.root, parent, [Some(name)].into(), true) {
+        let real = match walk(self.root, parent, [Part::Name(name)].into(), true) {
             Ok(Walk::Found(real)) => real,
             Ok(Walk::Missing { .. }) => {
                 return Err(ExtractError::PathEscape {

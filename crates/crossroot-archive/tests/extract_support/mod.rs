@@ -16,6 +16,21 @@ pub struct Ent {
     pub mtime: u64,
 }
 
+impl std::fmt::Debug for Ent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = String::from_utf8_lossy(&self.name);
+        match self.kind {
+            b'1' | b'2' => {
+                let arrow = if self.kind == b'1' { "=>" } else { "->" };
+                write!(f, "{name} {arrow} {}", String::from_utf8_lossy(&self.link))
+            }
+            b'5' => write!(f, "{name} (dir)"),
+            b'0' => write!(f, "{name} (file)"),
+            k => write!(f, "{name} (type {})", k as char),
+        }
+    }
+}
+
 pub const MTIME: u64 = 1_700_000_000;
 
 impl Ent {
