@@ -285,7 +285,7 @@ impl<W: Write> Write for HashingWriter<W> {
 
 fn tempfile_in(dir: &Path) -> Result<tempfile::NamedTempFile, ArchiveError> {
     tempfile::Builder::new()
-        .prefix(crossroot_store::STAGING_PREFIX)
+        .prefix(&crossroot_store::temp_prefix())
         .tempfile_in(dir)
         .map_err(|e| {
             ArchiveError::Io(std::io::Error::new(

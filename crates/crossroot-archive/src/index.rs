@@ -80,6 +80,8 @@ impl ArchiveClient {
         arch: &str,
     ) -> Result<VerifiedIndex, ArchiveError> {
         let release_url = format!("{}/dists/{suite}/InRelease", self.mirror);
+        // Partial downloads of killed processes.
+        self.opts.cache.clean_dead_temps(&self.index_dir(suite))?;
         let signed = self.in_release(suite)?;
         let entry = debian::release_entry(&signed, arch, &release_url)?;
         let expect = self.opts.verify.then(|| entry.expect.clone());
