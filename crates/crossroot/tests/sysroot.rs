@@ -145,6 +145,10 @@ impl Env {
     }
 
     fn cmd_in(&self, cwd: &Path, args: &[&str]) -> Command {
+        self.cmd_with_mirror(cwd, &self.server.url(), args)
+    }
+
+    fn cmd_with_mirror(&self, cwd: &Path, mirror: &str, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_crossroot"));
         cmd.current_dir(cwd)
             .env_clear()
@@ -154,7 +158,7 @@ impl Env {
             .env("CROSSROOT_KEYRING", &self.keyring)
             .env("CI", "1")
             .arg("--mirror")
-            .arg(self.server.url())
+            .arg(mirror)
             .args(args);
         cmd
     }
@@ -607,4 +611,25 @@ fn cache_commands() {
     assert!(walk(&debs).is_empty(), "{:?}", walk(&debs));
     env.ok(&["cache", "clean"]);
     assert!(!env.cache().join("indexes-v1").exists());
+}
+
+#[test]
+fn a_file_url_mirror_works_too() {
+    let env = fixture();
+    let url = format!("file://{}", env.archive.root().display());
+    let cwd = env.home.path().join("work");
+    fs_err::create_dir_all(&cwd).unwrap();
+    let out = env
+        .cmd_with_mirror(
+            &cwd,
+            &url,
+            &["sysroot", "add", "--target", "arm64", "libssl-dev"],
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let root = last_line(&text(&out.stdout));
+    assert!(root.join("usr/include/openssl/ssl.h").is_file());
+    assert_sane_sysroot(&root);
+    assert_eq!(env.server.log(), Vec::<String>::new());
 }
