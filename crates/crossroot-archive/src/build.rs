@@ -37,6 +37,10 @@ impl ArchiveClient {
                 return Err(ArchiveError::OfflineMissing { missing });
             }
         }
+        // Partial downloads of killed processes.
+        self.opts
+            .cache
+            .clean_dead_temps(&self.opts.cache.bucket(crossroot_store::DEBS))?;
         let to_fetch: Vec<&LockedPackage> = packages
             .iter()
             .filter(|p| !self.opts.cache.deb_path(&p.sha256).exists())

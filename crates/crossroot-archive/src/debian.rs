@@ -133,8 +133,32 @@ pub(crate) fn release_entry(
 /// Bytes of index text parsed at a time.
 const PARSE_SLICE: usize = 1 << 20;
 
+/// Resolve `requested` (plus the base set when `base`) against a verified index.
+///
+/// A suite has ~60k packages, a sysroot needs a few dozen. Before the real parse, a cheap pass
+/// over the text keeps only the stanzas reachable from the request through any `Depends`,
+/// `Pre-Depends` alternative or `Provides` (a superset of what the resolver can look at), so the
+/// resolver's universe is small. Should that resolution fail, it is redone on the whole index so
+/// the error (and its "did you mean") is exactly what the full index says.
 pub(crate) fn resolve(
     index: crate::index::VerifiedIndex,
+    arch: &str,
+    release: Release,
+    requested: &[String],
+    base: bool,
+) -> Result<Vec<LockedPackage>, ArchiveError> {
+    let reachable = reachable_stanzas(&index.text, requested, base);
+    match resolve_text(&reachable, arch, release, requested, base) {
+        Ok(packages) => Ok(packages),
+        Err(_) => {
+            drop(reachable);
+            resolve_text(&index.text, arch, release, requested, base)
+        }
+    }
+}
+
+fn resolve_text(
+    text: &str,
     arch: &str,
     release: Release,
     requested: &[String],
@@ -146,9 +170,9 @@ pub(crate) fn resolve(
         source: boxed(e),
     };
     // Parse in slices of whole stanzas so the parser's intermediate form never holds the whole
-    // index at once (it is several times the size of the text).
+    // index at once.
     let mut entries = Vec::new();
-    let mut rest = index.text.as_str();
+    let mut rest = text;
     while !rest.is_empty() {
         let cut = if rest.len() <= PARSE_SLICE {
             rest.len()
@@ -167,8 +191,6 @@ pub(crate) fn resolve(
             })?,
         );
     }
-    // The text is not needed once parsed: free it before resolving.
-    drop(index);
     let universe = resolve::Universe::new(entries);
     let mut wanted: Vec<String> = Vec::new();
     let cxx = requested.iter().any(|r| r.starts_with("libstdc++"));
@@ -200,4 +222,121 @@ pub(crate) fn resolve(
             filename: p.filename,
         })
         .collect())
+}
+
+/// The bare package name of a relation: `libc6:any (>= 2.34) [arm64]` → `libc6`.
+fn relation_name(rel: &str) -> &str {
+    let rel = rel.trim();
+    let end = rel
+        .find(|c: char| c.is_whitespace() || c == '(' || c == ':' || c == '[' || c == '<')
+        .unwrap_or(rel.len());
+    &rel[..end]
+}
+
+/// Whether `name` could be part of the base set [`resolve::Universe::base_packages`] picks.
+fn is_base_seed(name: &str) -> bool {
+    name == "gcc"
+        || name == "linux-libc-dev"
+        || matches!(
+            name,
+            "libc6-dev" | "libc6.1-dev" | "libc0.1-dev" | "libc0.3-dev"
+        )
+        || (name.starts_with("libgcc-") && name.ends_with("-dev"))
+        || (name.starts_with("libstdc++-") && name.ends_with("-dev"))
+}
+
+/// The stanzas of `text` reachable from `requested` (and the base set's candidates when
+/// `base`) through every name in `Depends`/`Pre-Depends` and every `Provides`, in index order.
+fn reachable_stanzas(text: &str, requested: &[String], base: bool) -> String {
+    use std::collections::{HashMap, HashSet};
+
+    struct Stanza<'a> {
+        body: &'a str,
+        deps: Vec<&'a str>,
+    }
+    let mut stanzas: Vec<Stanza<'_>> = Vec::new();
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut seeds: Vec<&str> = requested.iter().map(|r| relation_name(r)).collect();
+    for body in text.split("\n\n") {
+        if body.trim().is_empty() {
+            continue;
+        }
+        let i = stanzas.len();
+        let mut deps = Vec::new();
+        let mut field = "";
+        let mut names: Vec<&str> = Vec::new();
+        for line in body.lines() {
+            let value = if line.starts_with(' ') || line.starts_with('\t') {
+                line
+            } else {
+                let Some((f, v)) = line.split_once(':') else {
+                    continue;
+                };
+                field = f;
+                v
+            };
+            match field {
+                "Package" => names.push(value.trim()),
+                "Provides" => names.extend(value.split(',').map(relation_name)),
+                "Depends" | "Pre-Depends" => {
+                    deps.extend(value.split([',', '|']).map(relation_name));
+                }
+                _ => {}
+            }
+        }
+        for n in names.into_iter().filter(|n| !n.is_empty()) {
+            if base && is_base_seed(n) {
+                seeds.push(n);
+            }
+            by_name.entry(n).or_default().push(i);
+        }
+        stanzas.push(Stanza { body, deps });
+    }
+    let mut keep = vec![false; stanzas.len()];
+    let mut seen: HashSet<&str> = HashSet::new();
+    while let Some(name) = seeds.pop() {
+        if name.is_empty() || !seen.insert(name) {
+            continue;
+        }
+        for &i in by_name.get(name).map(Vec::as_slice).unwrap_or(&[]) {
+            if !keep[i] {
+                keep[i] = true;
+                seeds.extend(stanzas[i].deps.iter().copied());
+            }
+        }
+    }
+    let mut out = String::new();
+    for (s, _) in stanzas.iter().zip(&keep).filter(|(_, k)| **k) {
+        out.push_str(s.body.trim_matches('\n'));
+        out.push_str("\n\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relation_names() {
+        assert_eq!(relation_name(" libc6:any (>= 2.34) [arm64]"), "libc6");
+        assert_eq!(relation_name("libssl3 (= 3.0)"), "libssl3");
+        assert_eq!(relation_name("debconf-2.0"), "debconf-2.0");
+    }
+
+    #[test]
+    fn keeps_what_the_request_can_reach() {
+        let text = "Package: a\nDepends: b | c,\n d (>= 1)\n\nPackage: b\n\nPackage: c\n\n\
+                    Package: e\nProvides: d\nDepends: f\n\nPackage: f\n\nPackage: unrelated\n\n\
+                    Package: gcc\nDepends: gcc-12\n\nPackage: gcc-12\n";
+        let kept = reachable_stanzas(text, &["a".to_string()], false);
+        let names: Vec<&str> = kept
+            .lines()
+            .filter_map(|l| l.strip_prefix("Package: "))
+            .collect();
+        assert_eq!(names, ["a", "b", "c", "e", "f"]);
+        let with_base = reachable_stanzas(text, &["a".to_string()], true);
+        assert!(with_base.contains("Package: gcc-12"));
+        assert!(!with_base.contains("unrelated"));
+    }
 }

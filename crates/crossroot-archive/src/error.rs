@@ -83,7 +83,7 @@ pub enum ArchiveError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
-    #[error("the mirror URL `{url}` is not an http:// or https:// URL")]
+    #[error("the mirror URL `{url}` is not an http://, https:// or file:// URL")]
     BadMirror { url: String },
     #[error(transparent)]
     Store(#[from] crossroot_store::StoreError),

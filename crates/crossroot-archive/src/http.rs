@@ -118,12 +118,45 @@ impl Http {
         }
     }
 
-    /// GET a small file into memory, conditionally on `validators`.
+    /// A body reader and its announced length, for `http(s)://` or `file://` URLs.
+    fn open(&self, url: &str) -> Result<(Box<dyn Read + Send>, Option<u64>), ArchiveError> {
+        if let Some(path) = url.strip_prefix("file://") {
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            return match fs_err::File::open(path) {
+                Ok(f) => {
+                    let len = f.metadata().ok().map(|m| m.len());
+                    Ok((Box::new(f), len))
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ArchiveError::NotFound {
+                    url: url.to_string(),
+                }),
+                Err(e) => Err(e.into()),
+            };
+        }
+        let resp = self.send(url, None)?;
+        let content_length = resp
+            .headers()
+            .get("content-length")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        Ok((Box::new(resp.into_body().into_reader()), content_length))
+    }
+
+    /// GET a small file into memory, conditionally on `validators` (`file://`: always read).
     pub fn get_conditional(
         &self,
         url: &str,
         validators: Option<&Validators>,
     ) -> Result<Conditional, ArchiveError> {
+        if url.starts_with("file://") {
+            let (mut reader, _) = self.open(url)?;
+            let mut body = Vec::new();
+            copy_counting(&mut reader, &mut body, &self.bytes, &|_| {})?;
+            return Ok(Conditional::Fresh {
+                body,
+                validators: Validators::default(),
+            });
+        }
         self.with_retries(|| {
             let resp = self.send(url, validators)?;
             if resp.status().as_u16() == 304 {
@@ -173,19 +206,13 @@ impl Http {
         let dir = dest.parent().unwrap_or(Path::new("."));
         fs_err::create_dir_all(dir)?;
         self.with_retries(|| {
-            let resp = self.send(url, None)?;
-            let content_length = resp
-                .headers()
-                .get("content-length")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<u64>().ok());
+            let (mut reader, content_length) = self.open(url)?;
             let tmp = tempfile_in(dir)?;
             let mut file = std::io::BufWriter::with_capacity(256 * 1024, tmp.as_file());
             let mut hasher = HashingWriter {
                 inner: &mut file,
                 hasher: Sha256::new(),
             };
-            let mut reader = resp.into_body().into_reader();
             let got = copy_counting(&mut reader, &mut hasher, &self.bytes, progress)
                 .map_err(|e| truncation(url, e, content_length))?;
             let digest = hex::encode(hasher.hasher.finalize());
@@ -285,7 +312,7 @@ impl<W: Write> Write for HashingWriter<W> {
 
 fn tempfile_in(dir: &Path) -> Result<tempfile::NamedTempFile, ArchiveError> {
     tempfile::Builder::new()
-        .prefix(crossroot_store::STAGING_PREFIX)
+        .prefix(&crossroot_store::temp_prefix())
         .tempfile_in(dir)
         .map_err(|e| {
             ArchiveError::Io(std::io::Error::new(

@@ -80,6 +80,8 @@ impl ArchiveClient {
         arch: &str,
     ) -> Result<VerifiedIndex, ArchiveError> {
         let release_url = format!("{}/dists/{suite}/InRelease", self.mirror);
+        // Partial downloads of killed processes.
+        self.opts.cache.clean_dead_temps(&self.index_dir(suite))?;
         let signed = self.in_release(suite)?;
         let entry = debian::release_entry(&signed, arch, &release_url)?;
         let expect = self.opts.verify.then(|| entry.expect.clone());
@@ -107,9 +109,12 @@ impl ArchiveClient {
                 rel_path.rsplit_once('/').map(|(d, _)| d).unwrap_or(""),
                 entry.expect.sha256
             );
+            let reporter = &self.reporter;
+            let progress = |n: u64| reporter.advance_bytes(n);
+            self.reporter.begin("Fetching", 1, Some(entry.expect.size));
             let first = if entry.by_hash {
                 self.http
-                    .download(&by_hash_url, &rel_path, &path, expect.as_ref(), &|_| {})
+                    .download(&by_hash_url, &rel_path, &path, expect.as_ref(), &progress)
             } else {
                 Err(ArchiveError::NotFound {
                     url: by_hash_url.clone(),
@@ -118,11 +123,20 @@ impl ArchiveClient {
             match first {
                 Ok(()) => {}
                 Err(ArchiveError::NotFound { .. }) => {
-                    self.http
-                        .download(&url, &rel_path, &path, expect.as_ref(), &|_| {})?;
+                    let r = self
+                        .http
+                        .download(&url, &rel_path, &path, expect.as_ref(), &progress);
+                    if let Err(e) = r {
+                        self.reporter.end();
+                        return Err(e);
+                    }
                 }
-                Err(e) => return Err(e),
+                Err(e) => {
+                    self.reporter.end();
+                    return Err(e);
+                }
             }
+            self.reporter.end();
         }
         let file = fs_err::File::open(&path)?;
         let reader = std::io::BufReader::with_capacity(1 << 20, file);

@@ -34,7 +34,7 @@ pub use sysroot::{
 /// How the client talks to the archive.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
-    /// Base URL of the Debian mirror, e.g. `http://<host>/debian`.
+    /// Base URL of the Debian mirror, e.g. `http://<host>/debian` (or `file:///path/debian`).
     pub mirror: String,
     pub cache: Cache,
     /// Use only what is cached; fail naming exactly what is missing.
@@ -76,7 +76,10 @@ impl std::fmt::Debug for ArchiveClient {
 impl ArchiveClient {
     pub fn new(opts: ClientOptions, reporter: Arc<dyn Reporter>) -> Result<Self, ArchiveError> {
         let mirror = opts.mirror.trim().trim_end_matches('/').to_string();
-        if !(mirror.starts_with("http://") || mirror.starts_with("https://")) {
+        if !["http://", "https://", "file://"]
+            .iter()
+            .any(|scheme| mirror.starts_with(scheme))
+        {
             return Err(ArchiveError::BadMirror { url: opts.mirror });
         }
         if !opts.verify {

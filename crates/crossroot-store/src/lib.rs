@@ -155,6 +155,32 @@ impl Cache {
         Ok(removed)
     }
 
+    /// Remove temp files in `dir` (e.g. `debs-v1`) left by processes that no longer run. Temp
+    /// names carry the writer's pid (`.tmp-<pid>-…`); a live writer's files are left alone, so
+    /// this needs no lock.
+    pub fn clean_dead_temps(&self, dir: &Path) -> Result<usize, StoreError> {
+        let mut removed = 0;
+        let Ok(entries) = fs_err::read_dir(dir) else {
+            return Ok(0);
+        };
+        for entry in entries {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(pid) = name
+                .strip_prefix(STAGING_PREFIX)
+                .and_then(|rest| rest.split('-').next())
+                .and_then(|pid| pid.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if pid != std::process::id() && !process_alive(pid) {
+                remove_any(&entry.path())?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     /// Write `bytes` to `dest` atomically (temp file in the same directory, then rename).
     pub fn write_atomic(&self, dest: &Path, bytes: &[u8]) -> Result<(), StoreError> {
         write_atomic(dest, bytes)
@@ -456,6 +482,16 @@ fn older_than(path: &Path, secs: u64) -> bool {
         .ok()
         .and_then(|t| SystemTime::now().duration_since(t).ok())
         .is_some_and(|age| age.as_secs() > secs)
+}
+
+/// Whether a process with this pid exists (Linux: `/proc/<pid>`).
+fn process_alive(pid: u32) -> bool {
+    Path::new("/proc").join(pid.to_string()).exists() || !Path::new("/proc/self").exists()
+}
+
+/// Prefix for temp files this process creates: `.tmp-<pid>-`.
+pub fn temp_prefix() -> String {
+    format!("{STAGING_PREFIX}{}-", std::process::id())
 }
 
 /// A process-unique counter mixed with the time, for temp names.

@@ -77,3 +77,19 @@ fn prune_keeps_what_is_used_and_drops_old_buckets() {
     assert!(!cache.deb_path(&b).exists());
     assert!(!tmp.path().join("debs-v0").exists());
 }
+
+#[test]
+fn dead_writers_temp_files_are_removed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = Cache::new(tmp.path());
+    let dir = tmp.path().join("debs-v1");
+    fs_err::create_dir_all(&dir).unwrap();
+    // pid 0 is never a user process; our own pid is alive.
+    fs_err::write(dir.join(".tmp-0-abc"), b"partial").unwrap();
+    fs_err::write(dir.join(format!("{}x", temp_prefix())), b"mine").unwrap();
+    fs_err::write(dir.join("0123.deb"), b"done").unwrap();
+    assert_eq!(cache.clean_dead_temps(&dir).unwrap(), 1);
+    assert!(!dir.join(".tmp-0-abc").exists());
+    assert!(dir.join("0123.deb").exists());
+    assert!(dir.join(format!("{}x", temp_prefix())).exists());
+}

@@ -1,6 +1,6 @@
 //! Test support for crossroot: a builder that writes a small, real, signed Debian archive into a
 //! temp dir, `.deb` files built from a description, and a 127.0.0.1 HTTP server that serves it
-//! and can inject faults (404, 500, truncation, corrupted bodies).
+//! and can inject faults (404, 500, truncation, corrupted bodies); `pgp` makes the signing key.
 //!
 //! Owns: fixtures only. Must not: be a dependency of any non-test code, or reach the network
 //! beyond the loopback address.
@@ -11,7 +11,6 @@ pub mod archive;
 pub mod deb;
 pub mod pgp;
 pub mod server;
-pub mod sign;
 
 pub use archive::{ArchiveBuilder, BuiltArchive, BuiltDeb};
 pub use deb::{DebSpec, Entry};

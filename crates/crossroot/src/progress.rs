@@ -64,9 +64,9 @@ impl crossroot_store::Reporter for TermReporter {
             ProgressDrawTarget::stderr(),
         );
         let template = if bytes_mode {
-            "{prefix:>12.cyan.bold} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {msg}"
+            "{prefix:>12.cyan.bold} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {wide_msg}"
         } else {
-            "{prefix:>12.cyan.bold} [{bar:30}] {pos}/{len} {msg}"
+            "{prefix:>12.cyan.bold} [{bar:30}] {pos}/{len} {wide_msg}"
         };
         if let Ok(style) = ProgressStyle::with_template(template) {
             bar.set_style(style.progress_chars("=> "));

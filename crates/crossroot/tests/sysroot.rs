@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crossroot_test::sign::TestKey;
+use crossroot_test::pgp::TestSigner;
 use crossroot_test::{ArchiveBuilder, BuiltArchive, DebSpec, Fault, TestServer};
 
 const TRIPLET: &str = "aarch64-linux-gnu";
@@ -114,20 +114,22 @@ fn fixture() -> Env {
 
 /// The archive, signed by a fresh key; the keyring given to crossroot is that key's unless
 /// `trusted` says otherwise.
-fn fixture_signed_by(trusted: Option<&TestKey>) -> Env {
-    let key = TestKey::generate("crossroot test archive <test@example.invalid>");
+fn fixture_signed_by(trusted: Option<&TestSigner>) -> Env {
+    let key =
+        TestSigner::generate_with_signing_subkey("crossroot test archive <test@example.invalid>")
+            .unwrap();
     let mut builder = ArchiveBuilder::new("bookworm").arch("arm64");
     for d in debs() {
         builder = builder.deb(d);
     }
     let signer = key.clone();
     let archive = builder
-        .sign_with(move |text| signer.clearsign(text))
+        .sign_with(move |text| signer.clearsign(text).unwrap())
         .build();
     let server = TestServer::start(archive.root().to_path_buf());
     let home = tempfile::tempdir().unwrap();
     let keyring = home.path().join("keyring.asc");
-    let public = trusted.unwrap_or(&key).public_keyring();
+    let public = trusted.unwrap_or(&key).public_keyring_armored().unwrap();
     fs_err::write(&keyring, public).unwrap();
     Env {
         archive,
@@ -143,6 +145,10 @@ impl Env {
     }
 
     fn cmd_in(&self, cwd: &Path, args: &[&str]) -> Command {
+        self.cmd_with_mirror(cwd, &self.server.url(), args)
+    }
+
+    fn cmd_with_mirror(&self, cwd: &Path, mirror: &str, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_crossroot"));
         cmd.current_dir(cwd)
             .env_clear()
@@ -152,7 +158,7 @@ impl Env {
             .env("CROSSROOT_KEYRING", &self.keyring)
             .env("CI", "1")
             .arg("--mirror")
-            .arg(self.server.url())
+            .arg(mirror)
             .args(args);
         cmd
     }
@@ -294,7 +300,18 @@ fn a_warm_rerun_sends_no_request() {
 fn add_is_additive() {
     let env = fixture();
     env.ok(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
+    env.server.clear_log();
     let root = last_line(&env.ok(&["sysroot", "add", "--target", "arm64", "zlib1g-dev"]));
+    // The index is revalidated with a conditional request and reused; only zlib's .debs come.
+    let log = env.server.log();
+    assert!(
+        log.iter()
+            .any(|l| l.starts_with("304 ") && l.ends_with("/InRelease")),
+        "{log:?}"
+    );
+    assert!(!log.iter().any(|l| l.contains("Packages")), "{log:?}");
+    let debs: Vec<_> = log.iter().filter(|l| l.ends_with(".deb")).collect();
+    assert_eq!(debs.len(), 2, "{log:?}");
     assert!(root.join("usr/include/openssl/ssl.h").is_file());
     assert!(root.join("usr/include/zlib.h").is_file());
     assert_eq!(
@@ -397,7 +414,8 @@ fn lockfile_pins_the_packages_and_enables_offline_and_locked() {
 
 #[test]
 fn a_signature_by_an_unknown_key_is_refused() {
-    let other = TestKey::generate("someone else <x@example.invalid>");
+    let other =
+        TestSigner::generate_with_signing_subkey("someone else <x@example.invalid>").unwrap();
     let env = fixture_signed_by(Some(&other));
     let err = env.fail(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
     assert!(err.contains("signature"), "{err}");
@@ -593,4 +611,25 @@ fn cache_commands() {
     assert!(walk(&debs).is_empty(), "{:?}", walk(&debs));
     env.ok(&["cache", "clean"]);
     assert!(!env.cache().join("indexes-v1").exists());
+}
+
+#[test]
+fn a_file_url_mirror_works_too() {
+    let env = fixture();
+    let url = format!("file://{}", env.archive.root().display());
+    let cwd = env.home.path().join("work");
+    fs_err::create_dir_all(&cwd).unwrap();
+    let out = env
+        .cmd_with_mirror(
+            &cwd,
+            &url,
+            &["sysroot", "add", "--target", "arm64", "libssl-dev"],
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let root = last_line(&text(&out.stdout));
+    assert!(root.join("usr/include/openssl/ssl.h").is_file());
+    assert_sane_sysroot(&root);
+    assert_eq!(env.server.log(), Vec::<String>::new());
 }
