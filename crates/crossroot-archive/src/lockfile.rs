@@ -13,7 +13,7 @@ const FORMAT: u32 = 1;
 const HEADER: &str = "# This file is written by crossroot: the Debian packages of each target's sysroot.\n\
 # Commit it; `--locked` fails when it would change.\n";
 
-/// The whole lockfile. Targets are kept sorted by triple, packages by name and arch.
+/// The whole lockfile. Targets are kept sorted by triple and release, packages by name and arch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lockfile {
     pub version: u32,
@@ -102,19 +102,25 @@ impl Lockfile {
         Ok(true)
     }
 
-    pub fn target(&self, triple: &str) -> Option<&LockedTarget> {
-        self.targets.iter().find(|t| t.triple == triple)
+    /// The entry for `triple` built from Debian `release`. A target with a glibc floor builds from
+    /// an older release than the same triple without one, so entries are keyed by both.
+    pub fn target(&self, triple: &str, release: &str) -> Option<&LockedTarget> {
+        self.targets
+            .iter()
+            .find(|t| t.triple == triple && t.release == release)
     }
 
-    /// Insert or replace a target's entry.
+    /// Insert or replace the entry for the same triple and release.
     pub fn set_target(&mut self, entry: LockedTarget) {
-        self.targets.retain(|t| t.triple != entry.triple);
+        self.targets
+            .retain(|t| !(t.triple == entry.triple && t.release == entry.release));
         self.targets.push(entry);
         self.normalize();
     }
 
     fn normalize(&mut self) {
-        self.targets.sort_by(|a, b| a.triple.cmp(&b.triple));
+        self.targets
+            .sort_by(|a, b| (&a.triple, &a.release).cmp(&(&b.triple, &b.release)));
         for t in &mut self.targets {
             t.requested.sort();
             t.requested.dedup();
@@ -165,6 +171,41 @@ mod tests {
         assert!(aarch < riscv, "targets sorted:\n{text}");
         assert_eq!(again.targets[0].requested, ["libssl-dev", "zlib1g-dev"]);
         assert_eq!(again.targets[0].packages[0].name, "a");
+    }
+
+    #[test]
+    fn a_glibc_floor_release_does_not_replace_the_default_one() {
+        let entry = |release: &str, p: &str| LockedTarget {
+            triple: "aarch64-unknown-linux-gnu".into(),
+            release: release.into(),
+            arch: "arm64".into(),
+            requested: vec![],
+            packages: vec![pkg(p)],
+        };
+        let mut lock = Lockfile::default();
+        lock.set_target(entry("bookworm", "a"));
+        lock.set_target(entry("bullseye", "b"));
+        let triple = "aarch64-unknown-linux-gnu";
+        assert_eq!(
+            lock.target(triple, "bookworm").unwrap().packages[0].name,
+            "a"
+        );
+        assert_eq!(
+            lock.target(triple, "bullseye").unwrap().packages[0].name,
+            "b"
+        );
+        assert!(lock.target(triple, "trixie").is_none());
+        // Re-locking one release replaces only that entry.
+        lock.set_target(entry("bullseye", "c"));
+        assert_eq!(lock.targets.len(), 2);
+        assert_eq!(
+            lock.target(triple, "bullseye").unwrap().packages[0].name,
+            "c"
+        );
+        assert_eq!(
+            lock.targets[0].release, "bookworm",
+            "sorted by triple, then release"
+        );
     }
 
     #[test]

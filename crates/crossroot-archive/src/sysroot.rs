@@ -162,8 +162,8 @@ impl ArchiveClient {
 
         let entry = lock
             .as_deref()
-            .and_then(|l| l.target(spec.name))
-            .filter(|e| e.release == spec.release.name() && e.arch == spec.arch)
+            .and_then(|l| l.target(spec.name, spec.release.name()))
+            .filter(|e| e.arch == spec.arch)
             .cloned();
         let current = read_current(&spec.parent)
             .map(|h| read_manifest(&spec.parent.join(h)))
@@ -249,8 +249,8 @@ impl ArchiveClient {
         let hash = match lock {
             Some(lock) => {
                 let Some(entry) = lock
-                    .target(spec.name)
-                    .filter(|e| e.release == spec.release.name() && e.arch == spec.arch)
+                    .target(spec.name, spec.release.name())
+                    .filter(|e| e.arch == spec.arch)
                 else {
                     return Ok(None);
                 };
@@ -353,8 +353,7 @@ pub fn find_sysroot(
 ) -> Result<Option<Sysroot>, ArchiveError> {
     let parent = sysroot_parent(cache, target.triple(), release);
     let from_lock = lock
-        .and_then(|l| l.target(target.triple()))
-        .filter(|e| e.release == release.name())
+        .and_then(|l| l.target(target.triple(), release.name()))
         .map(|e| set_hash(&e.packages));
     let hash = match from_lock {
         Some(h) => Some(h),
