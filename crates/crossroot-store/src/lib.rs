@@ -25,8 +25,11 @@ pub const INDEXES: &str = "indexes-v1";
 pub const SYSROOTS: &str = "sysroots-v1";
 /// Bucket of host tool trees (clang/lld, qemu-user-static): `tools-v1/<name>-<arch>/<hash>/`.
 pub const TOOLS: &str = "tools-v1";
+/// Bucket of generated toolchain files (compiler wrappers, CMake/meson files, tool probes):
+/// `toolchain-v1/<triple>-<hash>/`, `toolchain-v1/probes.json`.
+pub const TOOLCHAIN: &str = "toolchain-v1";
 /// Every bucket this version of crossroot writes.
-pub const BUCKETS: &[&str] = &[DEBS, INDEXES, SYSROOTS, TOOLS];
+pub const BUCKETS: &[&str] = &[DEBS, INDEXES, SYSROOTS, TOOLS, TOOLCHAIN];
 
 /// The environment variable that sets how long to wait for a lock, in seconds.
 pub const LOCK_TIMEOUT_VAR: &str = "CROSSROOT_LOCK_TIMEOUT";

@@ -167,7 +167,7 @@ pub fn provision(
         .with_context(|| format!("could not provision the sysroot for `{target}`"))?;
 
     // 3. C compiler and linker.
-    let probes_file = cache.join("toolchain-v1/probes.json");
+    let probes_file = cache.join(crossroot_store::TOOLCHAIN).join("probes.json");
     let mut probes = ProbeCache::load(&probes_file);
     let ld_lld = rust_tc.rust_lld();
     let host = clang::find_host_clang(path_var.as_deref(), &mut probes)
@@ -181,7 +181,7 @@ pub fn provision(
             let libs = clang::link_tree_libraries(
                 &tree,
                 &cache
-                    .join("toolchain-v1")
+                    .join(crossroot_store::TOOLCHAIN)
                     .join(format!("clang-libs-{}", short_hash(&[&tree]))),
             )?;
             clang::tree_toolchain(&tree, libs, ld_lld.clone(), path_var.as_deref(), triple)?
@@ -209,7 +209,7 @@ pub fn provision(
     probes.save(&probes_file)?;
 
     // 5. pkg-config on the host.
-    let gen_dir = cache.join("toolchain-v1").join(format!(
+    let gen_dir = cache.join(crossroot_store::TOOLCHAIN).join(format!(
         "{}-{}",
         triple,
         short_hash(&[&sysroot, &toolchain.clang])
@@ -231,7 +231,7 @@ pub fn provision(
                 &[clang::link_tree_libraries(
                     &tree,
                     &cache
-                        .join("toolchain-v1")
+                        .join(crossroot_store::TOOLCHAIN)
                         .join(format!("pkgconf-libs-{}", short_hash(&[&tree]))),
                 )?],
             )

@@ -55,7 +55,11 @@ pub fn runs_natively(spec: &TargetSpec) -> bool {
 
 /// Remembered `--version` answers, shared with provisioning (read only here).
 pub fn probes(cache_dir: &Path) -> ProbeCache {
-    ProbeCache::load(&cache_dir.join("toolchain-v1/probes.json"))
+    ProbeCache::load(
+        &cache_dir
+            .join(crossroot_store::TOOLCHAIN)
+            .join("probes.json"),
+    )
 }
 
 /// The root of a finished host tool tree that provisioning built (`clang`, `qemu`), if any:
