@@ -293,6 +293,7 @@ pub static TARGETS: &[TargetSpec] = &[
             "armv7l-linux-musl",
             "armv7-linux-musl",
             "armhf-musl",
+            "armv7-musl",
         ],
     },
     TargetSpec {

@@ -50,6 +50,7 @@ const SPELLINGS: &[(&str, &str)] = &[
     ("x86_64-linux-musl", "x86_64-unknown-linux-musl"),
     ("riscv64-linux-musl", "riscv64gc-unknown-linux-musl"),
     ("armv7-linux-musleabihf", "armv7-unknown-linux-musleabihf"),
+    ("armv7-musl", "armv7-unknown-linux-musleabihf"),
     ("aarch64-linux-gnu", "aarch64-unknown-linux-gnu"),
     ("arm-linux-gnueabihf", "armv7-unknown-linux-gnueabihf"),
     ("arm-linux-gnueabi", "arm-unknown-linux-gnueabi"),
