@@ -8,75 +8,15 @@
 
 #![allow(clippy::print_stderr)] // progress notes of a long suite go to the test log
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Mutex;
 
+mod e2e_support;
+use std::path::{Path, PathBuf};
+
+use e2e_support::{crossroot, e2e_dir, enabled, example};
+
 static SERIAL: Mutex<()> = Mutex::new(());
-
-fn enabled(name: &str) -> bool {
-    let on = std::env::var("CROSSROOT_E2E").is_ok_and(|v| v == "1");
-    if !on {
-        eprintln!("note: skipping {name}: set CROSSROOT_E2E=1 to run the end-to-end suite");
-    }
-    on
-}
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .expect("crates/crossroot is two levels down")
-        .to_path_buf()
-}
-
-fn e2e_dir() -> PathBuf {
-    workspace().join("target/e2e")
-}
-
-fn cache_dir() -> PathBuf {
-    std::env::var_os("CROSSROOT_E2E_CACHE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| e2e_dir().join("cache"))
-}
-
-/// A copy of `examples/<name>` under `target/e2e/examples`, so runs never write into the source
-/// tree (crossroot keeps `crossroot.lock` next to `Cargo.lock`). Files are copied only when
-/// changed, so cargo's fingerprints stay valid between runs.
-fn example(name: &str) -> PathBuf {
-    let dst = e2e_dir().join("examples").join(name);
-    sync_dir(&workspace().join("examples").join(name), &dst);
-    dst
-}
-
-fn sync_dir(from: &Path, to: &Path) {
-    fs_err::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read example").flatten() {
-        let name = e.file_name();
-        if name == "target" || name == "crossroot.lock" {
-            continue;
-        }
-        let dst = to.join(&name);
-        if e.path().is_dir() {
-            sync_dir(&e.path(), &dst);
-        } else {
-            let new = fs_err::read(e.path()).expect("read");
-            if fs_err::read(&dst).ok().as_deref() != Some(new.as_slice()) {
-                fs_err::write(&dst, new).expect("write");
-            }
-        }
-    }
-}
-
-fn crossroot() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_crossroot"));
-    cmd.env("CROSSROOT_CACHE_DIR", cache_dir())
-        .env("CARGO_TARGET_DIR", e2e_dir().join("target"))
-        .env("CROSSROOT_E2E_BUILD_HOST_ARCH", std::env::consts::ARCH)
-        .env_remove("CARGO_BUILD_TARGET")
-        .env_remove("RUSTFLAGS");
-    cmd
-}
 
 /// The `N` of every `test result: ok. N passed` line, in order; panics on a failed suite.
 fn passed_counts(out: &Output) -> Vec<u32> {

@@ -2,7 +2,7 @@
 //! crossroot cache (`CROSSROOT_E2E_CACHE_DIR`, default `target/e2e/cache`) and one cargo target
 //! dir (`target/e2e/target`) for every suite, so each sysroot, clang and QEMU is provisioned
 //! once and built artefacts are reused across suites; examples are built from copies under
-//! `target/e2e/examples`. Same values and helpers as `e2e_cross.rs`.
+//! `target/e2e/examples`.
 
 #![allow(dead_code, clippy::print_stderr)]
 
@@ -82,17 +82,5 @@ pub fn crossroot() -> Command {
 
 /// Copy a project (without its `target/` and `crossroot.lock`) where a test may change it.
 pub fn copy_dir(from: &Path, to: &Path) {
-    fs_err::create_dir_all(to).expect("mkdir");
-    for e in fs_err::read_dir(from).expect("read example").flatten() {
-        let name = e.file_name();
-        if name == "target" || name == "crossroot.lock" {
-            continue;
-        }
-        let dst = to.join(&name);
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &dst);
-        } else {
-            fs_err::copy(e.path(), &dst).expect("copy");
-        }
-    }
+    sync_dir(from, to);
 }
