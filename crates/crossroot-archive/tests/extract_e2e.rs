@@ -19,39 +19,10 @@ fn e2e_enabled() -> bool {
     false
 }
 
-/// The first Debian archive URI in the host's apt sources (deb822 `.sources` first, then the
-/// one-line `sources.list`).
-// TODO: use crossroot-debian's apt-sources discovery once it is merged.
+/// The Debian archive the host's apt sources name, found the way crossroot finds it.
 fn host_mirror() -> Option<String> {
-    let mut files: Vec<PathBuf> = fs_err::read_dir("/etc/apt/sources.list.d")
-        .map(|dir| dir.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    files.sort();
-    for file in files
-        .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "sources"))
-    {
-        let text = fs_err::read_to_string(file).ok()?;
-        for stanza in text.split("\n\n") {
-            let field = |name: &str| {
-                stanza
-                    .lines()
-                    .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
-                    .map(str::trim)
-            };
-            let suites = field("Suites").unwrap_or_default();
-            if field("Types").is_some_and(|t| t.split_whitespace().any(|t| t == "deb"))
-                && suites.split_whitespace().any(|s| !s.contains('-'))
-            {
-                return field("URIs")?.split_whitespace().next().map(str::to_owned);
-            }
-        }
-    }
-    let list = fs_err::read_to_string("/etc/apt/sources.list").ok()?;
-    list.lines().find_map(|l| {
-        let mut words = l.split_whitespace().filter(|w| !w.starts_with('['));
-        (words.next()? == "deb").then(|| words.next().map(str::to_owned))?
-    })
+    let sources = crossroot_config::apt::read_sources(Path::new("/"));
+    crossroot_config::apt::pick_debian(&sources.sources).map(|(url, _file)| url)
 }
 
 fn get(url: &str) -> Vec<u8> {
