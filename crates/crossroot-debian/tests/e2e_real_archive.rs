@@ -5,8 +5,10 @@
 //! cargo's per-target temp dir so reruns are cheap.
 #![allow(clippy::print_stderr)]
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 use crossroot_debian::deb822;
 use crossroot_debian::index::{self, ReleaseFile};
@@ -71,12 +73,13 @@ fn mirror() -> String {
         .expect("no Debian mirror in CROSSROOT_MIRROR or the host's apt sources")
 }
 
+/// GET a file of the archive, once per test process: the tests of this binary run in parallel
+/// and share what they fetched (in memory, so nothing goes stale between runs).
 fn fetch(rel_path: &str) -> Vec<u8> {
-    let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-archive");
-    fs_err::create_dir_all(&cache).expect("cache dir");
-    let file = cache.join(rel_path.replace('/', "_"));
-    if let Ok(bytes) = fs_err::read(&file) {
-        return bytes;
+    static FETCHED: Mutex<BTreeMap<String, Vec<u8>>> = Mutex::new(BTreeMap::new());
+    let mut fetched = FETCHED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(bytes) = fetched.get(rel_path) {
+        return bytes.clone();
     }
     let url = format!("{}/{rel_path}", mirror());
     let mut response = ureq::get(&url)
@@ -88,9 +91,7 @@ fn fetch(rel_path: &str) -> Vec<u8> {
         .as_reader()
         .read_to_end(&mut bytes)
         .unwrap_or_else(|e| panic!("reading {url}: {e}"));
-    let tmp = file.with_extension("part");
-    fs_err::write(&tmp, &bytes).expect("write cache");
-    fs_err::rename(&tmp, &file).expect("persist cache");
+    fetched.insert(rel_path.to_owned(), bytes.clone());
     bytes
 }
 
