@@ -119,6 +119,14 @@ pub fn cross_env(setup: &CrossSetup<'_>) -> Vec<EnvVar> {
         pkg_config_libdir(spec, sr),
         Provenance::Sysroot,
     );
+    // pkg-config-rs prefers `PKG_CONFIG_PATH_<t>` over a generic `PKG_CONFIG_PATH`, which on a
+    // developer's machine points at the host's `.pc` files: empty it for the target so host
+    // libraries never leak into a cross build (a user's own `PKG_CONFIG_PATH_<t>` still wins).
+    push(
+        format!("PKG_CONFIG_PATH_{t}"),
+        String::new(),
+        Provenance::Sysroot,
+    );
     push(
         format!("PKG_CONFIG_ALLOW_CROSS_{t}"),
         "1".into(),
@@ -297,6 +305,11 @@ mod tests {
         assert_eq!(
             get(&vars, "PKG_CONFIG_SYSROOT_DIR_aarch64_unknown_linux_gnu"),
             Some("/c/sr")
+        );
+        assert_eq!(
+            get(&vars, "PKG_CONFIG_PATH_aarch64_unknown_linux_gnu"),
+            Some(""),
+            "a host PKG_CONFIG_PATH must not reach the target's pkg-config"
         );
         let libdir = get(&vars, "PKG_CONFIG_LIBDIR_aarch64_unknown_linux_gnu").unwrap_or("");
         assert!(libdir.starts_with("/c/sr/usr/lib/aarch64-linux-gnu/pkgconfig:"));
