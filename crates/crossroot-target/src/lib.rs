@@ -358,6 +358,22 @@ pub fn by_triple(triple: &str) -> Option<&'static TargetSpec> {
     TARGETS.iter().find(|t| t.triple == triple)
 }
 
+/// The glibc target matching the architecture crossroot itself was compiled for, i.e. the host
+/// it runs on; `None` on a host architecture the table does not know. Decided at compile time.
+pub fn host() -> Option<&'static TargetSpec> {
+    let triple = match std::env::consts::ARCH {
+        "x86_64" => "x86_64-unknown-linux-gnu",
+        "aarch64" => "aarch64-unknown-linux-gnu",
+        "x86" => "i686-unknown-linux-gnu",
+        "arm" => "armv7-unknown-linux-gnueabihf",
+        "riscv64" => "riscv64gc-unknown-linux-gnu",
+        "powerpc64" if cfg!(target_endian = "little") => "powerpc64le-unknown-linux-gnu",
+        "s390x" => "s390x-unknown-linux-gnu",
+        _ => return None,
+    };
+    by_triple(triple)
+}
+
 /// A target as the user asked for it: a table entry and an optional glibc floor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Target {

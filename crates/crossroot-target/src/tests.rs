@@ -290,3 +290,10 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_host_is_a_glibc_entry_of_the_table() {
+    let host = host().expect("tests run on a supported host architecture");
+    assert_eq!(host.libc, Libc::Gnu);
+    assert!(host.triple.starts_with(std::env::consts::ARCH) || std::env::consts::ARCH == "x86");
+}

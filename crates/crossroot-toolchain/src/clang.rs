@@ -161,10 +161,11 @@ pub fn is_host_runtime_library(name: &str) -> bool {
     PREFIXES.iter().any(|p| name.starts_with(p))
 }
 
-/// Make `dest` a directory of symlinks to the tree's host libraries except glibc's own (see
-/// [`is_host_runtime_library`]), for `LD_LIBRARY_PATH`. Existing links are kept.
-pub fn link_tree_libraries(root: &Path, dest: &Path) -> Result<PathBuf> {
-    let src = root.join("usr/lib/x86_64-linux-gnu");
+/// Make `dest` a directory of symlinks to the tree's host libraries (in
+/// `usr/lib/<host_multiarch>`) except glibc's own (see [`is_host_runtime_library`]), for
+/// `LD_LIBRARY_PATH`. Existing links are kept.
+pub fn link_tree_libraries(root: &Path, host_multiarch: &str, dest: &Path) -> Result<PathBuf> {
+    let src = root.join("usr/lib").join(host_multiarch);
     fs_err::create_dir_all(dest)?;
     for entry in fs_err::read_dir(&src)? {
         let entry = entry?;

@@ -99,12 +99,22 @@ impl TargetEnv {
 
 /// The ELF machine of the host crossroot runs on.
 pub fn host_machine() -> u16 {
-    use crossroot_target::elf_machine::*;
-    if cfg!(target_arch = "aarch64") {
-        EM_AARCH64
-    } else {
-        EM_X86_64
-    }
+    crossroot_target::host().map_or(0, |h| h.elf_machine)
+}
+
+/// The host as a table entry: its Debian architecture is the one of the tool packages (clang,
+/// QEMU, pkgconf) crossroot provisions, and its multiarch dir is where their libraries live.
+pub fn host_spec() -> anyhow::Result<&'static crossroot_target::TargetSpec> {
+    crossroot_target::host().ok_or_else(|| {
+        anyhow::anyhow!(
+            "crossroot cannot provision host tools on a `{}` host",
+            std::env::consts::ARCH
+        )
+        .context(crate::report::Hint(
+            "install clang (14 or newer) and qemu-user yourself: crossroot uses them from PATH"
+                .into(),
+        ))
+    })
 }
 
 fn process_env(key: &str) -> Option<OsString> {
@@ -180,6 +190,7 @@ pub fn provision(
                 .context("could not provision clang")?;
             let libs = clang::link_tree_libraries(
                 &tree,
+                host_spec()?.multiarch,
                 &cache
                     .join(crossroot_store::TOOLCHAIN)
                     .join(format!("clang-libs-{}", short_hash(&[&tree]))),
@@ -230,6 +241,7 @@ pub fn provision(
                 &[],
                 &[clang::link_tree_libraries(
                     &tree,
+                    host_spec()?.multiarch,
                     &cache
                         .join(crossroot_store::TOOLCHAIN)
                         .join(format!("pkgconf-libs-{}", short_hash(&[&tree]))),
@@ -338,16 +350,13 @@ impl Sources for ArchiveSources<'_> {
         let packages: Vec<String> = packages.iter().map(|p| p.to_string()).collect();
         let tree = self.client()?.ensure_host_tree(
             name,
-            HOST_DEBIAN_ARCH,
+            host_spec()?.debian_arch,
             Release::Bookworm,
             &packages,
         )?;
         Ok(tree.root)
     }
 }
-
-/// The Debian architecture of host tools crossroot provisions.
-pub const HOST_DEBIAN_ARCH: &str = "amd64";
 
 /// Where sysroots and tool trees come from.
 pub fn sources<'a>(

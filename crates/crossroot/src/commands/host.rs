@@ -68,7 +68,7 @@ pub fn probes(cache_dir: &Path) -> ProbeCache {
 pub fn cached_host_tree(cache_dir: &Path, name: &str) -> Option<PathBuf> {
     let parent = cache_dir.join(crossroot_store::TOOLS).join(format!(
         "{name}-{}-{}",
-        crate::provision::HOST_DEBIAN_ARCH,
+        crossroot_target::host()?.debian_arch,
         crossroot_target::Release::Bookworm
     ));
     let current = fs_err::read_to_string(parent.join("current")).ok()?;
@@ -304,7 +304,7 @@ mod tests {
         let spec = crossroot_target::by_triple("s390x-unknown-linux-gnu").unwrap();
         let parent = dir.path().join(crossroot_store::TOOLS).join(format!(
             "qemu-{}-bookworm",
-            crate::provision::HOST_DEBIAN_ARCH
+            crossroot_target::host().unwrap().debian_arch
         ));
         assert_eq!(cached_host_tree(dir.path(), "qemu"), None);
         let root = fake_tree(&parent, "qemu", "amd64");
