@@ -511,7 +511,7 @@ fn dir_cookies(t: &Target, cache: &Path, work: Option<&Path>) -> Check {
             affected.join(", "),
             t.triple()
         ),
-        "build C code for this target with -D_FILE_OFFSET_BITS=64, or keep the directories it lists on tmpfs or btrfs",
+        "crossroot builds C code through cc-rs with -D_FILE_OFFSET_BITS=64 (its default `CFLAGS_<target>`); keep that flag if you set your own CFLAGS, and build other C code with it too, or keep the directories it lists on tmpfs or btrfs",
     )
 }
 
