@@ -224,6 +224,23 @@ pub struct VersionedSymbol {
     pub library: String,
 }
 
+/// `memcpy@GLIBC_2.14 (libc.so.6), …` for the first `max` symbols, then `and N more`. Files
+/// without section headers still carry version needs but no symbol names: that is said instead.
+pub fn symbol_list(symbols: &[VersionedSymbol], max: usize) -> String {
+    if symbols.is_empty() {
+        return "symbol names unavailable (no section headers)".into();
+    }
+    let mut parts: Vec<String> = symbols
+        .iter()
+        .take(max)
+        .map(|s| format!("{}@{} ({})", s.symbol, s.version, s.library))
+        .collect();
+    if symbols.len() > max {
+        parts.push(format!("and {} more", symbols.len() - max));
+    }
+    parts.join(", ")
+}
+
 fn ser_display_opt<S: Serializer, T: fmt::Display>(v: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
     match v {
         Some(v) => s.collect_str(v),

@@ -358,6 +358,23 @@ impl Sources for ArchiveSources<'_> {
     }
 }
 
+/// Everything a command given `--target T` needs, provisioned, for commands that run no cargo
+/// (`exec`, `env`): parse T, load the config, provision, and explain (`-v`).
+pub fn for_target(
+    global: &GlobalArgs,
+    target: &str,
+    needs: Needs,
+    printer: &Printer,
+) -> anyhow::Result<TargetEnv> {
+    let target = crate::commands::parse_target(target)?;
+    let cwd = std::env::current_dir()?;
+    let config = crate::commands::load_config(global, printer)?;
+    let mut sources = sources(global, &config, printer)?;
+    let tenv = provision(&config, target, &cwd, sources.as_mut(), needs, printer)?;
+    tenv.explain(printer);
+    Ok(tenv)
+}
+
 /// Where sysroots and tool trees come from.
 pub fn sources<'a>(
     global: &'a GlobalArgs,

@@ -14,19 +14,7 @@ pub fn run(
     format: EnvFormat,
     printer: &Printer,
 ) -> anyhow::Result<ExitCode> {
-    let target = super::parse_target(target)?;
-    let cwd = std::env::current_dir()?;
-    let config = super::load_config(global, printer)?;
-    let mut sources = provision::sources(global, &config, printer)?;
-    let tenv = provision::provision(
-        &config,
-        target,
-        &cwd,
-        sources.as_mut(),
-        Needs { runner: true },
-        printer,
-    )?;
-    tenv.explain(printer);
+    let tenv = provision::for_target(global, target, Needs { runner: true }, printer)?;
     let set: Vec<_> = tenv
         .decisions
         .iter()

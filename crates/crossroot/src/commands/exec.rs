@@ -13,19 +13,7 @@ pub fn run(
     program: Vec<OsString>,
     printer: &Printer,
 ) -> anyhow::Result<ExitCode> {
-    let target = super::parse_target(target)?;
-    let cwd = std::env::current_dir()?;
-    let config = super::load_config(global, printer)?;
-    let mut sources = provision::sources(global, &config, printer)?;
-    let tenv = provision::provision(
-        &config,
-        target,
-        &cwd,
-        sources.as_mut(),
-        Needs { runner: true },
-        printer,
-    )?;
-    tenv.explain(printer);
+    let tenv = provision::for_target(global, target, Needs { runner: true }, printer)?;
     let Some((prog, args)) = program.split_first() else {
         anyhow::bail!("`crossroot exec` needs a program to run");
     };

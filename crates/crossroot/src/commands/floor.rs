@@ -402,7 +402,7 @@ fn floor_error(
         msg.push_str(&format!(
             "\n    {} needs glibc {needed}: {}",
             display_path(&a.path, cwd),
-            symbol_list(&a.over, 8)
+            crossroot_inspect::symbol_list(&a.over, 8)
         ));
     }
     anyhow::Error::msg(msg).context(Hint(format!(
@@ -413,21 +413,6 @@ fn floor_error(
             .glibc()
             .map_or_else(|| "?".into(), |g| g.to_string()),
     )))
-}
-
-fn symbol_list(symbols: &[VersionedSymbol], max: usize) -> String {
-    if symbols.is_empty() {
-        return "symbol names unavailable (no section headers)".into();
-    }
-    let mut parts: Vec<String> = symbols
-        .iter()
-        .take(max)
-        .map(|s| format!("{}@{} ({})", s.symbol, s.version, s.library))
-        .collect();
-    if symbols.len() > max {
-        parts.push(format!("and {} more", symbols.len() - max));
-    }
-    parts.join(", ")
 }
 
 fn count(n: usize, what: &str) -> String {

@@ -297,7 +297,7 @@ fn problems(r: &FileResult) -> Vec<String> {
                 if c.symbols.is_empty() {
                     "symbol names unavailable (the file has no section headers)".to_string()
                 } else {
-                    symbol_list(&c.symbols, 8)
+                    crossroot_inspect::symbol_list(&c.symbols, 8)
                 }
             ));
         }
@@ -321,18 +321,6 @@ fn problems(r: &FileResult) -> Vec<String> {
         }
     }
     lines
-}
-
-fn symbol_list(symbols: &[VersionedSymbol], max: usize) -> String {
-    let mut parts: Vec<String> = symbols
-        .iter()
-        .take(max)
-        .map(|s| format!("{}@{} ({})", s.symbol, s.version, s.library))
-        .collect();
-    if symbols.len() > max {
-        parts.push(format!("and {} more", symbols.len() - max));
-    }
-    parts.join(", ")
 }
 
 /// The short readable report of one file; `None` for files that could not be read.
@@ -418,7 +406,10 @@ fn human(r: &FileResult) -> Option<String> {
     if let Some(g) = e.versions.glibc {
         field(
             "glibc",
-            format!(">= {g}: {}", symbol_list(&e.versions.glibc_symbols, 4)),
+            format!(
+                ">= {g}: {}",
+                crossroot_inspect::symbol_list(&e.versions.glibc_symbols, 4)
+            ),
         );
     }
     let mut cxx = Vec::new();
