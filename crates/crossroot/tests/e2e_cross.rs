@@ -153,7 +153,10 @@ fn exec_runs_target_binaries() {
             .join("target")
             .join(triple)
             .join("debug/hello-threads");
+        // Outside any cargo project, so no crossroot.lock is written into this repository.
+        let outside = tempfile::tempdir().expect("tempdir");
         let out = crossroot()
+            .current_dir(outside.path())
             .args(["exec", "--target", target, "--"])
             .arg(&bin)
             .output()
@@ -176,7 +179,9 @@ fn env_wires_a_plain_c_build() {
         return;
     }
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let outside = tempfile::tempdir().expect("tempdir");
     let out = crossroot()
+        .current_dir(outside.path())
         .args(["env", "--target", "aarch64-linux", "--format", "json"])
         .output()
         .expect("run crossroot env");
