@@ -91,7 +91,7 @@ fn doctor_reports_each_check_with_a_fix_line() {
     );
     let dir_text = dir.path().display().to_string();
     let filters: Vec<(String, String)> = vec![
-        (regex_escape(&dir_text), "[TEMP]".into()),
+        (regex::escape(&dir_text), "[TEMP]".into()),
         (
             r"(?m)^(ok|info|warn|fail) +(rustup|Rust std|C compiler/linker|QEMU|binfmt_misc): .*\n      fix: .*$".into(),
             "[$2: depends on the host]".into(),
@@ -111,17 +111,6 @@ fn doctor_reports_each_check_with_a_fix_line() {
         .unwrap()
         .collect();
     assert!(left.is_empty(), "{left:?}");
-}
-
-fn regex_escape(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        if "\\.+*?()|[]{}^$#&-~".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[test]

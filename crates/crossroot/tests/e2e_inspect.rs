@@ -49,24 +49,13 @@ fn snapshot_settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
     s.set_prepend_module_to_snapshot(false);
     s.add_filter(
-        &regex_escape(&target_dir().display().to_string()),
+        &regex::escape(&target_dir().display().to_string()),
         "[TARGET]",
     );
     s.add_filter(r"build-id:(\s+)[0-9a-f]+", "build-id:$1[BUILD-ID]");
     s.add_filter(r"(glibc:\s+>= 2\.\d+): .*", "$1: [SYMBOLS]");
     s.add_filter(r"RVC, rv64\S+", "RVC, [ISA]");
     s
-}
-
-fn regex_escape(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        if "\\.+*?()|[]{}^$".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// (alias, triple, fact the report must show, a target the binary does not fit).

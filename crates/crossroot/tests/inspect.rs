@@ -36,22 +36,14 @@ fn snapshot_settings(extra: &[(&Path, &str)]) -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
     settings.set_prepend_module_to_snapshot(false);
     for (path, name) in extra {
-        settings.add_filter(&regex_escape(&path.display().to_string()), *name);
+        settings.add_filter(&regex::escape(&path.display().to_string()), *name);
     }
     let fixtures = fixtures().canonicalize().expect("fixture directory");
-    settings.add_filter(&regex_escape(&fixtures.display().to_string()), "[FIXTURES]");
+    settings.add_filter(
+        &regex::escape(&fixtures.display().to_string()),
+        "[FIXTURES]",
+    );
     settings
-}
-
-fn regex_escape(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        if "\\.+*?()|[]{}^$".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The cross-built fixtures: one per architecture the issue names.
