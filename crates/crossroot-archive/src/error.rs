@@ -92,8 +92,19 @@ pub enum ArchiveError {
 }
 
 impl ArchiveError {
+    /// Whether trying again may help (connection trouble, 5xx, truncation).
+    pub(crate) fn is_transient(&self) -> bool {
+        match self {
+            ArchiveError::Connect { .. } | ArchiveError::Truncated { .. } => true,
+            ArchiveError::HttpStatus { status, .. } => *status >= 500 || *status == 429,
+            _ => false,
+        }
+    }
+}
+
+impl crossroot_hint::Hint for ArchiveError {
     /// What the user can do about it.
-    pub fn hint(&self) -> Option<String> {
+    fn hint(&self) -> Option<String> {
         Some(match self {
             ArchiveError::Connect { .. } | ArchiveError::HttpStatus { .. } => {
                 "check the mirror (--mirror, CROSSROOT_MIRROR, or the host's apt sources) and the network; \
@@ -136,15 +147,6 @@ impl ArchiveError {
             ArchiveError::Store(e) => return e.hint(),
             _ => return None,
         })
-    }
-
-    /// Whether trying again may help (connection trouble, 5xx, truncation).
-    pub(crate) fn is_transient(&self) -> bool {
-        match self {
-            ArchiveError::Connect { .. } | ArchiveError::Truncated { .. } => true,
-            ArchiveError::HttpStatus { status, .. } => *status >= 500 || *status == 429,
-            _ => false,
-        }
     }
 }
 

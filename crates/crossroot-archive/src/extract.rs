@@ -130,9 +130,9 @@ pub enum ExtractError {
     },
 }
 
-impl ExtractError {
+impl crossroot_hint::Hint for ExtractError {
     /// What the user can do about it, where there is something.
-    pub fn hint(&self) -> Option<String> {
+    fn hint(&self) -> Option<String> {
         use ExtractError::*;
         match self {
             NotADeb { .. } | MissingMember { .. } | Read { .. } | Truncated { .. } | NoControlFile => {

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use crossroot_archive::extract::{
     ExtractError, ExtractOptions, PathError, extract_deb, finalize_tree, read_control,
 };
+use crossroot_hint::Hint as _;
 use extract_support::*;
 
 fn extract(

@@ -227,9 +227,9 @@ pub enum ConfigError {
     },
 }
 
-impl ConfigError {
+impl crossroot_hint::Hint for ConfigError {
     /// What the user can do next.
-    pub fn hint(&self) -> Option<String> {
+    fn hint(&self) -> Option<String> {
         match self {
             ConfigError::ManifestNotFound { .. } | ConfigError::ManifestNotCargoToml { .. } => {
                 Some("pass the path of a `Cargo.toml`, or run crossroot inside a cargo project".into())

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use crossroot_target::Release;
 
 use crate::*;
+use crossroot_hint::Hint as _;
 
 const AARCH64: &str = "aarch64-unknown-linux-gnu";
 const ARMHF: &str = "armv7-unknown-linux-gnueabihf";

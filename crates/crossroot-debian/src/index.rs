@@ -245,9 +245,9 @@ pub enum IndexError {
     },
 }
 
-impl IndexError {
+impl crossroot_hint::Hint for IndexError {
     /// What the user can do about it, when there is something.
-    pub fn hint(&self) -> Option<String> {
+    fn hint(&self) -> Option<String> {
         match self {
             IndexError::MissingIndex {
                 architectures,
@@ -447,6 +447,7 @@ pub fn package_from_paragraph(p: &Paragraph<'_>) -> Result<PackageEntry, IndexEr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crossroot_hint::Hint as _;
     use proptest::strategy::Strategy;
 
     const RELEASE: &str = "Origin: Debian

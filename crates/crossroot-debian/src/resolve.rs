@@ -246,9 +246,9 @@ pub enum ResolveError {
     },
 }
 
-impl ResolveError {
+impl crossroot_hint::Hint for ResolveError {
     /// What the user can do about it, when there is something.
-    pub fn hint(&self) -> Option<String> {
+    fn hint(&self) -> Option<String> {
         match self {
             ResolveError::UnknownPackage { suggestions, .. } if !suggestions.is_empty() => {
                 Some(format!(
@@ -758,6 +758,7 @@ impl Universe {
 mod tests {
     use super::*;
     use crate::index::parse_packages;
+    use crossroot_hint::Hint as _;
 
     /// A small, bookworm-shaped universe. Every stanza gets a fake Filename/Size/SHA256.
     fn universe(stanzas: &str) -> Universe {

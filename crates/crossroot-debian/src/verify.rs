@@ -74,9 +74,9 @@ pub enum VerifyError {
     },
 }
 
-impl VerifyError {
+impl crossroot_hint::Hint for VerifyError {
     /// What the user can do about it.
-    pub fn hint(&self) -> Option<String> {
+    fn hint(&self) -> Option<String> {
         Some(
             match self {
                 VerifyError::BadKeyring { .. } | VerifyError::EmptyKeyring => {

@@ -14,6 +14,7 @@ use crossroot_debian::deb822;
 use crossroot_debian::index::{self, ReleaseFile};
 use crossroot_debian::resolve::{ResolveOptions, SkipRules, Universe};
 use crossroot_debian::verify::{Keyring, VerifyError};
+use crossroot_hint::Hint as _;
 use sha2::{Digest, Sha256};
 
 fn enabled(test: &str) -> bool {

@@ -269,9 +269,11 @@ impl InspectError {
     fn is_predicate(&self) -> bool {
         matches!(self, InspectError::Empty | InspectError::NotElf { .. })
     }
+}
 
+impl crossroot_hint::Hint for InspectError {
     /// What the user can do next.
-    pub fn hint(&self) -> Option<String> {
+    fn hint(&self) -> Option<String> {
         match self {
             InspectError::NotElf { what } if what.contains("archive") => Some(
                 "a static library holds object files: inspect the program or shared library linked from it".into(),
@@ -325,9 +327,11 @@ impl InspectPathError {
             | InspectPathError::Io { path, .. } => path,
         }
     }
+}
 
+impl crossroot_hint::Hint for InspectPathError {
     /// What the user can do next.
-    pub fn hint(&self) -> Option<String> {
+    fn hint(&self) -> Option<String> {
         match self {
             InspectPathError::Inspect { source, .. } => source.hint(),
             InspectPathError::Directory { .. } => {

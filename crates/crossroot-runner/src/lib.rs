@@ -40,8 +40,8 @@ pub enum Error {
     },
 }
 
-impl Error {
-    pub fn hint(&self) -> Option<String> {
+impl crossroot_hint::Hint for Error {
+    fn hint(&self) -> Option<String> {
         match self {
             Error::NotInTree { tree, .. } => Some(format!(
                 "the cached tree may be damaged: remove `{}` and run again",

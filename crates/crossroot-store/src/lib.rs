@@ -52,9 +52,9 @@ pub enum StoreError {
     NoCacheDir,
 }
 
-impl StoreError {
+impl crossroot_hint::Hint for StoreError {
     /// What the user can do about it.
-    pub fn hint(&self) -> Option<String> {
+    fn hint(&self) -> Option<String> {
         match self {
             StoreError::LockTimeout { .. } => Some(format!(
                 "wait for the other crossroot process to finish, or set {LOCK_TIMEOUT_VAR}=<seconds> to wait longer"

@@ -1,4 +1,5 @@
 use super::*;
+use crossroot_hint::Hint as _;
 
 #[test]
 fn staged_dir_is_removed_unless_persisted() {

@@ -497,9 +497,9 @@ pub enum TargetError {
     },
 }
 
-impl TargetError {
+impl crossroot_hint::Hint for TargetError {
     /// What the user can do next.
-    pub fn hint(&self) -> Option<String> {
+    fn hint(&self) -> Option<String> {
         match self {
             TargetError::Empty | TargetError::NoDebianArch { .. } => Some(format!(
                 "supported targets: {} (see `crossroot targets`)",

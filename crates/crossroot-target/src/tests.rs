@@ -1,4 +1,5 @@
 use super::*;
+use crossroot_hint::Hint as _;
 use proptest::prelude::*;
 
 /// Every accepted spelling and the triple it must resolve to: the one table-driven case list.

@@ -54,9 +54,9 @@ pub enum Error {
     Io(#[from] std::io::Error),
 }
 
-impl Error {
+impl crossroot_hint::Hint for Error {
     /// What the user can do about it.
-    pub fn hint(&self) -> Option<String> {
+    fn hint(&self) -> Option<String> {
         match self {
             Error::NoRustup { triple, sysroot } => Some(format!(
                 "install rustup (https://rustup.rs) and run `rustup target add {triple}`, or install the std for `{triple}` into `{}` by other means (e.g. your distribution's `rust-std` package for that target)",

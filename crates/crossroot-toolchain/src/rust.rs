@@ -166,6 +166,7 @@ pub fn add_std(tc: &RustToolchain, triple: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crossroot_hint::Hint as _;
     use std::collections::HashMap;
 
     fn fake_rustup(dir: &Path, default: &str, toolchains: &[&str]) {

@@ -2,6 +2,7 @@
 //! chain. Readable without colour.
 
 use crate::printer::Printer;
+use crossroot_hint::Hint as _;
 
 /// A hint attached at the top level, for errors raised by the binary itself.
 #[derive(Debug)]

@@ -12,6 +12,7 @@ use crossroot_target::Target;
 use super::host::{self, QemuFound};
 use crate::cli::GlobalArgs;
 use crate::printer::{self, Printer};
+use crossroot_hint::Hint as _;
 use crossroot_toolchain::clang::ProbeCache;
 use crossroot_toolchain::rust::RustToolchain;
 
