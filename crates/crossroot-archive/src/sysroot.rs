@@ -110,11 +110,7 @@ impl ArchiveClient {
         packages: &[String],
     ) -> Result<HostTree, ArchiveError> {
         let spec = TreeSpec {
-            parent: self
-                .opts
-                .cache
-                .bucket(crossroot_store::TOOLS)
-                .join(format!("{name}-{arch}-{release}")),
+            parent: host_tree_parent(&self.opts.cache, name, arch, release),
             name,
             arch,
             release,
@@ -370,6 +366,44 @@ pub fn find_sysroot(
         packages: manifest.packages,
         requested: manifest.requested,
     }))
+}
+
+/// The host tool tree `name` (built by [`ArchiveClient::ensure_host_tree`] with the same `arch`
+/// and `release`) as it is now, if it is finished and holds every package of `packages`.
+/// Reads two small files and never touches the network, so callers can skip creating a client.
+pub fn find_host_tree(
+    cache: &Cache,
+    name: &str,
+    arch: &str,
+    release: Release,
+    packages: &[&str],
+) -> Result<Option<HostTree>, ArchiveError> {
+    let parent = host_tree_parent(cache, name, arch, release);
+    let Some(hash) = read_current(&parent) else {
+        return Ok(None);
+    };
+    let Some(manifest) = read_manifest(&parent.join(&hash))? else {
+        return Ok(None);
+    };
+    if !packages
+        .iter()
+        .all(|p| manifest.requested.iter().any(|r| r == p))
+    {
+        return Ok(None);
+    }
+    Ok(Some(HostTree {
+        root: parent.join(&hash).join("root"),
+        name: name.to_string(),
+        arch: arch.to_string(),
+        release,
+        packages: manifest.packages,
+    }))
+}
+
+fn host_tree_parent(cache: &Cache, name: &str, arch: &str, release: Release) -> PathBuf {
+    cache
+        .bucket(crossroot_store::TOOLS)
+        .join(format!("{name}-{arch}-{release}"))
 }
 
 fn sysroot_parent(cache: &Cache, triple: &str, release: Release) -> PathBuf {

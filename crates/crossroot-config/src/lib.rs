@@ -31,7 +31,10 @@ use std::path::{Path, PathBuf};
 use crossroot_target::Release;
 
 pub mod apt;
+mod cargo_args;
 mod manifest;
+
+pub use cargo_args::CargoArgs;
 
 pub use manifest::{find_manifest, find_workspace_root};
 
@@ -117,36 +120,15 @@ pub struct Flags {
 }
 
 impl Flags {
-    /// Take the flags crossroot shares with cargo from cargo's own arguments (before any `--`):
-    /// `--manifest-path P` / `--manifest-path=P` (unless already set), `--offline`, `--frozen`
-    /// (offline and locked) and `--locked`. For `crossroot test --target T --manifest-path P`,
-    /// where clap hands everything after `--target` to cargo untouched. The arguments stay as
-    /// they are: cargo needs them too.
-    pub fn merge_cargo_args<S: AsRef<std::ffi::OsStr>>(mut self, args: &[S]) -> Self {
-        let mut it = args.iter().map(|a| a.as_ref().to_string_lossy());
-        while let Some(arg) = it.next() {
-            match arg.as_ref() {
-                "--" => break,
-                "--offline" => self.offline = true,
-                "--locked" => self.locked = true,
-                "--frozen" => {
-                    self.offline = true;
-                    self.locked = true;
-                }
-                "--manifest-path" => {
-                    let value = it.next();
-                    if self.manifest_path.is_none() {
-                        self.manifest_path = value.map(|v| PathBuf::from(v.as_ref()));
-                    }
-                }
-                other => {
-                    if let Some(v) = other.strip_prefix("--manifest-path=") {
-                        if self.manifest_path.is_none() {
-                            self.manifest_path = Some(PathBuf::from(v));
-                        }
-                    }
-                }
-            }
+    /// Add the flags crossroot shares with cargo, read from cargo's own arguments by
+    /// [`CargoArgs`] (`crossroot test --target T --offline`, where clap hands everything after
+    /// the subcommand to cargo): `--offline`, `--locked`, `--frozen`, and `--manifest-path`
+    /// unless crossroot's own flag gave one.
+    pub fn merge_cargo(mut self, cargo: &CargoArgs) -> Self {
+        self.offline |= cargo.offline;
+        self.locked |= cargo.locked;
+        if self.manifest_path.is_none() {
+            self.manifest_path = cargo.manifest_path.clone();
         }
         self
     }

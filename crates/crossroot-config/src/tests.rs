@@ -458,7 +458,7 @@ fn flags_from_cargo_args() {
         "--",
         "--offline",
     ];
-    let f = Flags::default().merge_cargo_args(&args);
+    let f = Flags::default().merge_cargo(&CargoArgs::parse(&args));
     assert_eq!(
         f.manifest_path.as_deref(),
         Some(Path::new("examples/x/Cargo.toml"))
@@ -466,7 +466,10 @@ fn flags_from_cargo_args() {
     assert!(f.locked);
     assert!(!f.offline, "arguments after `--` belong to the test binary");
 
-    let f = Flags::default().merge_cargo_args(&["--manifest-path=a/Cargo.toml", "--frozen"]);
+    let f = Flags::default().merge_cargo(&CargoArgs::parse(&[
+        "--manifest-path=a/Cargo.toml",
+        "--frozen",
+    ]));
     assert_eq!(f.manifest_path.as_deref(), Some(Path::new("a/Cargo.toml")));
     assert!(f.offline && f.locked);
 
@@ -475,13 +478,13 @@ fn flags_from_cargo_args() {
         manifest_path: Some(PathBuf::from("mine/Cargo.toml")),
         ..Flags::default()
     }
-    .merge_cargo_args(&["--manifest-path", "theirs/Cargo.toml"]);
+    .merge_cargo(&CargoArgs::parse(&["--manifest-path", "theirs/Cargo.toml"]));
     assert_eq!(
         f.manifest_path.as_deref(),
         Some(Path::new("mine/Cargo.toml"))
     );
     assert_eq!(
-        Flags::default().merge_cargo_args::<&str>(&[]),
+        Flags::default().merge_cargo(&CargoArgs::parse::<&str>(&[])),
         Flags::default()
     );
 }

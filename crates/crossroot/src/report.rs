@@ -24,6 +24,7 @@ fn hint_of(err: &(dyn std::error::Error + 'static)) -> Option<String> {
         };
     }
     hints!(
+        crossroot_provision::Error,
         crossroot_target::TargetError,
         crossroot_config::ConfigError,
         crossroot_inspect::InspectPathError,

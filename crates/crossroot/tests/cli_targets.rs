@@ -111,15 +111,15 @@ fn toolchain_only_path() -> PathBuf {
     cargo.parent().expect("cargo's directory").to_path_buf()
 }
 
-/// A finished tree as the archive crate leaves it; returns its `root/`.
-fn fake_tree(parent: &Path, name: &str, arch: &str) -> PathBuf {
+/// A finished tree as the archive crate leaves it, built for `requested`; returns its `root/`.
+fn fake_tree(parent: &Path, name: &str, arch: &str, requested: &str) -> PathBuf {
     let hash = "0123456789abcdef";
     let dir = parent.join(hash);
     fs_err::create_dir_all(dir.join("root")).expect("tree dir");
     fs_err::write(
         dir.join("manifest.json"),
         format!(
-            r#"{{"format":1,"name":"{name}","release":"bookworm","arch":"{arch}","requested":[],"packages":[]}}"#
+            r#"{{"format":1,"name":"{name}","release":"bookworm","arch":"{arch}","requested":[{requested}],"packages":[]}}"#
         ),
     )
     .expect("manifest");
@@ -137,11 +137,17 @@ fn targets_sees_cached_sysroots_and_qemu() {
         &cache.join("sysroots-v1/s390x-unknown-linux-gnu/bookworm"),
         "s390x-unknown-linux-gnu",
         "s390x",
+        "",
     );
     // An unfinished sysroot (no manifest, no `current`) does not count.
     fs_err::create_dir_all(cache.join("sysroots-v1/aarch64-unknown-linux-gnu/bookworm/4567/root"))
         .unwrap();
-    let root = fake_tree(&cache.join("tools-v1/qemu-amd64-bookworm"), "qemu", "amd64");
+    let root = fake_tree(
+        &cache.join("tools-v1/qemu-amd64-bookworm"),
+        "qemu",
+        "amd64",
+        r#""qemu-user-static""#,
+    );
     let bin = root.join("usr/bin");
     fs_err::create_dir_all(&bin).unwrap();
     fs_err::write(bin.join("qemu-s390x-static"), "").unwrap();

@@ -14,7 +14,6 @@
 //! Reading ELF and comparing versions is `crossroot_inspect`'s job; this module only picks the
 //! files and words the result.
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime};
@@ -23,10 +22,10 @@ use anyhow::Context as _;
 use crossroot_inspect::{ElfKind, ElfReport, VersionedSymbol};
 use crossroot_target::{GlibcVersion, Target};
 
-use crate::cli::GlobalArgs;
 use crate::printer::Printer;
-use crate::provision::TargetEnv;
 use crate::report::Hint;
+use crossroot_config::CargoArgs;
+use crossroot_provision::TargetEnv;
 
 /// Where previously failing artefacts are remembered, inside the profile directory.
 const FAILURES_FILE: &str = ".crossroot-floor-failures";
@@ -64,10 +63,10 @@ impl FloorCheck {
     /// Set up the check for `crossroot SUBCOMMAND ARGS`, or `None` when there is nothing to do:
     /// a command that links nothing (check, doc, clippy), or no floor and no `-v`.
     pub fn start(
-        global: &GlobalArgs,
         subcommand: &str,
         tenv: &TargetEnv,
-        cargo_args: &[OsString],
+        cargo: &CargoArgs,
+        manifest_path: Option<&Path>,
         printer: &Printer,
     ) -> Option<FloorCheck> {
         if !wanted(subcommand, tenv.target.glibc_floor, printer.verbose) {
@@ -75,9 +74,9 @@ impl FloorCheck {
         }
         let started = SystemTime::now();
         let cwd = std::env::current_dir().ok()?;
-        let args = cargo_args_before_dashdash(cargo_args);
-        let target_dir = arg_value(&args, "--target-dir")
-            .map(PathBuf::from)
+        let target_dir = cargo
+            .target_dir
+            .clone()
             .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from))
             .filter(|p| !p.as_os_str().is_empty())
             .map(|p| cwd.join(p));
@@ -95,10 +94,7 @@ impl FloorCheck {
                 build: b,
             },
             (target, _) => {
-                let manifest = global
-                    .manifest_path
-                    .clone()
-                    .or_else(|| arg_value(&args, "--manifest-path").map(PathBuf::from));
+                let manifest = cargo.manifest_path.as_deref().or(manifest_path);
                 let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
                 let mut cmd = Command::new(&cargo);
                 cmd.args(["metadata", "--no-deps", "--format-version", "1"]);
@@ -129,7 +125,7 @@ impl FloorCheck {
             target: tenv.target,
             release: tenv.release,
             subcommand: subcommand.to_string(),
-            profile: profile_dir(subcommand, &args),
+            profile: profile_dir(cargo.profile_for(subcommand)),
             started,
             cwd,
             dirs,
@@ -460,40 +456,12 @@ fn metadata_dirs(json: &[u8]) -> anyhow::Result<(PathBuf, PathBuf)> {
     Ok((target, build))
 }
 
-/// cargo's own arguments: everything before `--`.
-fn cargo_args_before_dashdash(args: &[OsString]) -> Vec<String> {
-    args.iter()
-        .map(|a| a.to_string_lossy().into_owned())
-        .take_while(|a| a != "--")
-        .collect()
-}
-
-/// The value of `--name V` or `--name=V` (the last one wins, as in cargo).
-fn arg_value(args: &[String], name: &str) -> Option<String> {
-    let mut found = None;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        if a == name {
-            found = it.next().cloned();
-        } else if let Some(v) = a.strip_prefix(name).and_then(|r| r.strip_prefix('=')) {
-            found = Some(v.to_string());
-        }
-    }
-    found
-}
-
 /// The directory under `<target-dir>/<triple>/` cargo writes this profile's outputs to.
-fn profile_dir(subcommand: &str, args: &[String]) -> String {
-    let profile = match arg_value(args, "--profile") {
-        Some(p) => p,
-        None if args.iter().any(|a| a == "--release" || a == "-r") => "release".into(),
-        None if subcommand == "bench" => "bench".into(),
-        None => "dev".into(),
-    };
-    match profile.as_str() {
+fn profile_dir(profile: &str) -> String {
+    match profile {
         "dev" | "test" => "debug".into(),
         "release" | "bench" => "release".into(),
-        _ => profile,
+        _ => profile.to_string(),
     }
 }
 
@@ -505,10 +473,6 @@ mod tests {
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../crossroot-inspect/tests/fixtures")
             .join(name)
-    }
-
-    fn strings(v: &[&str]) -> Vec<String> {
-        v.iter().map(|s| s.to_string()).collect()
     }
 
     #[test]
@@ -526,41 +490,16 @@ mod tests {
 
     #[test]
     fn profile_directories_follow_cargo() {
-        assert_eq!(profile_dir("build", &[]), "debug");
-        assert_eq!(profile_dir("build", &strings(&["--release"])), "release");
-        assert_eq!(profile_dir("run", &strings(&["-r"])), "release");
-        assert_eq!(profile_dir("bench", &[]), "release");
-        assert_eq!(
-            profile_dir("test", &strings(&["--profile", "dev"])),
-            "debug"
-        );
-        assert_eq!(profile_dir("bench", &strings(&["--profile=dev"])), "debug");
-        assert_eq!(
-            profile_dir("build", &strings(&["--profile", "dist"])),
-            "dist"
-        );
-        assert_eq!(profile_dir("test", &strings(&["--profile=test"])), "debug");
-    }
-
-    #[test]
-    fn target_dir_and_manifest_come_from_cargo_args_before_dashdash() {
-        let args = cargo_args_before_dashdash(&[
-            "--target-dir".into(),
-            "out".into(),
-            "--".into(),
-            "--target-dir=nope".into(),
-        ]);
-        assert_eq!(arg_value(&args, "--target-dir").as_deref(), Some("out"));
-        let args = strings(&["--target-dir=a", "--manifest-path", "x/Cargo.toml"]);
-        assert_eq!(arg_value(&args, "--target-dir").as_deref(), Some("a"));
-        assert_eq!(
-            arg_value(&args, "--manifest-path").as_deref(),
-            Some("x/Cargo.toml")
-        );
-        assert_eq!(
-            arg_value(&strings(&["--target-dirx"]), "--target-dir"),
-            None
-        );
+        let dir = |sub: &str, args: &[&str]| profile_dir(CargoArgs::parse(args).profile_for(sub));
+        assert_eq!(dir("build", &[]), "debug");
+        assert_eq!(dir("build", &["--release"]), "release");
+        assert_eq!(dir("run", &["-r"]), "release");
+        assert_eq!(dir("bench", &[]), "release");
+        assert_eq!(dir("test", &["--profile", "dev"]), "debug");
+        assert_eq!(dir("bench", &["--profile=dev"]), "debug");
+        assert_eq!(dir("build", &["--profile", "dist"]), "dist");
+        assert_eq!(dir("test", &["--profile=test"]), "debug");
+        assert_eq!(dir("build", &["--", "--release"]), "debug");
     }
 
     #[test]

@@ -21,19 +21,15 @@ use crate::report::WithHint;
 /// build commands use (same release, packages and `crossroot.lock`), provisioned from the
 /// archive when missing (which `--offline` refuses, with its own error).
 fn sysroot_for(target: &Target, global: &GlobalArgs, printer: &Printer) -> anyhow::Result<PathBuf> {
-    let config = super::load_config(global, printer)?;
-    let target_config = config.for_target(target.triple());
-    let release = target.release(target_config.release)?;
-    let packages = crate::provision::target_packages(target, &target_config.debian_packages);
-    let mut sources = crate::provision::sources(global, &config, printer)?;
-    sources
-        .sysroot(target, release, &packages)
-        .with_context(|| {
-            format!(
-                "could not provision the sysroot of `{target}` (to use a tree you have, pass \
-                 `--sysroot <DIR>`)"
-            )
-        })
+    let mut p = super::provisioner(super::settings(global, None, printer)?, printer);
+    let req = p.request(*target, crossroot_provision::Needs::default())?;
+    let sysroot = p.sysroot(&req).with_context(|| {
+        format!(
+            "could not provision the sysroot of `{target}` (to use a tree you have, pass \
+             `--sysroot <DIR>`)"
+        )
+    })?;
+    Ok(sysroot.root)
 }
 
 /// One file's results, as printed with `--json` (docs/inspect-json.md).
