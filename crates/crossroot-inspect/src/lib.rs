@@ -20,9 +20,12 @@ use std::path::{Path, PathBuf};
 use crossroot_target::{ElfClass, Endian, GlibcVersion, Libc, TargetSpec};
 use serde::{Serialize, Serializer};
 
+pub mod artefacts;
 mod attributes;
 mod detect;
+pub mod floor;
 mod read;
+pub mod report;
 mod sysroot;
 mod versions;
 
