@@ -140,7 +140,11 @@ pub struct Entry {
 }
 
 /// The regular files among `entries` that `pick` accepts, modified at or after `since`, sorted.
-pub fn select(entries: impl IntoIterator<Item = Entry>, pick: Pick, since: SystemTime) -> Vec<PathBuf> {
+pub fn select(
+    entries: impl IntoIterator<Item = Entry>,
+    pick: Pick,
+    since: SystemTime,
+) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = entries
         .into_iter()
         .filter(|e| {
@@ -233,7 +237,10 @@ pub fn write_failures(file: &Path, failed: &[&Path]) -> Result<(), MemoError> {
             other => other.map_err(err),
         };
     }
-    let text: String = failed.iter().map(|p| format!("{}\n", p.display())).collect();
+    let text: String = failed
+        .iter()
+        .map(|p| format!("{}\n", p.display()))
+        .collect();
     if let Some(dir) = file.parent() {
         fs_err::create_dir_all(dir).map_err(err)?;
     }
@@ -277,7 +284,11 @@ mod tests {
     #[test]
     fn only_linking_commands_have_outputs() {
         for cmd in ["build", "run"] {
-            assert_eq!(Outputs::of_subcommand(cmd), Some(Outputs::Binaries), "{cmd}");
+            assert_eq!(
+                Outputs::of_subcommand(cmd),
+                Some(Outputs::Binaries),
+                "{cmd}"
+            );
         }
         for cmd in ["test", "bench"] {
             assert_eq!(
@@ -381,7 +392,10 @@ mod tests {
             Pick::Final,
             since,
         );
-        assert_eq!(picked, [PathBuf::from("/d/libx.so"), PathBuf::from("/d/zz")]);
+        assert_eq!(
+            picked,
+            [PathBuf::from("/d/libx.so"), PathBuf::from("/d/zz")]
+        );
     }
 
     #[test]
@@ -409,11 +423,8 @@ mod tests {
         assert_eq!(find(&q, false), vec![lib, new.clone()]);
 
         // The memo brings back an old file, once, and forgets files that are gone.
-        write_failures(
-            &q.failures_file(),
-            &[&old, &new, &profile.join("deleted")],
-        )
-        .expect("write memo");
+        write_failures(&q.failures_file(), &[&old, &new, &profile.join("deleted")])
+            .expect("write memo");
         assert_eq!(find(&q, true).last(), Some(&old));
         assert_eq!(find(&q, true).len(), 3);
         assert_eq!(find(&q, false).len(), 2);

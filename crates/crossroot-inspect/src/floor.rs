@@ -155,7 +155,11 @@ pub fn over_floor(report: &ElfReport, floor: GlibcVersion) -> Option<Vec<Version
 }
 
 /// Check one file's report: `None` when it is not an artefact.
-pub fn check_report(path: PathBuf, report: ElfReport, floor: Option<GlibcVersion>) -> Option<Artefact> {
+pub fn check_report(
+    path: PathBuf,
+    report: ElfReport,
+    floor: Option<GlibcVersion>,
+) -> Option<Artefact> {
     if !is_artefact(report.kind) {
         return None;
     }
@@ -354,7 +358,10 @@ mod tests {
         assert_eq!(names, ["glibc236", "aarch64-gnu", "libfixture.so.1"]);
         let warnings = checked.warnings();
         assert_eq!(warnings.len(), 1, "{warnings:?}");
-        assert!(warnings[0].starts_with("glibc floor: skipping "), "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("glibc floor: skipping "),
+            "{warnings:?}"
+        );
         assert!(warnings[0].contains("truncated-elf"), "{warnings:?}");
         let ok: Vec<bool> = checked.artefacts.iter().map(|a| a.ok).collect();
         assert_eq!(ok, [false, true, true]);
@@ -388,7 +395,10 @@ mod tests {
         );
         assert!(!text.contains("aarch64-gnu"), "{text}");
         let hint = err.hint().expect("a hint");
-        assert!(hint.contains("Debian bullseye's sysroot (glibc 2.31)"), "{hint}");
+        assert!(
+            hint.contains("Debian bullseye's sysroot (glibc 2.31)"),
+            "{hint}"
+        );
         assert!(hint.contains("`crossroot -v build`"), "{hint}");
     }
 
@@ -422,10 +432,16 @@ mod tests {
             Ok(None)
         );
         let checked = check_files(&[fixture("glibc236"), fixture("x86_64-musl-static")], None);
-        assert_eq!(checked.verdict(&build("x86_64-unknown-linux-gnu")), Ok(None));
+        assert_eq!(
+            checked.verdict(&build("x86_64-unknown-linux-gnu")),
+            Ok(None)
+        );
         assert_eq!(checked.artefacts.len(), 2);
         let lines = checked.needs_lines(&fixture(""));
-        assert!(lines[0].starts_with("glibc236 needs glibc >= 2.36 ("), "{lines:?}");
+        assert!(
+            lines[0].starts_with("glibc236 needs glibc >= 2.36 ("),
+            "{lines:?}"
+        );
         assert!(lines[0].contains("@GLIBC_2.36"), "{lines:?}");
         assert_eq!(
             lines[1],
@@ -452,14 +468,19 @@ mod tests {
         let checked = check_build(&query, Some(GlibcVersion::new(2, 31)));
         assert_eq!(checked.failed().count(), 1);
         assert!(checked.memo.is_none());
-        assert_eq!(artefacts::read_failures(&query.failures_file()), [bin.clone()]);
+        assert_eq!(artefacts::read_failures(&query.failures_file()), [bin]);
 
         // A no-op rebuild: the file is old now, but the memo brings it back.
         let later = ArtefactQuery {
             started: std::time::SystemTime::now() + std::time::Duration::from_secs(60),
             ..query.clone()
         };
-        assert_eq!(check_build(&later, Some(GlibcVersion::new(2, 31))).failed().count(), 1);
+        assert_eq!(
+            check_build(&later, Some(GlibcVersion::new(2, 31)))
+                .failed()
+                .count(),
+            1
+        );
         // Without a floor the memo is neither read nor changed.
         assert!(check_build(&later, None).artefacts.is_empty());
         assert!(query.failures_file().exists());

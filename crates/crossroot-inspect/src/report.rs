@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 use crossroot_target::{GlibcVersion, Target, TargetSpec};
 use serde::Serialize;
 
-use crate::{ElfKind, ElfReport, InspectPathError, Lookup, Mismatch, SysrootResolution, VersionedSymbol};
+use crate::{
+    ElfKind, ElfReport, InspectPathError, Lookup, Mismatch, SysrootResolution, VersionedSymbol,
+};
 
 /// The whole `--json` document.
 #[derive(Debug, Serialize)]
@@ -464,7 +466,10 @@ mod tests {
         assert!(r.ok);
         assert!(r.problems().is_empty());
         let human = r.human().expect("readable");
-        assert!(human.contains("  expected:    fits aarch64-unknown-linux-gnu\n"), "{human}");
+        assert!(
+            human.contains("  expected:    fits aarch64-unknown-linux-gnu\n"),
+            "{human}"
+        );
         assert!(human.contains("  glibc floor: 2.36: ok\n"), "{human}");
         let doc = Document::new(vec![r]);
         assert!(doc.ok);
@@ -498,8 +503,14 @@ mod tests {
             "{problems:?}"
         );
         let human = r.human().expect("readable");
-        assert!(human.contains("does NOT fit armv7-unknown-linux-gnueabihf"), "{human}");
-        assert!(human.contains("  glibc floor: 2.31: needs 2.36\n"), "{human}");
+        assert!(
+            human.contains("does NOT fit armv7-unknown-linux-gnueabihf"),
+            "{human}"
+        );
+        assert!(
+            human.contains("  glibc floor: 2.31: needs 2.36\n"),
+            "{human}"
+        );
         assert!(!Document::new(vec![r]).ok);
     }
 
