@@ -507,11 +507,75 @@ fn insecure_mode_warns_loudly() {
         "zlib1g-dev",
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stderr).contains("NOT checking"),
-        "{}",
-        text(&out.stderr)
-    );
+    let err = text(&out.stderr);
+    assert_eq!(err.matches("NOT checking").count(), 1, "warned once:\n{err}");
+}
+
+/// `--offline`, `--frozen` and cargo's `--config net.offline=true` written among cargo's
+/// arguments (after `--target`) reach crossroot too: on an empty cache it says it is offline
+/// and sends nothing to the mirror (and never runs `rustup target add`).
+#[test]
+fn offline_among_cargo_arguments_fetches_nothing() {
+    let env = fixture();
+    let project = env.home.path().join("project");
+    fs_err::create_dir_all(project.join("src")).unwrap();
+    fs_err::write(
+        project.join("Cargo.toml"),
+        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    fs_err::write(project.join("src/lib.rs"), "").unwrap();
+    for args in [
+        &["build", "--target", "arm64", "--offline"][..],
+        &["test", "--target=arm64", "--frozen"],
+        &["check", "--target", "arm64", "--config", "net.offline=true"],
+        &["--offline", "build", "--target", "arm64"],
+    ] {
+        env.server.clear_log();
+        let mut cmd = env.cmd_in(&project, args);
+        // The real Rust toolchain (rustup finds it through these, not through the test HOME).
+        let home = PathBuf::from(std::env::var_os("HOME").unwrap_or_default());
+        cmd.env(
+            "RUSTUP_HOME",
+            std::env::var_os("RUSTUP_HOME").unwrap_or_else(|| home.join(".rustup").into()),
+        );
+        if let Some(t) = std::env::var_os("RUSTUP_TOOLCHAIN") {
+            cmd.env("RUSTUP_TOOLCHAIN", t);
+        }
+        let out = cmd.output().unwrap();
+        let err = text(&out.stderr);
+        assert!(!out.status.success(), "{args:?} should fail offline:\n{err}");
+        // `--frozen` is also `--locked`: with no crossroot.lock entry that is said first.
+        assert!(
+            err.contains("offline") || err.contains("crossroot.lock would change"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("Installing"), "{args:?} ran rustup: {err}");
+        assert_eq!(env.server.log(), Vec::<String>::new(), "{args:?} fetched");
+        let built = walk(&env.cache())
+            .into_iter()
+            .filter(|p| p.ends_with("manifest.json"))
+            .collect::<Vec<_>>();
+        assert_eq!(built, Vec::<PathBuf>::new(), "{args:?} built a tree");
+    }
+}
+
+/// A malformed mirror is a clear error, never a panic.
+#[test]
+fn a_malformed_mirror_is_an_error_not_a_panic() {
+    let env = fixture();
+    let cwd = env.home.path().join("work");
+    fs_err::create_dir_all(&cwd).unwrap();
+    for mirror in ["http:/\u{e9}x", "ftp://x/debian", "", "http://"] {
+        let out = env
+            .cmd_with_mirror(&cwd, mirror, &["sysroot", "path", "--target", "arm64"])
+            .output()
+            .unwrap();
+        let err = text(&out.stderr);
+        assert!(!out.status.success(), "{mirror:?}: {err}");
+        assert!(err.starts_with("error:"), "{mirror:?}: {err}");
+        assert!(!err.contains("panicked"), "{mirror:?}: {err}");
+    }
 }
 
 #[test]
