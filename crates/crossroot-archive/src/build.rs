@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use crate::ArchiveClient;
-use crate::error::{ArchiveError, boxed};
+use crate::error::ArchiveError;
 use crate::http::Expect;
 use crate::lockfile::LockedPackage;
 
@@ -152,11 +152,11 @@ impl ArchiveClient {
     fn unpack(&self, pkg: &LockedPackage, deb: &Path, root: &Path) -> Result<(), ArchiveError> {
         let file = fs_err::File::open(deb)?;
         let reader = std::io::BufReader::with_capacity(256 * 1024, file);
-        crate::extract::extract_deb(reader, root, &crate::extract::ExtractOptions::default())
+        crossroot_extract::extract_deb(reader, root, &crossroot_extract::ExtractOptions::default())
             .map(|_| ())
-            .map_err(|e| ArchiveError::Extract {
+            .map_err(|source| ArchiveError::Extract {
                 deb: format!("{}_{}_{}.deb", pkg.name, pkg.version, pkg.arch),
-                source: boxed(e),
+                source,
             })
     }
 }

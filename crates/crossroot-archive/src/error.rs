@@ -61,11 +61,12 @@ pub enum ArchiveError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// `deb` names the package file, or the tree being finalized.
     #[error("cannot unpack `{deb}`")]
     Extract {
         deb: String,
         #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
+        source: crossroot_extract::ExtractError,
     },
     #[error("--offline: {} needed file(s) are not in the cache:\n{}", missing.len(), missing.iter().map(|m| format!("    {m}")).collect::<Vec<_>>().join("\n"))]
     OfflineMissing { missing: Vec<String> },
@@ -144,6 +145,7 @@ impl crossroot_hint::Hint for ArchiveError {
             ArchiveError::BadMirror { .. } => {
                 "give the mirror as a base URL such as http://<host>/debian".to_string()
             }
+            ArchiveError::Extract { source, .. } => return source.hint(),
             ArchiveError::Store(e) => return e.hint(),
             _ => return None,
         })
@@ -154,4 +156,25 @@ pub(crate) fn boxed(
     e: impl std::error::Error + Send + Sync + 'static,
 ) -> Box<dyn std::error::Error + Send + Sync> {
     Box::new(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossroot_hint::Hint as _;
+
+    #[test]
+    fn an_extract_error_brings_its_hint() {
+        let inner = || crossroot_extract::ExtractError::SymlinkEscape {
+            member: "./usr/lib/libx.so".into(),
+            target: "../../../../etc/passwd".into(),
+        };
+        let err = ArchiveError::Extract {
+            deb: "libx_1_arm64.deb".into(),
+            source: inner(),
+        };
+        let hint = err.hint().expect("a hint");
+        assert_eq!(Some(hint.as_str()), inner().hint().as_deref());
+        assert!(hint.contains("outside the sysroot"), "{hint}");
+    }
 }

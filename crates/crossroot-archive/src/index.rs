@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use crossroot_debian::prefilter::keep_needed_fields;
+
 use crate::ArchiveClient;
 use crate::debian;
 use crate::error::{ArchiveError, boxed};
@@ -68,7 +70,7 @@ impl ArchiveClient {
 
     fn check_signature(&self, url: &str, text: &str) -> Result<String, ArchiveError> {
         if !self.opts.verify {
-            return Ok(debian::strip_clearsign(text));
+            return Ok(crossroot_debian::verify::unverified_cleartext(text));
         }
         debian::verify_clearsigned(self.keyring()?, text, url)
     }
@@ -151,66 +153,5 @@ impl ArchiveClient {
             source: boxed(e),
         })?;
         Ok(VerifiedIndex { text })
-    }
-}
-
-/// Fields the resolver and the fetcher read; everything else (descriptions, maintainers, tags,
-/// other hashes) is dropped while decompressing, which halves the text kept in memory.
-const NEEDED_FIELDS: &[&str] = &[
-    "Package",
-    "Version",
-    "Architecture",
-    "Multi-Arch",
-    "Depends",
-    "Pre-Depends",
-    "Provides",
-    "Filename",
-    "Size",
-    "SHA256",
-    "Essential",
-    "Priority",
-    "Section",
-    "Source",
-    "Installed-Size",
-];
-
-/// Copy a deb822 stream, keeping only [`NEEDED_FIELDS`] (with their continuation lines) and
-/// the blank lines between stanzas.
-fn keep_needed_fields(mut reader: impl std::io::BufRead) -> std::io::Result<String> {
-    let mut out = String::new();
-    let mut line = String::new();
-    let mut keeping = false;
-    loop {
-        line.clear();
-        if reader.read_line(&mut line)? == 0 {
-            return Ok(out);
-        }
-        let continuation = line.starts_with(' ') || line.starts_with('\t');
-        if line.trim().is_empty() && !continuation {
-            out.push('\n');
-            keeping = false;
-            continue;
-        }
-        if !continuation {
-            keeping = line.split_once(':').is_some_and(|(name, _)| {
-                NEEDED_FIELDS.iter().any(|f| f.eq_ignore_ascii_case(name))
-            });
-        }
-        if keeping {
-            out.push_str(&line);
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn keeps_only_the_fields_the_resolver_reads() {
-        let text = "Package: a\nDescription: x\n long text\n .\nDepends: b,\n c\nMD5sum: 00\n\nPackage: b\nVersion: 1\n";
-        let kept = super::keep_needed_fields(text.as_bytes()).unwrap();
-        assert_eq!(
-            kept,
-            "Package: a\nDepends: b,\n c\n\nPackage: b\nVersion: 1\n"
-        );
     }
 }

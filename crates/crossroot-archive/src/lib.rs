@@ -1,12 +1,12 @@
-//! The Debian archive client: fetch, verify the chain, extract safely, build sysroots and host
-//! tool trees, and keep `crossroot.lock`.
+//! The Debian archive client: fetch, verify the chain, build sysroots and host tool trees, and
+//! keep `crossroot.lock`.
 //!
 //! Owns: HTTP (retries, parallel downloads, conditional requests), the chain of trust
 //! `InRelease` signature → `Packages.xz` hash → `.deb` hash, staging and atomic persist of
 //! sysroots in the cache, the lockfile, and the `ensure_*` API the binary and the toolchain call.
 //! Must not: parse Debian formats or resolve dependencies itself (that is `crossroot-debian`),
-//! print anything (progress goes through [`crossroot_store::Reporter`]), or write outside the
-//! cache and the lockfile.
+//! unpack `.deb`s itself (that is `crossroot-extract`), print anything (progress goes through
+//! [`crossroot_store::Reporter`]), or write outside the cache and the lockfile.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,7 +17,6 @@ pub use crossroot_target::Release;
 mod build;
 mod debian;
 mod error;
-pub mod extract;
 mod http;
 mod index;
 mod lockfile;

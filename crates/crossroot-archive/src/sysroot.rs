@@ -314,10 +314,10 @@ impl ArchiveClient {
         let root = staged.path().join("root");
         fs_err::create_dir(&root)?;
         self.fetch_and_unpack(&manifest.packages, Some(&root))?;
-        crate::extract::finalize_tree(&root, spec.release.merged_usr()).map_err(|e| {
+        crossroot_extract::finalize_tree(&root, spec.release.merged_usr()).map_err(|source| {
             ArchiveError::Extract {
                 deb: format!("the tree of `{}`", spec.name),
-                source: boxed(e),
+                source,
             }
         })?;
         let json = serde_json::to_vec_pretty(manifest).map_err(|e| ArchiveError::Manifest {

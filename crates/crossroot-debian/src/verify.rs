@@ -112,6 +112,30 @@ pub struct VerifiedText {
     pub signer_fingerprint: String,
 }
 
+/// The cleartext of a clearsigned document WITHOUT checking its signature: only for
+/// `--insecure-skip-verify`. Armor headers are skipped, dash-escaping (`- `) is undone and the
+/// signature block is dropped; text that is not clearsigned is returned as it is.
+pub fn unverified_cleartext(text: &str) -> String {
+    let Some((_, rest)) = text.split_once("-----BEGIN PGP SIGNED MESSAGE-----") else {
+        return text.to_string();
+    };
+    // Armor headers (`Hash: …`) end at the first empty line.
+    let body = match rest.split_once("\n\n") {
+        Some((_, b)) => b,
+        None => rest,
+    };
+    let body = body
+        .split_once("\n-----BEGIN PGP SIGNATURE-----")
+        .map(|(b, _)| b)
+        .unwrap_or(body);
+    let mut out = String::with_capacity(body.len() + 1);
+    for line in body.lines() {
+        out.push_str(line.strip_prefix("- ").unwrap_or(line));
+        out.push('\n');
+    }
+    out
+}
+
 /// A set of OpenPGP public keys trusted to sign archive indexes.
 #[derive(Debug, Clone)]
 pub struct Keyring {
@@ -428,6 +452,18 @@ mod tests {
             "{fps:?}"
         );
         assert!(k.len() >= 6, "{fps:?}");
+    }
+
+    #[test]
+    fn unverified_cleartext_is_the_signed_part() {
+        let doc = "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nOrigin: Debian\n\
+                   - -----not a signature\nSuite: stable\n-----BEGIN PGP SIGNATURE-----\n\
+                   \niQIz\n-----END PGP SIGNATURE-----\n";
+        assert_eq!(
+            unverified_cleartext(doc),
+            "Origin: Debian\n-----not a signature\nSuite: stable\n"
+        );
+        assert_eq!(unverified_cleartext("Origin: x\n"), "Origin: x\n");
     }
 
     #[test]

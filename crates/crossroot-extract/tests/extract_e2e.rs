@@ -8,7 +8,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crossroot_archive::extract::{ExtractOptions, extract_deb, finalize_tree, read_control};
+use crossroot_extract::{ExtractOptions, extract_deb, finalize_tree, read_control};
 use sha2::{Digest, Sha256};
 
 fn e2e_enabled() -> bool {
