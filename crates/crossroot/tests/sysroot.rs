@@ -508,7 +508,11 @@ fn insecure_mode_warns_loudly() {
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let err = text(&out.stderr);
-    assert_eq!(err.matches("NOT checking").count(), 1, "warned once:\n{err}");
+    assert_eq!(
+        err.matches("NOT checking").count(),
+        1,
+        "warned once:\n{err}"
+    );
 }
 
 /// `--offline`, `--frozen` and cargo's `--config net.offline=true` written among cargo's
@@ -544,7 +548,10 @@ fn offline_among_cargo_arguments_fetches_nothing() {
         }
         let out = cmd.output().unwrap();
         let err = text(&out.stderr);
-        assert!(!out.status.success(), "{args:?} should fail offline:\n{err}");
+        assert!(
+            !out.status.success(),
+            "{args:?} should fail offline:\n{err}"
+        );
         // `--frozen` is also `--locked`: with no crossroot.lock entry that is said first.
         assert!(
             err.contains("offline") || err.contains("crossroot.lock would change"),
