@@ -8,11 +8,11 @@ use std::process::Command;
 
 use crossroot_target::GlibcVersion;
 
+use crate::GlibcError;
 use crate::elf::{SharedLibrary, read_library};
-use crate::explain::Catalog;
+use crate::explain::{Catalog, SysrootTrap, glibc_release, sysroot_traps};
 use crate::split::{self, MERGE, SPLIT_LIBRARIES};
 use crate::stubs::{Stub, stub_for};
-use crate::GlibcError;
 
 /// A C compiler driver that assembles and links a shared library for the target:
 /// `clang --target=aarch64-linux-gnu -fuse-ld=lld`, or the host `gcc` for the host.
@@ -63,6 +63,11 @@ pub struct StubSet {
     pub stubs: Vec<BuiltStub>,
     /// The first version of every symbol of the real libraries, to explain link failures.
     pub catalog: Catalog,
+    /// The release of the sysroot's real glibc (the newest version its libc.so.6 defines).
+    pub sysroot_glibc: Option<GlibcVersion>,
+    /// What the stubs cannot fix with this sysroot (see [`sysroot_traps`]): the caller should
+    /// refuse the build or pick an older sysroot.
+    pub traps: Vec<SysrootTrap>,
     /// The real glibc's libc.so.6 had the split libraries merged (glibc ≥ 2.34): their stubs
     /// were carved out of it.
     pub carved_split_libraries: bool,
@@ -166,11 +171,17 @@ pub fn build_stubs(
         fs_err::os::unix::fs::symlink(&stub.soname, &link)?;
     }
 
+    let sysroot_glibc = glibc_release(&libc);
+    let traps = sysroot_glibc
+        .map(|g| sysroot_traps(g, floor))
+        .unwrap_or_default();
     let mut all = reals;
     all.push(libc);
     Ok(StubSet {
         dir: out.to_path_buf(),
         floor,
+        sysroot_glibc,
+        traps,
         stubs,
         catalog: Catalog::new(&all),
         carved_split_libraries: carve,
@@ -387,7 +398,11 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let r = root.path();
         fs_err::create_dir_all(r.join("usr/lib/aarch64-linux-gnu")).unwrap();
-        fs_err::write(r.join("usr/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1"), b"x").unwrap();
+        fs_err::write(
+            r.join("usr/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1"),
+            b"x",
+        )
+        .unwrap();
         fs_err::os::unix::fs::symlink("usr/lib", r.join("lib")).unwrap();
         // An absolute target: on the host it would point outside the sysroot.
         fs_err::os::unix::fs::symlink(

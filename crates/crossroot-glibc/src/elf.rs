@@ -99,7 +99,10 @@ fn read_as<Elf: FileHeader<Endian = Endianness>>(
     // Version index -> name, and the definitions with their parents.
     let mut names: Vec<(u16, String)> = Vec::new();
     let mut versions = Vec::new();
-    if let Some((mut defs, link)) = sections.gnu_verdef(e, data).map_err(bad(".gnu.version_d"))? {
+    if let Some((mut defs, link)) = sections
+        .gnu_verdef(e, data)
+        .map_err(bad(".gnu.version_d"))?
+    {
         let strings = sections
             .strings(e, data, link)
             .map_err(bad(".gnu.version_d strings"))?;
@@ -150,9 +153,7 @@ fn read_as<Elf: FileHeader<Endian = Endianness>>(
             let Some(version) = version_name(ndx) else {
                 continue;
             };
-            let name = dynsym
-                .symbol_name(e, sym)
-                .map_err(bad(".dynsym name"))?;
+            let name = dynsym.symbol_name(e, sym).map_err(bad(".dynsym name"))?;
             let kind = match sym.st_type() {
                 elf::STT_FUNC | elf::STT_GNU_IFUNC => SymbolKind::Function,
                 elf::STT_OBJECT | elf::STT_COMMON => SymbolKind::Object,

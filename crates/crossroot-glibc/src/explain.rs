@@ -84,6 +84,56 @@ pub fn header_redirect(symbol: &str) -> Option<HeaderRedirect> {
         .then(|| redirect("*_time64", 2, 34, TIME64_CAUSE))
 }
 
+/// What stubs cannot fix when the sysroot's glibc (headers, crt files, `libc_nonshared.a`) is
+/// newer than the floor: build against an older release instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SysrootTrap {
+    /// glibc ≥ 2.33 dropped the `stat`/`fstat64`… wrappers from libc_nonshared.a: a floor below
+    /// 2.33 leaves them undefined (Rust's std references `stat64` and `fstat64`).
+    StatWrappers,
+    /// glibc ≥ 2.34's crt1.o passes no init function to `__libc_start_main`: an older glibc
+    /// then skips the program's ELF constructors (Rust's std reads its arguments in one).
+    StartMain,
+}
+
+impl fmt::Display for SysrootTrap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SysrootTrap::StatWrappers => {
+                "the sysroot's glibc (2.33 or later) has no `stat` wrappers in libc_nonshared.a, \
+                 which an older glibc needs"
+            }
+            SysrootTrap::StartMain => {
+                "the sysroot's crt1.o (glibc 2.34 or later) starts programs in a way an older \
+                 glibc does not run their constructors for"
+            }
+        })
+    }
+}
+
+/// The traps of building against a sysroot with glibc `sysroot` for `floor`; empty when the
+/// sysroot is old enough.
+pub fn sysroot_traps(sysroot: GlibcVersion, floor: GlibcVersion) -> Vec<SysrootTrap> {
+    let mut out = Vec::new();
+    let stat = GlibcVersion::new(2, 33);
+    if sysroot >= stat && floor < stat {
+        out.push(SysrootTrap::StatWrappers);
+    }
+    let start = GlibcVersion::new(2, 34);
+    if sysroot >= start && floor < start {
+        out.push(SysrootTrap::StartMain);
+    }
+    out
+}
+
+/// The glibc release of a real libc.so.6: its newest `GLIBC_x.y` version definition.
+pub fn glibc_release(libc: &SharedLibrary) -> Option<GlibcVersion> {
+    libc.versions
+        .iter()
+        .filter_map(|v| SymbolVersion::parse(&v.name)?.glibc())
+        .max()
+}
+
 /// Where each public symbol of a glibc first appeared: the lowest `GLIBC_` version defining it
 /// in any of the real libraries, and which library that is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -243,13 +293,19 @@ mod tests {
                 ("__libc_secret", "GLIBC_PRIVATE"),
             ],
         );
-        let libm = lib("libm.so.6", &[("exp2f", "GLIBC_2.27"), ("exp2f", "GLIBC_2.2.5")]);
+        let libm = lib(
+            "libm.so.6",
+            &[("exp2f", "GLIBC_2.27"), ("exp2f", "GLIBC_2.2.5")],
+        );
         let catalog = Catalog::new([&libc, &libm]);
         assert_eq!(catalog.introduced("memcpy").unwrap().version, "GLIBC_2.2.5");
         assert_eq!(catalog.introduced("exp2f").unwrap().library, "libm.so.6");
         assert_eq!(catalog.introduced("__libc_secret"), None);
         assert_eq!(
-            catalog.explain("getrandom", floor("2.17")).unwrap().to_string(),
+            catalog
+                .explain("getrandom", floor("2.17"))
+                .unwrap()
+                .to_string(),
             "`getrandom` needs glibc 2.25 (`getrandom@GLIBC_2.25` in `libc.so.6`), newer than the floor 2.17"
         );
         assert_eq!(catalog.explain("getrandom", floor("2.25")), None);
@@ -262,11 +318,30 @@ mod tests {
     }
 
     #[test]
+    fn a_sysroot_newer_than_2_33_or_2_34_has_traps_below_them() {
+        use SysrootTrap::*;
+        assert_eq!(sysroot_traps(floor("2.31"), floor("2.17")), []);
+        assert_eq!(sysroot_traps(floor("2.33"), floor("2.17")), [StatWrappers]);
+        assert_eq!(
+            sysroot_traps(floor("2.36"), floor("2.17")),
+            [StatWrappers, StartMain]
+        );
+        assert_eq!(sysroot_traps(floor("2.36"), floor("2.33")), [StartMain]);
+        assert_eq!(sysroot_traps(floor("2.36"), floor("2.34")), []);
+    }
+
+    #[test]
     fn knows_the_header_redirects() {
         assert_eq!(header_redirect("fcntl64").unwrap().since, floor("2.28"));
         assert_eq!(header_redirect("fstat").unwrap().since, floor("2.33"));
-        assert_eq!(header_redirect("__isoc23_strtol").unwrap().since, floor("2.38"));
-        assert_eq!(header_redirect("__fstat64_time64").unwrap().since, floor("2.34"));
+        assert_eq!(
+            header_redirect("__isoc23_strtol").unwrap().since,
+            floor("2.38")
+        );
+        assert_eq!(
+            header_redirect("__fstat64_time64").unwrap().since,
+            floor("2.34")
+        );
         assert_eq!(header_redirect("getrandom"), None);
     }
 

@@ -32,8 +32,8 @@ mod stubs;
 pub use build::{BuiltStub, Compiler, StubInputs, StubSet, build_stubs};
 pub use elf::{DynamicSymbol, SharedLibrary, SymbolKind, VersionDef, read_library};
 pub use explain::{
-    Catalog, HEADER_REDIRECTS, HeaderRedirect, Introduced, TooNew, header_redirect,
-    undefined_symbols,
+    Catalog, HEADER_REDIRECTS, HeaderRedirect, Introduced, SysrootTrap, TooNew, glibc_release,
+    header_redirect, sysroot_traps, undefined_symbols,
 };
 pub use stubs::{Stub, stub_for, version_at_or_below};
 

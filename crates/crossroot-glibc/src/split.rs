@@ -24,14 +24,28 @@ pub const SPLIT_LIBRARIES: [&str; 4] = [
 /// (`pthread_mutex_lock`): offering those in both stubs is what glibc 2.33 did.
 pub fn split_library_of(symbol: &str) -> Option<&'static str> {
     const PTHREAD_PREFIXES: [&str; 8] = [
-        "pthread_", "__pthread_", "_pthread_", "sem_", "cnd_", "mtx_", "thrd_", "tss_",
+        "pthread_",
+        "__pthread_",
+        "_pthread_",
+        "sem_",
+        "cnd_",
+        "mtx_",
+        "thrd_",
+        "tss_",
     ];
     const DL: [&str; 9] = [
         "dladdr", "dladdr1", "dlclose", "dlerror", "dlinfo", "dlmopen", "dlopen", "dlsym", "dlvsym",
     ];
     const RT_PREFIXES: [&str; 5] = ["aio_", "mq_", "__mq_open_2", "timer_", "lio_listio"];
     const RT: [&str; 2] = ["shm_open", "shm_unlink"];
-    const UTIL: [&str; 6] = ["forkpty", "login", "login_tty", "logout", "logwtmp", "openpty"];
+    const UTIL: [&str; 6] = [
+        "forkpty",
+        "login",
+        "login_tty",
+        "logout",
+        "logwtmp",
+        "openpty",
+    ];
     if PTHREAD_PREFIXES.iter().any(|p| symbol.starts_with(p)) || symbol == "call_once" {
         Some("libpthread.so.0")
     } else if DL.contains(&symbol) {
@@ -47,7 +61,9 @@ pub fn split_library_of(symbol: &str) -> Option<&'static str> {
 
 /// Whether this libc.so.6 is one of glibc ≥ 2.34, with the split libraries merged in.
 pub fn is_merged(libc: &SharedLibrary) -> bool {
-    libc.versions.iter().any(|v| glibc_of(&v.name) == Some(MERGE))
+    libc.versions
+        .iter()
+        .any(|v| glibc_of(&v.name) == Some(MERGE))
 }
 
 fn glibc_of(version: &str) -> Option<GlibcVersion> {
@@ -164,7 +180,10 @@ mod tests {
         let pthread = carve_split_library(&libc, "libpthread.so.0");
         assert_eq!(
             names(&pthread),
-            ["pthread_create@GLIBC_2.2.5", "pthread_mutex_lock@GLIBC_2.2.5"]
+            [
+                "pthread_create@GLIBC_2.2.5",
+                "pthread_mutex_lock@GLIBC_2.2.5"
+            ]
         );
         let stub = stub_for(&pthread, GlibcVersion::new(2, 17)).unwrap();
         assert_eq!(stub.soname, "libpthread.so.0");
@@ -192,6 +211,9 @@ mod tests {
         );
         let stub = stub_for(&libc, GlibcVersion::new(2, 17)).unwrap();
         assert_eq!(stub.default_version("pthread_create"), None);
-        assert_eq!(stub.default_version("__libc_start_main"), Some("GLIBC_2.2.5"));
+        assert_eq!(
+            stub.default_version("__libc_start_main"),
+            Some("GLIBC_2.2.5")
+        );
     }
 }

@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 use crossroot_inspect::SymbolVersion;
 use crossroot_target::GlibcVersion;
 
-use crate::elf::{DynamicSymbol, SharedLibrary, SymbolKind, VersionDef};
 use crate::GlibcError;
+use crate::elf::{DynamicSymbol, SharedLibrary, SymbolKind, VersionDef};
 
 /// A link-only stub: the part of a library's interface that glibc `floor` already had.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,15 +151,16 @@ impl Stub {
         out
     }
 
-    /// The linker version script: every version node ≤ the floor with its parents; the labels
-    /// behind the `.symver` aliases stay local.
+    /// The linker version script: every version node ≤ the floor with its parents. No
+    /// `local: *`: GNU ld applies a node's patterns to the symbols versioned with that node, so
+    /// it would hide them; the helper labels stay exported without a version (harmless in a
+    /// link-only library).
     pub fn version_script(&self) -> String {
         let mut out = String::new();
-        for (i, v) in self.versions.iter().enumerate() {
-            let body = if i == 0 { " local: *; " } else { " " };
+        for v in &self.versions {
             let parents = v.parents.join(" ");
             let sep = if parents.is_empty() { "" } else { " " };
-            let _ = writeln!(out, "{} {{{body}}}{sep}{parents};", v.name);
+            let _ = writeln!(out, "{} {{ }}{sep}{parents};", v.name);
         }
         out
     }
@@ -232,7 +233,14 @@ mod tests {
     fn listed(stub: &Stub) -> Vec<String> {
         stub.symbols
             .iter()
-            .map(|s| format!("{}{}{}", s.name, if s.default { "@@" } else { "@" }, s.version))
+            .map(|s| {
+                format!(
+                    "{}{}{}",
+                    s.name,
+                    if s.default { "@@" } else { "@" },
+                    s.version
+                )
+            })
             .collect()
     }
 
@@ -253,7 +261,13 @@ mod tests {
         let names: Vec<_> = stub.versions.iter().map(|v| v.name.as_str()).collect();
         assert_eq!(
             names,
-            ["GLIBC_2.2.5", "GLIBC_2.2.6", "GLIBC_2.3", "GLIBC_2.14", "GLIBC_2.17"]
+            [
+                "GLIBC_2.2.5",
+                "GLIBC_2.2.6",
+                "GLIBC_2.3",
+                "GLIBC_2.14",
+                "GLIBC_2.17"
+            ]
         );
     }
 
@@ -281,8 +295,14 @@ mod tests {
     #[test]
     fn assembly_aliases_each_version_to_its_own_label() {
         let asm = stub_for(&libc(), floor("2.17")).unwrap().assembly();
-        assert!(asm.contains(".symver __crossroot_stub_1, memcpy@GLIBC_2.2.5\n"), "{asm}");
-        assert!(asm.contains(".symver __crossroot_stub_2, memcpy@@GLIBC_2.14\n"), "{asm}");
+        assert!(
+            asm.contains(".symver __crossroot_stub_1, memcpy@GLIBC_2.2.5\n"),
+            "{asm}"
+        );
+        assert!(
+            asm.contains(".symver __crossroot_stub_2, memcpy@@GLIBC_2.14\n"),
+            "{asm}"
+        );
         assert!(
             asm.contains(
                 "\t.bss\n\t.balign 8\n\t.globl __crossroot_stub_4\n\t.type __crossroot_stub_4, %object\n\t.size __crossroot_stub_4, 8\n\t.symver __crossroot_stub_4, stdout@@GLIBC_2.2.5\n__crossroot_stub_4:\n\t.zero 8\n"
@@ -308,7 +328,7 @@ mod tests {
         let script = stub_for(&libc(), floor("2.17")).unwrap().version_script();
         assert_eq!(
             script,
-            "GLIBC_2.2.5 { local: *; };\n\
+            "GLIBC_2.2.5 { };\n\
              GLIBC_2.2.6 { } GLIBC_2.2.5;\n\
              GLIBC_2.3 { } GLIBC_2.2.6;\n\
              GLIBC_2.14 { } GLIBC_2.3;\n\
