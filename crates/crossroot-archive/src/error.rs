@@ -83,8 +83,6 @@ pub enum ArchiveError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
-    #[error("the mirror URL `{url}` is not an http://, https:// or file:// URL")]
-    BadMirror { url: String },
     #[error(transparent)]
     Store(#[from] crossroot_store::StoreError),
     #[error(transparent)]
@@ -140,9 +138,6 @@ impl crossroot_hint::Hint for ArchiveError {
             ),
             ArchiveError::Manifest { .. } => {
                 "run `crossroot sysroot remove` for that target and add the packages again".to_string()
-            }
-            ArchiveError::BadMirror { .. } => {
-                "give the mirror as a base URL such as http://<host>/debian".to_string()
             }
             ArchiveError::Store(e) => return e.hint(),
             _ => return None,
