@@ -260,9 +260,7 @@ fn parse_http(scheme: &str, rest: &str) -> Result<Mirror, MirrorProblem> {
         None => (None, authority),
     };
     if let Some(u) = userinfo {
-        let ok = |c: char| {
-            c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:%".contains(c)
-        };
+        let ok = |c: char| c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:%".contains(c);
         if !u.chars().all(ok) {
             return Err(MirrorProblem::BadUserinfo);
         }
@@ -321,9 +319,12 @@ fn host_port(hostport: &str) -> Result<(String, Option<u16>), MirrorProblem> {
     };
     let port = match port {
         None | Some("") => None,
-        Some(p) if p.chars().all(|c| c.is_ascii_digit()) => {
-            Some(p.parse::<u16>().ok().filter(|&p| p != 0).ok_or(MirrorProblem::BadPort)?)
-        }
+        Some(p) if p.chars().all(|c| c.is_ascii_digit()) => Some(
+            p.parse::<u16>()
+                .ok()
+                .filter(|&p| p != 0)
+                .ok_or(MirrorProblem::BadPort)?,
+        ),
         Some(_) => return Err(MirrorProblem::BadPort),
     };
     Ok((host, port))
@@ -363,7 +364,11 @@ fn parse_file(rest: &str) -> Result<Mirror, MirrorProblem> {
 /// after `http://` (or the start, when the scheme is not one crossroot knows) to the last `@`.
 fn redact_raw(s: &str) -> String {
     let start = match s.split_once(':') {
-        Some((scheme, rest)) if ["http", "https", "file"].iter().any(|k| scheme.eq_ignore_ascii_case(k)) => {
+        Some((scheme, rest))
+            if ["http", "https", "file"]
+                .iter()
+                .any(|k| scheme.eq_ignore_ascii_case(k)) =>
+        {
             s.len() - rest.trim_start_matches('/').len()
         }
         _ => 0,
@@ -395,28 +400,128 @@ mod tests {
     fn accepted_spellings_and_their_normal_form() {
         // (input, request URL, shown URL, local path)
         let table: &[(&str, &str, &str, Option<&str>)] = &[
-            ("http://mirror.invalid/debian", "http://mirror.invalid/debian", "http://mirror.invalid/debian", None),
-            ("HTTP://Mirror.Invalid/debian/", "http://mirror.invalid/debian", "http://mirror.invalid/debian", None),
-            ("  https://mirror.invalid/debian//  ", "https://mirror.invalid/debian", "https://mirror.invalid/debian", None),
-            ("HtTpS://mirror.invalid", "https://mirror.invalid", "https://mirror.invalid", None),
-            ("http://mirror.invalid/", "http://mirror.invalid", "http://mirror.invalid", None),
-            ("http://127.0.0.1:8080/debian", "http://127.0.0.1:8080/debian", "http://127.0.0.1:8080/debian", None),
-            ("http://mirror.invalid:/debian", "http://mirror.invalid/debian", "http://mirror.invalid/debian", None),
-            ("http://[::1]:8080/debian", "http://[::1]:8080/debian", "http://[::1]:8080/debian", None),
-            ("http://[FE80::1]/debian", "http://[fe80::1]/debian", "http://[fe80::1]/debian", None),
-            ("http://[0:0::1]/debian", "http://[::1]/debian", "http://[::1]/debian", None),
-            ("http://user:pass@mirror.invalid/debian", "http://user:pass@mirror.invalid/debian", "http://***@mirror.invalid/debian", None),
-            ("http://token@mirror.invalid/debian/", "http://token@mirror.invalid/debian", "http://***@mirror.invalid/debian", None),
-            ("http://@mirror.invalid/debian", "http://mirror.invalid/debian", "http://mirror.invalid/debian", None),
-            ("http://mirror.invalid/Debian%20Archive", "http://mirror.invalid/Debian%20Archive", "http://mirror.invalid/Debian%20Archive", None),
-            ("file:///srv/debian", "file:///srv/debian", "file:///srv/debian", Some("/srv/debian")),
-            ("file:/srv/debian/", "file:///srv/debian", "file:///srv/debian", Some("/srv/debian")),
-            ("file://localhost/srv/debian", "file:///srv/debian", "file:///srv/debian", Some("/srv/debian")),
-            ("FILE://LocalHost/srv/debian", "file:///srv/debian", "file:///srv/debian", Some("/srv/debian")),
+            (
+                "http://mirror.invalid/debian",
+                "http://mirror.invalid/debian",
+                "http://mirror.invalid/debian",
+                None,
+            ),
+            (
+                "HTTP://Mirror.Invalid/debian/",
+                "http://mirror.invalid/debian",
+                "http://mirror.invalid/debian",
+                None,
+            ),
+            (
+                "  https://mirror.invalid/debian//  ",
+                "https://mirror.invalid/debian",
+                "https://mirror.invalid/debian",
+                None,
+            ),
+            (
+                "HtTpS://mirror.invalid",
+                "https://mirror.invalid",
+                "https://mirror.invalid",
+                None,
+            ),
+            (
+                "http://mirror.invalid/",
+                "http://mirror.invalid",
+                "http://mirror.invalid",
+                None,
+            ),
+            (
+                "http://127.0.0.1:8080/debian",
+                "http://127.0.0.1:8080/debian",
+                "http://127.0.0.1:8080/debian",
+                None,
+            ),
+            (
+                "http://mirror.invalid:/debian",
+                "http://mirror.invalid/debian",
+                "http://mirror.invalid/debian",
+                None,
+            ),
+            (
+                "http://[::1]:8080/debian",
+                "http://[::1]:8080/debian",
+                "http://[::1]:8080/debian",
+                None,
+            ),
+            (
+                "http://[FE80::1]/debian",
+                "http://[fe80::1]/debian",
+                "http://[fe80::1]/debian",
+                None,
+            ),
+            (
+                "http://[0:0::1]/debian",
+                "http://[::1]/debian",
+                "http://[::1]/debian",
+                None,
+            ),
+            (
+                "http://user:pass@mirror.invalid/debian",
+                "http://user:pass@mirror.invalid/debian",
+                "http://***@mirror.invalid/debian",
+                None,
+            ),
+            (
+                "http://token@mirror.invalid/debian/",
+                "http://token@mirror.invalid/debian",
+                "http://***@mirror.invalid/debian",
+                None,
+            ),
+            (
+                "http://@mirror.invalid/debian",
+                "http://mirror.invalid/debian",
+                "http://mirror.invalid/debian",
+                None,
+            ),
+            (
+                "http://mirror.invalid/Debian%20Archive",
+                "http://mirror.invalid/Debian%20Archive",
+                "http://mirror.invalid/Debian%20Archive",
+                None,
+            ),
+            (
+                "file:///srv/debian",
+                "file:///srv/debian",
+                "file:///srv/debian",
+                Some("/srv/debian"),
+            ),
+            (
+                "file:/srv/debian/",
+                "file:///srv/debian",
+                "file:///srv/debian",
+                Some("/srv/debian"),
+            ),
+            (
+                "file://localhost/srv/debian",
+                "file:///srv/debian",
+                "file:///srv/debian",
+                Some("/srv/debian"),
+            ),
+            (
+                "FILE://LocalHost/srv/debian",
+                "file:///srv/debian",
+                "file:///srv/debian",
+                Some("/srv/debian"),
+            ),
             ("FILE:///x", "file:///x", "file:///x", Some("/x")),
             ("file:/x", "file:///x", "file:///x", Some("/x")),
-            ("file:////srv//debian", "file:///srv//debian", "file:///srv//debian", Some("/srv//debian")),
-            ("file:///srv/my debian/é", "file:///srv/my debian/é", "file:///srv/my debian/é", Some("/srv/my debian/é")),
+            (
+                "file:////srv//debian",
+                "file:///srv//debian",
+                "file:///srv//debian",
+                Some("/srv//debian"),
+            ),
+            (
+                "file:///srv/my debian/é",
+                "file:///srv/my debian/é",
+                "file:///srv/my debian/é",
+                Some("/srv/my debian/é"),
+            ),
         ];
         for &(input, request, shown, local) in table {
             let m = ok(input);
@@ -538,7 +643,10 @@ mod tests {
             m.join("dists/x/InRelease").to_string(),
             format!("{:?}", m.join("pool/a.deb")),
         ] {
-            assert!(!shown.contains("secret") && !shown.contains("user"), "{shown}");
+            assert!(
+                !shown.contains("secret") && !shown.contains("user"),
+                "{shown}"
+            );
         }
         assert_eq!(
             m.join("/dists/x/InRelease").request_url(),
@@ -551,11 +659,17 @@ mod tests {
         let m = ok("file:/srv/debian/");
         let f = m.join("pool/main/a.deb");
         assert_eq!(f.request_url(), "file:///srv/debian/pool/main/a.deb");
-        assert_eq!(f.local_path(), Some(Path::new("/srv/debian/pool/main/a.deb")));
+        assert_eq!(
+            f.local_path(),
+            Some(Path::new("/srv/debian/pool/main/a.deb"))
+        );
         assert_eq!(f.to_string(), "file:///srv/debian/pool/main/a.deb");
         let h = ok("http://mirror.invalid/debian").join("dists/bookworm/InRelease");
         assert_eq!(h.local_path(), None);
-        assert_eq!(h.to_string(), "http://mirror.invalid/debian/dists/bookworm/InRelease");
+        assert_eq!(
+            h.to_string(),
+            "http://mirror.invalid/debian/dists/bookworm/InRelease"
+        );
     }
 
     proptest::proptest! {

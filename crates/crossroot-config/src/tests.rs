@@ -100,7 +100,10 @@ fn workspace_layer_alone() {
     let t = cfg.for_target(AARCH64);
     assert_eq!(t.debian_packages, ["libssl-dev", "libz-dev"]);
     assert_eq!(t.release, Some(Release::Bookworm));
-    assert_eq!(t.mirror.as_ref().map(Mirror::request_url), Some("http://ws.invalid/debian"));
+    assert_eq!(
+        t.mirror.as_ref().map(Mirror::request_url),
+        Some("http://ws.invalid/debian")
+    );
     let other = cfg.for_target(ARMHF);
     assert_eq!(other.debian_packages, ["libssl-dev"]);
     assert_eq!(other.release, Some(Release::Bullseye));
@@ -127,7 +130,10 @@ fn package_layer_overrides_workspace_and_target_tables_override_general() {
         ["libssl-dev", "libz-dev", "libsqlite3-dev", "libudev-dev"]
     );
     assert_eq!(t.release, Some(Release::Trixie));
-    assert_eq!(t.mirror.as_ref().map(Mirror::request_url), Some("http://pkg-arm64.invalid/debian"));
+    assert_eq!(
+        t.mirror.as_ref().map(Mirror::request_url),
+        Some("http://pkg-arm64.invalid/debian")
+    );
     let m = cfg.mirror(Some(AARCH64)).unwrap();
     assert_eq!(
         m.source,
@@ -138,8 +144,14 @@ fn package_layer_overrides_workspace_and_target_tables_override_general() {
     assert_eq!(other.debian_packages, ["libssl-dev", "libsqlite3-dev"]);
     // The package sets no general release, so the workspace's applies.
     assert_eq!(other.release, Some(Release::Bullseye));
-    assert_eq!(other.mirror.as_ref().map(Mirror::request_url), Some("http://pkg.invalid/debian"));
-    assert_eq!(cfg.mirror(None).unwrap().url, mirror("http://pkg.invalid/debian"));
+    assert_eq!(
+        other.mirror.as_ref().map(Mirror::request_url),
+        Some("http://pkg.invalid/debian")
+    );
+    assert_eq!(
+        cfg.mirror(None).unwrap().url,
+        mirror("http://pkg.invalid/debian")
+    );
 }
 
 #[test]
@@ -153,7 +165,10 @@ fn environment_overrides_files() {
     let cfg = load(&dir.path().join("app"), &env, &Flags::default());
     let t = cfg.for_target(AARCH64);
     assert_eq!(t.release, Some(Release::Sid));
-    assert_eq!(t.mirror.as_ref().map(Mirror::request_url), Some("http://env.invalid/debian"));
+    assert_eq!(
+        t.mirror.as_ref().map(Mirror::request_url),
+        Some("http://env.invalid/debian")
+    );
     assert_eq!(
         t.debian_packages,
         [
@@ -190,7 +205,10 @@ fn flags_override_environment() {
     let cfg = load(&dir.path().join("app"), &env, &flags);
     let t = cfg.for_target(AARCH64);
     assert_eq!(t.release, Some(Release::Bookworm));
-    assert_eq!(t.mirror.as_ref().map(Mirror::request_url), Some("http://127.0.0.1:1/debian"));
+    assert_eq!(
+        t.mirror.as_ref().map(Mirror::request_url),
+        Some("http://127.0.0.1:1/debian")
+    );
     assert!(cfg.locked);
     assert_eq!(cfg.mirror(None).unwrap().source, MirrorSource::Flag);
 }
@@ -457,7 +475,10 @@ fn mirror_spellings_from_every_layer_are_normalized_alike() {
         "[package]\nname = \"p\"\n[package.metadata.crossroot]\nmirror = \"HTTP://Pkg.Invalid/debian/\"\n",
     )]);
     let cfg = load(dir.path(), &home_env(dir.path()), &Flags::default());
-    assert_eq!(cfg.mirror(None).unwrap().url.request_url(), "http://pkg.invalid/debian");
+    assert_eq!(
+        cfg.mirror(None).unwrap().url.request_url(),
+        "http://pkg.invalid/debian"
+    );
     let env = home_env(dir.path()).with(vars::MIRROR, " File:/srv/debian/ ");
     let cfg = load(dir.path(), &env, &Flags::default());
     let m = cfg.mirror(None).unwrap().url;
@@ -508,9 +529,13 @@ fn variables_that_are_not_utf8_are_errors_naming_them() {
     // HOME itself, when it decides the cache.
     let env = Env::from_os_pairs([(OsString::from("HOME"), bad())]);
     let err = cache_dir(dir.path(), &env).unwrap_err();
-    assert!(matches!(&err, ConfigError::NotUnicode { var } if var == "HOME"), "{err}");
+    assert!(
+        matches!(&err, ConfigError::NotUnicode { var } if var == "HOME"),
+        "{err}"
+    );
     // Set again to UTF-8: fine.
-    let env = Env::from_os_pairs([(OsString::from(vars::CACHE_DIR), bad())]).with(vars::CACHE_DIR, "/c");
+    let env =
+        Env::from_os_pairs([(OsString::from(vars::CACHE_DIR), bad())]).with(vars::CACHE_DIR, "/c");
     assert_eq!(cache_dir(dir.path(), &env).unwrap(), Path::new("/c"));
 }
 

@@ -38,7 +38,10 @@ fn malformed_mirror_flags_are_clear_errors_not_panics() {
     let cases = [
         ("http:/éx", "needs `//` and a host after the scheme"),
         ("http://", "has no host"),
-        ("ftp://mirror.invalid/debian", "has a scheme crossroot cannot fetch"),
+        (
+            "ftp://mirror.invalid/debian",
+            "has a scheme crossroot cannot fetch",
+        ),
         ("mirror.invalid/debian", "has no scheme"),
         ("file:debian", "has a relative path"),
         ("file://srv/debian", "names a host"),
@@ -102,7 +105,9 @@ fn a_password_in_a_bad_mirror_is_not_printed_back() {
         let out = run(
             dir.path(),
             &[],
-            &["-v", "--mirror", url, "sysroot", "path", "--target", "arm64"],
+            &[
+                "-v", "--mirror", url, "sysroot", "path", "--target", "arm64",
+            ],
         );
         assert_eq!(out.status.code(), Some(1), "{url}");
         let err = stderr(&out);

@@ -683,7 +683,10 @@ fn mirror_credentials_are_sent_but_never_shown_or_stored() {
     // ureq sends the user info as HTTP basic authentication ("user:s3cret" in base64).
     let auth = env.server.authorizations();
     assert!(!auth.is_empty());
-    assert!(auth.iter().all(|a| a == "Basic dXNlcjpzM2NyZXQ="), "{auth:?}");
+    assert!(
+        auth.iter().all(|a| a == "Basic dXNlcjpzM2NyZXQ="),
+        "{auth:?}"
+    );
     // Nothing crossroot wrote (cache, lockfile) holds the password.
     for file in walk(env.home.path()) {
         let bytes = fs_err::read(&file).unwrap_or_default();
@@ -713,5 +716,8 @@ fn mirror_credentials_are_sent_but_never_shown_or_stored() {
 
     let out = run(&["doctor"]);
     let all = never_shown(&out);
-    assert!(all.contains("Debian mirror: http://***@127.0.0.1:"), "{all}");
+    assert!(
+        all.contains("Debian mirror: http://***@127.0.0.1:"),
+        "{all}"
+    );
 }
