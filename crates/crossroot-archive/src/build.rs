@@ -20,7 +20,10 @@ impl ArchiveClient {
         packages
             .iter()
             .filter(|p| !self.opts.cache.deb_path(&p.sha256).exists())
-            .map(|p| format!("{} {} ({}/{})", p.name, p.version, self.mirror, p.filename))
+            .map(|p| {
+                let url = self.opts.mirror.join(&p.filename);
+                format!("{} {} ({url})", p.name, p.version)
+            })
             .collect()
     }
 
@@ -120,7 +123,7 @@ impl ArchiveClient {
         if dest.exists() {
             return Ok(dest);
         }
-        let url = format!("{}/{}", self.mirror, pkg.filename);
+        let url = self.opts.mirror.join(&pkg.filename);
         let expect = self.opts.verify.then(|| Expect {
             sha256: pkg.sha256.clone(),
             size: pkg.size,

@@ -84,8 +84,6 @@ pub enum ArchiveError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
-    #[error("the mirror URL `{url}` is not an http://, https:// or file:// URL")]
-    BadMirror { url: String },
     #[error(transparent)]
     Store(#[from] crossroot_store::StoreError),
     #[error(transparent)]
@@ -141,9 +139,6 @@ impl crossroot_hint::Hint for ArchiveError {
             ),
             ArchiveError::Manifest { .. } => {
                 "run `crossroot sysroot remove` for that target and add the packages again".to_string()
-            }
-            ArchiveError::BadMirror { .. } => {
-                "give the mirror as a base URL such as http://<host>/debian".to_string()
             }
             ArchiveError::Extract { source, .. } => return source.hint(),
             ArchiveError::Store(e) => return e.hint(),

@@ -1,11 +1,14 @@
 //! HTTP: one `ureq` agent, retries with backoff on transient errors, hashing while streaming,
-//! conditional requests for index files, and a count of bytes fetched.
+//! conditional requests for index files, and a count of bytes fetched. Files are named by
+//! [`MirrorFile`]: requests go to its URL with credentials, errors carry its redacted `Display`,
+//! and a `file:` mirror is read from its local path.
 
 use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use crossroot_config::MirrorFile;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -88,11 +91,11 @@ impl Http {
 
     fn send(
         &self,
-        url: &str,
+        url: &MirrorFile,
         validators: Option<&Validators>,
     ) -> Result<ureq::http::Response<ureq::Body>, ArchiveError> {
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let mut req = self.agent.get(url);
+        let mut req = self.agent.get(url.request_url());
         if let Some(v) = validators {
             if let Some(etag) = &v.etag {
                 req = req.header("If-None-Match", etag);
@@ -119,8 +122,8 @@ impl Http {
     }
 
     /// A body reader and its announced length, for `http(s)://` or `file://` URLs.
-    fn open(&self, url: &str) -> Result<(Box<dyn Read + Send>, Option<u64>), ArchiveError> {
-        if let Some(path) = url.strip_prefix("file://") {
+    fn open(&self, url: &MirrorFile) -> Result<(Box<dyn Read + Send>, Option<u64>), ArchiveError> {
+        if let Some(path) = url.local_path() {
             self.requests.fetch_add(1, Ordering::Relaxed);
             return match fs_err::File::open(path) {
                 Ok(f) => {
@@ -145,10 +148,10 @@ impl Http {
     /// GET a small file into memory, conditionally on `validators` (`file://`: always read).
     pub fn get_conditional(
         &self,
-        url: &str,
+        url: &MirrorFile,
         validators: Option<&Validators>,
     ) -> Result<Conditional, ArchiveError> {
-        if url.starts_with("file://") {
+        if url.local_path().is_some() {
             let (mut reader, _) = self.open(url)?;
             let mut body = Vec::new();
             copy_counting(&mut reader, &mut body, &self.bytes, &|_| {})?;
@@ -197,7 +200,7 @@ impl Http {
     /// checked against `expect` (when given) before the rename. `progress` gets byte counts.
     pub fn download(
         &self,
-        url: &str,
+        url: &MirrorFile,
         file_name: &str,
         dest: &Path,
         expect: Option<&Expect>,
@@ -257,7 +260,7 @@ impl Default for Http {
     }
 }
 
-fn truncation(url: &str, e: std::io::Error, expected: Option<u64>) -> ArchiveError {
+fn truncation(url: &MirrorFile, e: std::io::Error, expected: Option<u64>) -> ArchiveError {
     // ureq reports a body that ends before Content-Length as an I/O error; treat every body
     // read error as transient.
     ArchiveError::Connect {

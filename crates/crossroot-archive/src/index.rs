@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crossroot_config::MirrorFile;
 use crossroot_debian::prefilter::keep_needed_fields;
 
 use crate::ArchiveClient;
@@ -17,7 +18,8 @@ pub(crate) struct VerifiedIndex {
 
 impl ArchiveClient {
     fn index_dir(&self, suite: &str) -> PathBuf {
-        let key = &crossroot_store::sha256_hex(self.mirror.as_bytes())[..16];
+        // The shown URL: the same cache for any credentials (and none of them on disk).
+        let key = &crossroot_store::sha256_hex(self.opts.mirror.redacted().as_bytes())[..16];
         self.opts
             .cache
             .bucket(crossroot_store::INDEXES)
@@ -27,7 +29,7 @@ impl ArchiveClient {
 
     /// The signed text of `dists/<suite>/InRelease` (verified unless verification is off).
     fn in_release(&self, suite: &str) -> Result<String, ArchiveError> {
-        let url = format!("{}/dists/{suite}/InRelease", self.mirror);
+        let url = self.opts.mirror.join(&format!("dists/{suite}/InRelease"));
         let dir = self.index_dir(suite);
         let path = dir.join("InRelease");
         let meta_path = dir.join("InRelease.validators.json");
@@ -47,7 +49,7 @@ impl ArchiveClient {
                     Some(c) => c,
                     None => {
                         return Err(ArchiveError::HttpStatus {
-                            url: url.clone(),
+                            url: url.to_string(),
                             status: 304,
                         });
                     }
@@ -68,11 +70,11 @@ impl ArchiveClient {
         self.check_signature(&url, &text)
     }
 
-    fn check_signature(&self, url: &str, text: &str) -> Result<String, ArchiveError> {
+    fn check_signature(&self, url: &MirrorFile, text: &str) -> Result<String, ArchiveError> {
         if !self.opts.verify {
             return Ok(crossroot_debian::verify::unverified_cleartext(text));
         }
-        debian::verify_clearsigned(self.keyring()?, text, url)
+        debian::verify_clearsigned(self.keyring()?, text, &url.to_string())
     }
 
     /// The verified `Packages` index of `main/binary-<arch>` in `suite`.
@@ -81,14 +83,18 @@ impl ArchiveClient {
         suite: &str,
         arch: &str,
     ) -> Result<VerifiedIndex, ArchiveError> {
-        let release_url = format!("{}/dists/{suite}/InRelease", self.mirror);
+        let release_url = self
+            .opts
+            .mirror
+            .join(&format!("dists/{suite}/InRelease"))
+            .to_string();
         // Partial downloads of killed processes.
         self.opts.cache.clean_dead_temps(&self.index_dir(suite))?;
         let signed = self.in_release(suite)?;
         let entry = debian::release_entry(&signed, arch, &release_url)?;
         let expect = self.opts.verify.then(|| entry.expect.clone());
         let rel_path = entry.path.clone();
-        let url = format!("{}/dists/{suite}/{rel_path}", self.mirror);
+        let url = self.opts.mirror.join(&format!("dists/{suite}/{rel_path}"));
         let dir = self.index_dir(suite);
         let file_name = rel_path.replace('/', "_");
         let path = dir.join(&file_name);
@@ -105,12 +111,11 @@ impl ArchiveClient {
             self.reporter
                 .status("Fetching", &format!("{suite}/{rel_path}"));
             // By-hash URLs never change under a mirror sync; fall back to the plain path.
-            let by_hash_url = format!(
-                "{}/dists/{suite}/{}/by-hash/SHA256/{}",
-                self.mirror,
+            let by_hash_url = self.opts.mirror.join(&format!(
+                "dists/{suite}/{}/by-hash/SHA256/{}",
                 rel_path.rsplit_once('/').map(|(d, _)| d).unwrap_or(""),
                 entry.expect.sha256
-            );
+            ));
             let reporter = &self.reporter;
             let progress = |n: u64| reporter.advance_bytes(n);
             self.reporter.begin("Fetching", 1, Some(entry.expect.size));
@@ -119,7 +124,7 @@ impl ArchiveClient {
                     .download(&by_hash_url, &rel_path, &path, expect.as_ref(), &progress)
             } else {
                 Err(ArchiveError::NotFound {
-                    url: by_hash_url.clone(),
+                    url: by_hash_url.to_string(),
                 })
             };
             match first {
@@ -149,7 +154,7 @@ impl ArchiveClient {
             keep_needed_fields(reader)
         };
         let text = read.map_err(|e| ArchiveError::Parse {
-            what: url.clone(),
+            what: url.to_string(),
             source: boxed(e),
         })?;
         Ok(VerifiedIndex { text })

@@ -11,6 +11,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+pub use crossroot_config::Mirror;
 pub use crossroot_store::{Cache, Reporter};
 pub use crossroot_target::Release;
 
@@ -33,8 +34,9 @@ pub use sysroot::{
 /// How the client talks to the archive.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
-    /// Base URL of the Debian mirror, e.g. `http://<host>/debian` (or `file:///path/debian`).
-    pub mirror: String,
+    /// The Debian mirror (validated by `crossroot-config`: requests go to its
+    /// [`Mirror::request_url`], messages show its redacted `Display`).
+    pub mirror: Mirror,
     pub cache: Cache,
     /// Use only what is cached; fail naming exactly what is missing.
     pub offline: bool,
@@ -57,7 +59,6 @@ pub const TEST_EXTRACT_DELAY_VAR: &str = "CROSSROOT_TEST_EXTRACT_DELAY_MS";
 /// A client for one mirror and one cache.
 pub struct ArchiveClient {
     opts: ClientOptions,
-    mirror: String,
     reporter: Arc<dyn Reporter>,
     http: http::Http,
     /// Loaded on first use: parsing keyrings costs tens of milliseconds the fast path skips.
@@ -73,14 +74,9 @@ impl std::fmt::Debug for ArchiveClient {
 }
 
 impl ArchiveClient {
+    /// A client for `opts.mirror`. Cannot fail today (the mirror is validated by its type);
+    /// the `Result` leaves room for options that need checking.
     pub fn new(opts: ClientOptions, reporter: Arc<dyn Reporter>) -> Result<Self, ArchiveError> {
-        let mirror = opts.mirror.trim().trim_end_matches('/').to_string();
-        if !["http://", "https://", "file://"]
-            .iter()
-            .any(|scheme| mirror.starts_with(scheme))
-        {
-            return Err(ArchiveError::BadMirror { url: opts.mirror });
-        }
         if !opts.verify {
             reporter.status(
                 "Warning",
@@ -89,7 +85,6 @@ impl ArchiveClient {
         }
         Ok(ArchiveClient {
             opts,
-            mirror,
             reporter,
             http: http::Http::new(),
             keyring: std::sync::OnceLock::new(),
@@ -117,6 +112,11 @@ impl ArchiveClient {
 
     pub fn options(&self) -> &ClientOptions {
         &self.opts
+    }
+
+    /// The mirror this client fetches from.
+    pub fn mirror(&self) -> &Mirror {
+        &self.opts.mirror
     }
 
     /// Bytes received from the mirror by this client so far.

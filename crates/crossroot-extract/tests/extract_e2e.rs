@@ -22,7 +22,8 @@ fn e2e_enabled() -> bool {
 /// The Debian archive the host's apt sources name, found the way crossroot finds it.
 fn host_mirror() -> Option<String> {
     let sources = crossroot_config::apt::read_sources(Path::new("/"));
-    crossroot_config::apt::pick_debian(&sources.sources).map(|(url, _file)| url)
+    crossroot_config::apt::pick_debian(&sources.sources)
+        .map(|(url, _file)| url.request_url().to_string())
 }
 
 fn get(url: &str) -> Vec<u8> {

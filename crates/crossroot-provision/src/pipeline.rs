@@ -60,7 +60,7 @@ pub struct Provisioner {
     cache: Cache,
     reporter: Arc<dyn Reporter>,
     /// One client per mirror URL (per-target tables may name different mirrors).
-    clients: Vec<(String, ArchiveClient)>,
+    clients: Vec<(crossroot_config::Mirror, ArchiveClient)>,
     lock: Option<Option<(PathBuf, Lockfile)>>,
     warned_insecure: bool,
 }

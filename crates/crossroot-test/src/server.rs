@@ -28,6 +28,7 @@ pub enum Fault {
 struct State {
     faults: HashMap<String, Fault>,
     log: Vec<String>,
+    authorizations: Vec<String>,
 }
 
 /// The server; stops when dropped.
@@ -88,6 +89,11 @@ impl TestServer {
         self.state.lock().unwrap().log.clone()
     }
 
+    /// The `Authorization` header of every request that had one, in order.
+    pub fn authorizations(&self) -> Vec<String> {
+        self.state.lock().unwrap().authorizations.clone()
+    }
+
     /// Forget the request log.
     pub fn clear_log(&self) {
         self.state.lock().unwrap().log.clear();
@@ -119,6 +125,10 @@ fn handle(
         if let Some((k, v)) = line.split_once(':') {
             if k.trim().eq_ignore_ascii_case("if-none-match") {
                 if_none_match = Some(v.trim().to_string());
+            }
+            if k.trim().eq_ignore_ascii_case("authorization") {
+                let auth = v.trim().to_string();
+                state.lock().unwrap().authorizations.push(auth);
             }
         }
     }

@@ -704,3 +704,91 @@ fn a_file_url_mirror_works_too() {
     assert_sane_sysroot(&root);
     assert_eq!(env.server.log(), Vec::<String>::new());
 }
+
+#[test]
+fn every_file_url_spelling_reaches_the_same_folder() {
+    let env = fixture();
+    let root = env.archive.root().display().to_string();
+    let cwd = env.home.path().join("work");
+    fs_err::create_dir_all(&cwd).unwrap();
+    for (i, url) in [
+        format!("file:{root}/"),
+        format!("FILE://localhost{root}"),
+        format!("  File://{root}//  "),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let cache = env.home.path().join(format!("cache-{i}"));
+        let out = env
+            .cmd_with_mirror(&cwd, url, &["sysroot", "path", "--target", "arm64"])
+            .env("CROSSROOT_CACHE_DIR", &cache)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{url}: {}", text(&out.stderr));
+        assert!(last_line(&text(&out.stdout)).join("usr/include").is_dir());
+    }
+    assert_eq!(env.server.log(), Vec::<String>::new());
+}
+
+#[test]
+fn mirror_credentials_are_sent_but_never_shown_or_stored() {
+    let env = fixture();
+    let url = env
+        .server
+        .url()
+        .replacen("http://", "http://user:s3cret@", 1);
+    let cwd = env.home.path().join("work");
+    fs_err::create_dir_all(&cwd).unwrap();
+    let run = |args: &[&str]| env.cmd_with_mirror(&cwd, &url, args).output().unwrap();
+    let never_shown = |out: &Output| {
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(!all.contains("s3cret") && !all.contains("user:"), "{all}");
+        all
+    };
+
+    let out = run(&["-v", "sysroot", "add", "--target", "arm64", "libssl-dev"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let all = never_shown(&out);
+    assert!(all.contains("mirror http://***@127.0.0.1:"), "{all}");
+    // ureq sends the user info as HTTP basic authentication ("user:s3cret" in base64).
+    let auth = env.server.authorizations();
+    assert!(!auth.is_empty());
+    assert!(
+        auth.iter().all(|a| a == "Basic dXNlcjpzM2NyZXQ="),
+        "{auth:?}"
+    );
+    // Nothing crossroot wrote (cache, lockfile) holds the password.
+    for file in walk(env.home.path()) {
+        let bytes = fs_err::read(&file).unwrap_or_default();
+        assert!(
+            !bytes.windows(6).any(|w| w == b"s3cret"),
+            "{}",
+            file.display()
+        );
+    }
+
+    // A failed request names the redacted URL.
+    let out = run(&[
+        "-v",
+        "--debian-release",
+        "trixie",
+        "sysroot",
+        "path",
+        "--target",
+        "arm64",
+    ]);
+    assert!(!out.status.success());
+    let all = never_shown(&out);
+    assert!(
+        all.contains("http://***@127.0.0.1:") && all.contains("/dists/trixie/InRelease"),
+        "{all}"
+    );
+
+    let out = run(&["doctor"]);
+    let all = never_shown(&out);
+    assert!(
+        all.contains("Debian mirror: http://***@127.0.0.1:"),
+        "{all}"
+    );
+}
