@@ -89,6 +89,9 @@ pub struct TargetSpec {
     /// Absolute path of the dynamic loader (PT_INTERP) on the target.
     pub loader: &'static str,
     pub libc: Libc,
+    /// The oldest glibc Rust's std supports on this target (rustc's platform-support page):
+    /// the lowest floor crossroot accepts. `None` for musl targets.
+    pub min_glibc: Option<GlibcVersion>,
     /// Other accepted spellings (Debian arch, Nix system, short forms, GNU triplets).
     pub aliases: &'static [&'static str],
 }
@@ -99,6 +102,8 @@ use elf_machine::*;
 const ALL_RELEASES: &[Release] = &[Bullseye, Bookworm, Trixie, Forky, Sid];
 const UNTIL_TRIXIE: &[Release] = &[Bullseye, Bookworm, Trixie];
 const FROM_TRIXIE: &[Release] = &[Trixie, Forky, Sid];
+/// The glibc Rust's std needs on most Linux targets.
+const GLIBC_2_17: GlibcVersion = GlibcVersion::new(2, 17);
 
 /// The supported targets: the one source of truth for every per-target fact.
 pub static TARGETS: &[TargetSpec] = &[
@@ -115,6 +120,7 @@ pub static TARGETS: &[TargetSpec] = &[
         float_abi: FloatAbi::Native,
         loader: "/lib/ld-linux-aarch64.so.1",
         libc: Libc::Gnu,
+        min_glibc: Some(GLIBC_2_17),
         aliases: &["arm64", "aarch64-linux", "aarch64-linux-gnu", "aarch64"],
     },
     TargetSpec {
@@ -130,6 +136,7 @@ pub static TARGETS: &[TargetSpec] = &[
         float_abi: FloatAbi::Hard,
         loader: "/lib/ld-linux-armhf.so.3",
         libc: Libc::Gnu,
+        min_glibc: Some(GLIBC_2_17),
         aliases: &[
             "armhf",
             "armv7l-linux",
@@ -152,6 +159,7 @@ pub static TARGETS: &[TargetSpec] = &[
         float_abi: FloatAbi::Soft,
         loader: "/lib/ld-linux.so.3",
         libc: Libc::Gnu,
+        min_glibc: Some(GLIBC_2_17),
         aliases: &["armel", "arm-linux-gnueabi"],
     },
     TargetSpec {
@@ -167,6 +175,7 @@ pub static TARGETS: &[TargetSpec] = &[
         float_abi: FloatAbi::Native,
         loader: "/lib/ld-linux.so.2",
         libc: Libc::Gnu,
+        min_glibc: Some(GLIBC_2_17),
         aliases: &[
             "i386",
             "i686-linux",
@@ -188,6 +197,7 @@ pub static TARGETS: &[TargetSpec] = &[
         float_abi: FloatAbi::Native,
         loader: "/lib64/ld-linux-x86-64.so.2",
         libc: Libc::Gnu,
+        min_glibc: Some(GLIBC_2_17),
         aliases: &["amd64", "x86_64-linux", "x86_64-linux-gnu", "x86_64"],
     },
     TargetSpec {
@@ -203,6 +213,7 @@ pub static TARGETS: &[TargetSpec] = &[
         float_abi: FloatAbi::Hard,
         loader: "/lib/ld-linux-riscv64-lp64d.so.1",
         libc: Libc::Gnu,
+        min_glibc: Some(GlibcVersion::new(2, 29)),
         aliases: &[
             "riscv64",
             "riscv64-linux",
@@ -223,6 +234,7 @@ pub static TARGETS: &[TargetSpec] = &[
         float_abi: FloatAbi::Native,
         loader: "/lib64/ld64.so.2",
         libc: Libc::Gnu,
+        min_glibc: Some(GLIBC_2_17),
         aliases: &[
             "ppc64el",
             "powerpc64le-linux",
@@ -243,6 +255,7 @@ pub static TARGETS: &[TargetSpec] = &[
         float_abi: FloatAbi::Native,
         loader: "/lib/ld64.so.1",
         libc: Libc::Gnu,
+        min_glibc: Some(GLIBC_2_17),
         aliases: &["s390x", "s390x-linux", "s390x-linux-gnu"],
     },
     TargetSpec {
@@ -258,6 +271,7 @@ pub static TARGETS: &[TargetSpec] = &[
         float_abi: FloatAbi::Native,
         loader: "/lib/ld-musl-x86_64.so.1",
         libc: Libc::Musl,
+        min_glibc: None,
         aliases: &["x86_64-linux-musl", "amd64-musl", "x86_64-musl"],
     },
     TargetSpec {
@@ -273,6 +287,7 @@ pub static TARGETS: &[TargetSpec] = &[
         float_abi: FloatAbi::Native,
         loader: "/lib/ld-musl-aarch64.so.1",
         libc: Libc::Musl,
+        min_glibc: None,
         aliases: &["aarch64-linux-musl", "arm64-musl", "aarch64-musl"],
     },
     TargetSpec {
@@ -288,6 +303,7 @@ pub static TARGETS: &[TargetSpec] = &[
         float_abi: FloatAbi::Hard,
         loader: "/lib/ld-musl-armhf.so.1",
         libc: Libc::Musl,
+        min_glibc: None,
         aliases: &[
             "armv7-linux-musleabihf",
             "armv7l-linux-musl",
@@ -309,6 +325,7 @@ pub static TARGETS: &[TargetSpec] = &[
         float_abi: FloatAbi::Hard,
         loader: "/lib/ld-musl-riscv64.so.1",
         libc: Libc::Musl,
+        min_glibc: None,
         aliases: &["riscv64-linux-musl", "riscv64-musl", "riscv64gc-linux-musl"],
     },
 ];
@@ -388,8 +405,20 @@ impl Target {
     }
 
     /// The Debian release to build against: `explicit` if given (checked against the floor and
-    /// the architecture), else the floor's release, else the target's default.
+    /// the architecture), else the newest release whose glibc is not above the floor, else —
+    /// for a floor older than every release — the oldest release carrying the architecture
+    /// (then [`Target::needs_glibc_stubs`] says so), else the target's default. A floor below
+    /// the target's minimum glibc is an error.
     pub fn release(&self, explicit: Option<Release>) -> Result<Release, TargetError> {
+        if let (Some(floor), Some(minimum)) = (self.glibc_floor, self.spec.min_glibc) {
+            if floor < minimum {
+                return Err(TargetError::FloorBelowMinimum {
+                    floor,
+                    triple: self.spec.triple,
+                    minimum,
+                });
+            }
+        }
         if let Some(release) = explicit {
             if !self.spec.has_release(release) {
                 return Err(TargetError::ReleaseLacksArch {
@@ -406,27 +435,34 @@ impl Target {
             }
             return Ok(release);
         }
-        match self.glibc_floor {
-            None => Ok(self.spec.default_release()),
-            Some(floor) => self
-                .spec
+        let Some(floor) = self.glibc_floor else {
+            return Ok(self.spec.default_release());
+        };
+        let released = || {
+            self.spec
                 .releases
                 .iter()
                 .copied()
-                .filter(|r| r.glibc().is_some_and(|g| g <= floor))
-                .max()
-                .ok_or(TargetError::NoReleaseForFloor {
-                    floor,
-                    triple: self.spec.triple,
-                    oldest: self
-                        .spec
-                        .releases
-                        .iter()
-                        .copied()
-                        .filter(|r| r.glibc().is_some())
-                        .min()
-                        .and_then(|r| r.glibc().map(|g| (r, g))),
-                }),
+                .filter(|r| r.glibc().is_some())
+        };
+        released()
+            .filter(|r| r.glibc().is_some_and(|g| g <= floor))
+            .max()
+            .or_else(|| released().min())
+            .ok_or(TargetError::NoReleaseForFloor {
+                floor,
+                triple: self.spec.triple,
+            })
+    }
+
+    /// Whether building for this target's floor against `release` links against link-only glibc
+    /// stubs: the floor is older than the release's glibc (or the release is a moving suite
+    /// whose glibc is not known in advance).
+    pub fn needs_glibc_stubs(&self, release: Release) -> bool {
+        match (self.glibc_floor, release.glibc()) {
+            (Some(floor), Some(glibc)) => floor < glibc,
+            (Some(_), None) => true,
+            (None, _) => false,
         }
     }
 }
@@ -477,11 +513,16 @@ pub enum TargetError {
         triple: &'static str,
         floor: GlibcVersion,
     },
-    #[error("no Debian release carrying `{triple}` has a glibc as old as {floor}")]
+    #[error("no released Debian version carrying `{triple}` is known to build a glibc {floor} floor")]
     NoReleaseForFloor {
         floor: GlibcVersion,
         triple: &'static str,
-        oldest: Option<(Release, GlibcVersion)>,
+    },
+    #[error("glibc {floor} is older than `{triple}` supports: its minimum is glibc {minimum}")]
+    FloorBelowMinimum {
+        floor: GlibcVersion,
+        triple: &'static str,
+        minimum: GlibcVersion,
     },
     #[error("Debian {release} does not carry the `{arch}` architecture needed by `{triple}`")]
     ReleaseLacksArch {
@@ -527,9 +568,14 @@ impl crossroot_hint::Hint for TargetError {
             TargetError::FloorOnMusl { triple, .. } => Some(format!(
                 "musl binaries are static and do not depend on the device's glibc: use `{triple}`"
             )),
-            TargetError::NoReleaseForFloor { oldest, .. } => oldest.map(|(r, g)| {
-                format!("the oldest supported release for this target is {r} (glibc {g}): use a floor of at least `{g}`")
-            }),
+            TargetError::NoReleaseForFloor { .. } => Some(
+                "name a release with `--debian-release` (or `CROSSROOT_DEBIAN_RELEASE`)".into(),
+            ),
+            TargetError::FloorBelowMinimum {
+                triple, minimum, ..
+            } => Some(format!(
+                "Rust's standard library needs glibc {minimum} or newer on this target: use `{triple}.{minimum}` or a newer floor"
+            )),
             TargetError::ReleaseLacksArch { carried_by, .. } => Some(format!(
                 "releases that carry it: {}",
                 carried_by

@@ -173,13 +173,14 @@ fn release_selection_follows_the_floor() {
     assert_eq!(at("arm64.2.41"), Ok(Release::Trixie));
     assert_eq!(at("arm64.2.99"), Ok(Release::Trixie));
     assert_eq!(at("arm64"), Ok(Release::Bookworm));
-    assert!(matches!(
-        at("arm64.2.17"),
-        Err(TargetError::NoReleaseForFloor { .. })
-    ));
-    // riscv64 only exists from trixie: a 2.36 floor cannot be met.
-    let err = at("riscv64.2.36").unwrap_err();
-    assert!(err.hint().unwrap().contains("2.41"), "{:?}", err.hint());
+    // A floor older than every release: the oldest release carrying the architecture, and the
+    // link goes through glibc stubs.
+    assert_eq!(at("arm64.2.17"), Ok(Release::Bullseye));
+    assert_eq!(at("x86_64-unknown-linux-gnu.2.17"), Ok(Release::Bullseye));
+    assert_eq!(at("s390x.2.28"), Ok(Release::Bullseye));
+    // riscv64 only exists from trixie: older floors build against trixie.
+    assert_eq!(at("riscv64.2.36"), Ok(Release::Trixie));
+    assert_eq!(at("riscv64.2.29"), Ok(Release::Trixie));
     // An explicit release is checked against the arch and the floor.
     let t = parse("riscv64").unwrap();
     assert!(matches!(
@@ -192,6 +193,69 @@ fn release_selection_follows_the_floor() {
         Err(TargetError::ReleaseAboveFloor { .. })
     ));
     assert_eq!(t.release(Some(Release::Bullseye)), Ok(Release::Bullseye));
+}
+
+#[test]
+fn floors_go_down_to_the_minimum_of_rusts_std() {
+    for spec in TARGETS {
+        let want = match (spec.libc, spec.triple) {
+            (Libc::Musl, _) => None,
+            (Libc::Gnu, "riscv64gc-unknown-linux-gnu") => Some(GlibcVersion::new(2, 29)),
+            (Libc::Gnu, _) => Some(GlibcVersion::new(2, 17)),
+        };
+        assert_eq!(spec.min_glibc, want, "{}", spec.triple);
+    }
+    let err = parse("aarch64-unknown-linux-gnu.2.16")
+        .unwrap()
+        .release(None)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "glibc 2.16 is older than `aarch64-unknown-linux-gnu` supports: its minimum is glibc 2.17"
+    );
+    assert!(
+        err.hint()
+            .unwrap()
+            .contains("`aarch64-unknown-linux-gnu.2.17`"),
+        "{:?}",
+        err.hint()
+    );
+    let err = parse("riscv64.2.28").unwrap().release(None).unwrap_err();
+    assert!(
+        matches!(err, TargetError::FloorBelowMinimum { minimum, .. } if minimum == GlibcVersion::new(2, 29)),
+        "{err:?}"
+    );
+    // The minimum is checked with an explicit release too.
+    assert!(matches!(
+        parse("arm64.2.5")
+            .unwrap()
+            .release(Some(Release::Bullseye)),
+        Err(TargetError::FloorBelowMinimum { .. })
+    ));
+}
+
+#[test]
+fn stubs_are_needed_only_below_the_release_glibc() {
+    let t = |s: &str| parse(s).unwrap();
+    assert!(t("arm64.2.17").needs_glibc_stubs(Release::Bullseye));
+    assert!(t("arm64.2.30").needs_glibc_stubs(Release::Bullseye));
+    assert!(!t("arm64.2.31").needs_glibc_stubs(Release::Bullseye));
+    assert!(!t("arm64.2.35").needs_glibc_stubs(Release::Bullseye));
+    assert!(!t("arm64").needs_glibc_stubs(Release::Bookworm));
+    assert!(t("riscv64.2.36").needs_glibc_stubs(Release::Trixie));
+    // A moving suite's glibc is not known in advance.
+    assert!(t("arm64.2.41").needs_glibc_stubs(Release::Sid));
+    // The table says what the choice is for every floor, down to the minimum.
+    for spec in TARGETS.iter().filter(|s| s.libc == Libc::Gnu) {
+        let minimum = spec.min_glibc.unwrap();
+        let target = Target {
+            spec,
+            glibc_floor: Some(minimum),
+        };
+        let release = target.release(None).unwrap();
+        assert_eq!(release, spec.releases[0], "{}", spec.triple);
+        assert!(target.needs_glibc_stubs(release), "{}", spec.triple);
+    }
 }
 
 #[test]
