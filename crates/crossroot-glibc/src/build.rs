@@ -91,34 +91,12 @@ pub fn build_stubs(
     compiler: &Compiler,
     out: &Path,
 ) -> Result<StubSet, GlibcError> {
-    let script_path = &inputs.libc_script;
-    let script = fs_err::read_to_string(script_path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => GlibcError::Missing {
-            path: script_path.clone(),
-        },
-        _ => GlibcError::Io(e),
-    })?;
-    let parsed = parse_libc_script(&script).ok_or_else(|| GlibcError::LibcScript {
-        path: script_path.clone(),
-    })?;
-    let libc_path = resolve_in(&inputs.sysroot, &parsed.libc)?;
-    let nonshared = resolve_in(&inputs.sysroot, &parsed.nonshared)?;
-    let lib_dir = libc_path
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-
-    let libc = read(&libc_path)?;
-    let mut reals: Vec<SharedLibrary> = Vec::new();
-    if let Some(loader) = &parsed.loader {
-        reals.push(read(&resolve_in(&inputs.sysroot, loader)?)?);
-    }
-    for name in OTHER_LIBRARIES {
-        let path = lib_dir.join(name);
-        if path.exists() {
-            reals.push(read(&path)?);
-        }
-    }
+    let RealGlibc {
+        parsed,
+        nonshared,
+        libc,
+        others: reals,
+    } = read_real_glibc(inputs)?;
 
     let carve = split::is_merged(&libc) && floor < MERGE;
     let mut sources: Vec<SharedLibrary> = vec![if carve {
@@ -185,6 +163,60 @@ pub fn build_stubs(
         stubs,
         catalog: Catalog::new(&all),
         carved_split_libraries: carve,
+    })
+}
+
+/// Where each symbol of a sysroot's real glibc first appeared (to explain a link that failed
+/// against the stubs), read from the same libraries [`build_stubs`] reads.
+pub fn catalog(inputs: &StubInputs) -> Result<Catalog, GlibcError> {
+    let real = read_real_glibc(inputs)?;
+    Ok(Catalog::new(real.others.iter().chain([&real.libc])))
+}
+
+/// A sysroot's real glibc: what its `libc.so` script names, and the libraries beside libc.so.6.
+struct RealGlibc {
+    parsed: LibcScript,
+    /// The real `libc_nonshared.a`, on the host.
+    nonshared: PathBuf,
+    libc: SharedLibrary,
+    /// The loader (first, when the script names one) and the other libraries present.
+    others: Vec<SharedLibrary>,
+}
+
+fn read_real_glibc(inputs: &StubInputs) -> Result<RealGlibc, GlibcError> {
+    let script_path = &inputs.libc_script;
+    let script = fs_err::read_to_string(script_path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => GlibcError::Missing {
+            path: script_path.clone(),
+        },
+        _ => GlibcError::Io(e),
+    })?;
+    let parsed = parse_libc_script(&script).ok_or_else(|| GlibcError::LibcScript {
+        path: script_path.clone(),
+    })?;
+    let libc_path = resolve_in(&inputs.sysroot, &parsed.libc)?;
+    let nonshared = resolve_in(&inputs.sysroot, &parsed.nonshared)?;
+    let lib_dir = libc_path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+
+    let libc = read(&libc_path)?;
+    let mut others: Vec<SharedLibrary> = Vec::new();
+    if let Some(loader) = &parsed.loader {
+        others.push(read(&resolve_in(&inputs.sysroot, loader)?)?);
+    }
+    for name in OTHER_LIBRARIES {
+        let path = lib_dir.join(name);
+        if path.exists() {
+            others.push(read(&path)?);
+        }
+    }
+    Ok(RealGlibc {
+        parsed,
+        nonshared,
+        libc,
+        others,
     })
 }
 

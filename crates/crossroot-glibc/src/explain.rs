@@ -126,6 +126,15 @@ pub fn sysroot_traps(sysroot: GlibcVersion, floor: GlibcVersion) -> Vec<SysrootT
     out
 }
 
+/// The lowest floor at or above `floor` that a sysroot with glibc `sysroot` can build without
+/// traps (`floor` itself when it has none).
+pub fn lowest_floor_without_traps(sysroot: GlibcVersion, floor: GlibcVersion) -> GlibcVersion {
+    (floor.minor..=sysroot.minor)
+        .map(|minor| GlibcVersion::new(floor.major, minor))
+        .find(|f| sysroot_traps(sysroot, *f).is_empty())
+        .unwrap_or(sysroot)
+}
+
 /// The glibc release of a real libc.so.6: its newest `GLIBC_x.y` version definition.
 pub fn glibc_release(libc: &SharedLibrary) -> Option<GlibcVersion> {
     libc.versions
@@ -184,6 +193,15 @@ impl Catalog {
     /// The first version of `symbol`, if the libraries define it.
     pub fn introduced(&self, symbol: &str) -> Option<&Introduced> {
         self.first.get(symbol)
+    }
+
+    /// Each undefined symbol a linker's error output names (see [`undefined_symbols`]) that is
+    /// newer than `floor`, in the order the linker named them.
+    pub fn explain_linker_output(&self, linker_output: &str, floor: GlibcVersion) -> Vec<TooNew> {
+        undefined_symbols(linker_output)
+            .iter()
+            .filter_map(|s| self.explain(s, floor))
+            .collect()
     }
 
     /// Why `symbol` is undefined under `floor`: it is newer than the floor. `None` when the
@@ -328,6 +346,40 @@ mod tests {
         );
         assert_eq!(sysroot_traps(floor("2.36"), floor("2.33")), [StartMain]);
         assert_eq!(sysroot_traps(floor("2.36"), floor("2.34")), []);
+    }
+
+    #[test]
+    fn the_lowest_floor_without_traps() {
+        assert_eq!(
+            lowest_floor_without_traps(floor("2.41"), floor("2.29")),
+            floor("2.34")
+        );
+        assert_eq!(
+            lowest_floor_without_traps(floor("2.31"), floor("2.17")),
+            floor("2.17")
+        );
+        assert_eq!(
+            lowest_floor_without_traps(floor("2.36"), floor("2.35")),
+            floor("2.35")
+        );
+    }
+
+    #[test]
+    fn explains_a_linker_dump() {
+        let libc = lib(
+            "libc.so.6",
+            &[("getrandom", "GLIBC_2.25"), ("memcpy", "GLIBC_2.17")],
+        );
+        let catalog = Catalog::new([&libc]);
+        let lld = "ld.lld: error: undefined symbol: getrandom\n>>> referenced by lib.rs\n\
+                   ld.lld: error: undefined symbol: my_own_function\n\
+                   ld.lld: error: undefined symbol: memcpy\n";
+        let found = catalog.explain_linker_output(lld, floor("2.17"));
+        assert_eq!(
+            found.iter().map(|t| t.symbol.as_str()).collect::<Vec<_>>(),
+            ["getrandom"]
+        );
+        assert!(catalog.explain_linker_output(lld, floor("2.25")).is_empty());
     }
 
     #[test]

@@ -29,11 +29,11 @@ mod explain;
 pub mod split;
 mod stubs;
 
-pub use build::{BuiltStub, Compiler, StubInputs, StubSet, build_stubs};
+pub use build::{BuiltStub, Compiler, StubInputs, StubSet, build_stubs, catalog};
 pub use elf::{DynamicSymbol, SharedLibrary, SymbolKind, VersionDef, read_library};
 pub use explain::{
     Catalog, HEADER_REDIRECTS, HeaderRedirect, Introduced, SysrootTrap, TooNew, glibc_release,
-    header_redirect, sysroot_traps, undefined_symbols,
+    header_redirect, lowest_floor_without_traps, sysroot_traps, undefined_symbols,
 };
 pub use stubs::{Stub, stub_for, version_at_or_below};
 

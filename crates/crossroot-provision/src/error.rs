@@ -20,6 +20,28 @@ pub enum Error {
     Toolchain(#[from] crossroot_toolchain::Error),
     #[error(transparent)]
     Runner(#[from] crossroot_runner::Error),
+    #[error("could not build the glibc link stubs")]
+    Glibc(#[from] crossroot_glibc::GlibcError),
+    /// A link against the glibc stubs failed on symbols newer than the floor.
+    #[error("{}", crate::glibc::too_new_text(*floor, symbols))]
+    TooNew {
+        triple: &'static str,
+        floor: crossroot_target::GlibcVersion,
+        symbols: Vec<crossroot_glibc::TooNew>,
+    },
+    /// The floor is below what the oldest possible sysroot can build even with stubs.
+    #[error(
+        "`{target}` cannot be built against Debian {release} (glibc {glibc}): {}",
+        crate::glibc::traps_text(traps)
+    )]
+    FloorTraps {
+        target: String,
+        release: crossroot_target::Release,
+        glibc: crossroot_target::GlibcVersion,
+        traps: Vec<crossroot_glibc::SysrootTrap>,
+        /// The oldest floor this release can build for.
+        lowest: crossroot_target::GlibcVersion,
+    },
     /// A step failed; `source` says why.
     #[error("could not provision {what} for `{target}`")]
     Step {
@@ -67,6 +89,20 @@ impl Hint for Error {
             Error::Store(e) => e.hint(),
             Error::Toolchain(e) => e.hint(),
             Error::Runner(e) => e.hint(),
+            Error::Glibc(e) => e.hint(),
+            Error::TooNew {
+                triple, symbols, ..
+            } => crate::glibc::too_new_hint(triple, symbols),
+            Error::FloorTraps {
+                target,
+                release,
+                glibc,
+                lowest,
+                ..
+            } => Some(format!(
+                "the oldest floor Debian {release} (glibc {glibc}) can build for is {lowest}: use `{}.{lowest}`",
+                target.split('.').next().unwrap_or(target)
+            )),
             Error::Step { source, .. } => source.hint(),
             Error::Offline { fix, .. } => Some(fix.clone()),
             Error::UnsupportedHost { .. } => Some(

@@ -17,6 +17,7 @@
 //! ```
 
 mod error;
+pub mod glibc;
 pub mod host;
 mod pipeline;
 pub mod plan;
@@ -24,6 +25,7 @@ mod request;
 
 pub use crossroot_store::Reporter;
 pub use error::Error;
+pub use glibc::{GlibcStubs, LinkLog};
 pub use pipeline::{HOST_TOOLS_RELEASE, INSECURE_WARNING, Provisioner, TargetEnv};
 pub use request::{HostEnv, Needs, NoMirror, Request, Settings, Verify, target_packages};
 

@@ -38,6 +38,9 @@ pub struct TargetEnv {
     /// How target programs run: `None` when they run natively (or no runner was asked for).
     pub runner: Option<crossroot_runner::Runner>,
     pub generated: Generated,
+    /// The link-only glibc stubs every link goes through, for a floor older than the
+    /// sysroot's glibc.
+    pub glibc_stubs: Option<crate::GlibcStubs>,
     /// Each variable crossroot sets, or leaves to the user who set it.
     pub decisions: Vec<Decision>,
 }
@@ -179,11 +182,12 @@ impl Provisioner {
         probes.save(&probes_file)?;
 
         // 5. pkg-config on the host.
-        let gen_dir = tool_dir.join(format!(
-            "{}-{}",
-            triple,
-            short_hash(&[&sysroot, &toolchain.clang])
-        ));
+        // A floor older than the sysroot's glibc links against stubs: their own wrappers, so
+        // builds with and without the floor never rewrite each other's.
+        let stub_dir = crate::glibc::stub_dir(&self.cache, &target, req.release, &sysroot);
+        let mut hashed: Vec<&Path> = vec![&sysroot, &toolchain.clang];
+        hashed.extend(stub_dir.as_deref());
+        let gen_dir = tool_dir.join(format!("{}-{}", triple, short_hash(&hashed)));
         let pkg_config = if clang::find_on_path("pkg-config", path_var.as_deref()).is_some()
             || clang::find_on_path("pkgconf", path_var.as_deref()).is_some()
         {
@@ -214,7 +218,17 @@ impl Provisioner {
             &sysroot,
             &toolchain,
             emulator.as_deref(),
+            stub_dir.as_deref(),
         )?;
+        let glibc_stubs = crate::glibc::ensure(
+            &self.cache,
+            self.reporter.as_ref(),
+            &target,
+            req.release,
+            &sysroot,
+            &generated.cc,
+        )
+        .map_err(|e| e.in_step("the glibc stubs", &target))?;
         let runner_value = match &runner {
             None => None,
             Some(r) => Some(match r.cargo_value() {
@@ -246,6 +260,7 @@ impl Provisioner {
             toolchain,
             runner,
             generated,
+            glibc_stubs,
             decisions,
         })
     }
@@ -384,7 +399,7 @@ impl Provisioner {
 }
 
 /// FNV-1a: a short, stable name for a directory derived from paths.
-fn short_hash(parts: &[&Path]) -> String {
+pub(crate) fn short_hash(parts: &[&Path]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for p in parts {
         for b in p.as_os_str().as_encoded_bytes().iter().chain(b"\0") {

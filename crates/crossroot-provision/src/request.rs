@@ -108,6 +108,7 @@ impl Request {
     pub fn resolve(config: &Config, target: Target, needs: Needs) -> Result<Request, crate::Error> {
         let tc = config.for_target(target.triple());
         let release = target.release(tc.release)?;
+        crate::glibc::check_release(&target, release)?;
         Ok(Request {
             packages: target_packages(&target, &tc.debian_packages),
             mirror: match config.mirror(Some(target.triple())) {

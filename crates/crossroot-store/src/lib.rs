@@ -28,8 +28,11 @@ pub const TOOLS: &str = "tools-v1";
 /// Bucket of generated toolchain files (compiler wrappers, CMake/meson files, tool probes):
 /// `toolchain-v1/<triple>-<hash>/`, `toolchain-v1/probes.json`.
 pub const TOOLCHAIN: &str = "toolchain-v1";
+/// Bucket of link-only glibc stub libraries for floors older than a sysroot's glibc:
+/// `glibc-stubs-v1/<triple>-<hash-of-sysroot>-<floor>/`.
+pub const GLIBC_STUBS: &str = "glibc-stubs-v1";
 /// Every bucket this version of crossroot writes.
-pub const BUCKETS: &[&str] = &[DEBS, INDEXES, SYSROOTS, TOOLS, TOOLCHAIN];
+pub const BUCKETS: &[&str] = &[DEBS, INDEXES, SYSROOTS, TOOLS, TOOLCHAIN, GLIBC_STUBS];
 
 /// The environment variable that sets how long to wait for a lock, in seconds.
 pub const LOCK_TIMEOUT_VAR: &str = "CROSSROOT_LOCK_TIMEOUT";

@@ -77,6 +77,44 @@ pub fn exec_wrapper_around(
     s
 }
 
+/// The variable crossroot sets around cargo (to a fresh directory) when the wrappers link
+/// against glibc stubs: a failed compiler or linker run also leaves its stderr there, so
+/// crossroot can say afterwards which symbols are newer than the glibc floor.
+pub const LINK_ERRORS_VAR: &str = "CROSSROOT_LINK_ERRORS";
+
+/// Like [`exec_wrapper_around`], but when [`LINK_ERRORS_VAR`] names a directory, the program's
+/// stderr is kept in a file there when it fails (and still shown). Without the variable it is
+/// the same single `exec`.
+pub fn link_log_wrapper(
+    program: &Path,
+    fixed_args: &[String],
+    trailing_args: &[String],
+    lib_path: &[PathBuf],
+) -> String {
+    let plain = exec_wrapper_around(program, fixed_args, trailing_args, lib_path);
+    let Some((head, exec_line)) = plain.trim_end().rsplit_once('\n') else {
+        return plain;
+    };
+    let command = exec_line.trim_start_matches("exec ");
+    let var = LINK_ERRORS_VAR;
+    let body = [
+        format!("# With {var} naming a directory, a failed run's stderr is also kept there."),
+        "crossroot_err=".into(),
+        format!("if [ -n \"${{{var}:-}}\" ] && [ -d \"${var}\" ]; then"),
+        format!("  crossroot_err=$(mktemp \"${var}/cc.XXXXXX\" 2>/dev/null) || crossroot_err="),
+        "fi".into(),
+        "if [ -n \"$crossroot_err\" ]; then".into(),
+        format!("  {command} 2>\"$crossroot_err\""),
+        "  crossroot_status=$?".into(),
+        "  cat \"$crossroot_err\" >&2".into(),
+        "  if [ \"$crossroot_status\" -eq 0 ]; then rm -f \"$crossroot_err\"; fi".into(),
+        "  exit \"$crossroot_status\"".into(),
+        "fi".into(),
+        exec_line.to_string(),
+    ];
+    format!("{head}\n{}\n", body.join("\n"))
+}
+
 /// The files crossroot generates for one target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Generated {
@@ -86,34 +124,49 @@ pub struct Generated {
     pub meson_cross: PathBuf,
 }
 
-/// The arguments the wrappers put before the caller's: target, sysroot, linker.
-pub fn wrapper_args(spec: &TargetSpec, sysroot: &Path, tc: &CToolchain) -> Vec<String> {
+/// The arguments the wrappers put before the caller's: target, sysroot, linker, and the glibc
+/// stub directory (searched before every library directory of the sysroot), if any.
+pub fn wrapper_args(
+    spec: &TargetSpec,
+    sysroot: &Path,
+    tc: &CToolchain,
+    glibc_stubs: Option<&Path>,
+) -> Vec<String> {
     let mut args = flags::compile_args(spec, sysroot);
     args.extend(flags::link_args(tc.ld_lld.as_deref()));
+    args.extend(flags::stub_link_args(glibc_stubs));
     args
 }
 
 /// Write (when changed) the compiler wrappers, CMake toolchain file and meson cross file for
 /// `spec` into `dir`. `emulator` is the runner's command line (program first), if any.
+/// `glibc_stubs` is the directory of link-only glibc stubs for a floor older than the
+/// sysroot's glibc: every link the wrappers run finds them first, and a failed run's stderr is
+/// kept for crossroot (see [`LINK_ERRORS_VAR`]).
 pub fn generate(
     dir: &Path,
     spec: &TargetSpec,
     sysroot: &Path,
     tc: &CToolchain,
     emulator: Option<&[String]>,
+    glibc_stubs: Option<&Path>,
 ) -> Result<Generated> {
-    let args = wrapper_args(spec, sysroot, tc);
+    let args = wrapper_args(spec, sysroot, tc, glibc_stubs);
     let trailing = flags::trailing_link_args(spec, sysroot);
     let cc = dir.join("bin/cc");
     let cxx = dir.join("bin/c++");
+    let wrapper = match glibc_stubs {
+        Some(_) => link_log_wrapper,
+        None => exec_wrapper_around,
+    };
     write_if_changed(
         &cc,
-        exec_wrapper_around(&tc.clang, &args, &trailing, &tc.lib_path).as_bytes(),
+        wrapper(&tc.clang, &args, &trailing, &tc.lib_path).as_bytes(),
         true,
     )?;
     write_if_changed(
         &cxx,
-        exec_wrapper_around(&tc.clangxx, &args, &trailing, &tc.lib_path).as_bytes(),
+        wrapper(&tc.clangxx, &args, &trailing, &tc.lib_path).as_bytes(),
         true,
     )?;
     let cmake_toolchain = dir.join("toolchain.cmake");
@@ -287,7 +340,7 @@ mod tests {
         let spec = by_triple("aarch64-unknown-linux-gnu").expect("known");
         let w = exec_wrapper(
             Path::new("/t/clang"),
-            &wrapper_args(spec, Path::new("/s r"), &tc()),
+            &wrapper_args(spec, Path::new("/s r"), &tc(), None),
             &tc().lib_path,
         );
         let lines: Vec<&str> = w.lines().filter(|l| !l.starts_with('#')).collect();
@@ -301,21 +354,97 @@ mod tests {
     }
 
     #[test]
+    fn with_glibc_stubs_the_wrapper_searches_them_first_and_keeps_failed_output() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let spec = by_triple("aarch64-unknown-linux-gnu").expect("known");
+        let stubs = Path::new("/c/glibc-stubs-v1/aarch64-2.17");
+        let g = generate(dir.path(), spec, Path::new("/sr"), &tc(), None, Some(stubs))
+            .expect("generate");
+        let text = fs_err::read_to_string(&g.cc).expect("read");
+        let exec = text.lines().last().expect("a last line");
+        assert!(
+            exec.starts_with("exec /t/clang --target=aarch64-linux-gnu --sysroot=/sr -fuse-ld=lld")
+                && exec.ends_with("-L/c/glibc-stubs-v1/aarch64-2.17 \"$@\""),
+            "{text}"
+        );
+        assert!(text.contains("CROSSROOT_LINK_ERRORS"), "{text}");
+        // Without stubs, the plain single exec.
+        let g = generate(dir.path(), spec, Path::new("/sr"), &tc(), None, None).expect("generate");
+        let text = fs_err::read_to_string(&g.cc).expect("read");
+        assert!(!text.contains("-L/c/"), "{text}");
+        assert!(!text.contains("CROSSROOT_LINK_ERRORS"), "{text}");
+    }
+
+    /// The wrapper really runs: a failing program's stderr lands in the directory (and on
+    /// stderr), a succeeding one leaves nothing, and without the variable it just execs.
+    #[test]
+    fn link_log_wrapper_keeps_only_failed_runs() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let prog = dir.path().join("prog");
+        write_if_changed(
+            &prog,
+            b"#!/bin/sh\necho \"said $*\" >&2\n[ \"$1\" = ok ]\n",
+            true,
+        )
+        .expect("write");
+        let wrapper = dir.path().join("cc");
+        write_if_changed(
+            &wrapper,
+            link_log_wrapper(&prog, &["fixed".into()], &[], &[]).as_bytes(),
+            true,
+        )
+        .expect("write");
+        let logs = dir.path().join("logs");
+        fs_err::create_dir(&logs).expect("mkdir");
+        let run = |arg: &str, with_var: bool| {
+            let mut cmd = std::process::Command::new(&wrapper);
+            cmd.arg(arg).env_remove(LINK_ERRORS_VAR);
+            if with_var {
+                cmd.env(LINK_ERRORS_VAR, &logs);
+            }
+            cmd.output().expect("run wrapper")
+        };
+        let kept = || {
+            fs_err::read_dir(&logs)
+                .expect("read")
+                .map(|e| fs_err::read_to_string(e.expect("entry").path()).expect("read"))
+                .collect::<Vec<_>>()
+        };
+        // `fixed` comes first, so "$1" is never `ok`: a failure.
+        let out = run("x", true);
+        assert!(!out.status.success());
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "said fixed x\n");
+        assert_eq!(kept(), ["said fixed x\n"]);
+        let out = run("y", false);
+        assert!(!out.status.success());
+        assert_eq!(kept().len(), 1);
+        // A success leaves nothing behind.
+        let ok = dir.path().join("ok");
+        write_if_changed(&ok, b"#!/bin/sh\necho fine >&2\n", true).expect("write");
+        write_if_changed(&wrapper, link_log_wrapper(&ok, &[], &[], &[]).as_bytes(), true)
+            .expect("write");
+        let out = run("z", true);
+        assert!(out.status.success());
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "fine\n");
+        assert_eq!(kept().len(), 1);
+    }
+
+    #[test]
     fn generated_files_are_rewritten_only_on_change() {
         let dir = tempfile::tempdir().expect("tempdir");
         let spec = by_triple("armv7-unknown-linux-gnueabihf").expect("known");
-        let g = generate(dir.path(), spec, Path::new("/sr"), &tc(), None).expect("generate");
+        let g = generate(dir.path(), spec, Path::new("/sr"), &tc(), None, None).expect("generate");
         let before = fs_err::metadata(&g.cc)
             .and_then(|m| m.modified())
             .expect("mtime");
         std::thread::sleep(std::time::Duration::from_millis(20));
-        generate(dir.path(), spec, Path::new("/sr"), &tc(), None).expect("generate");
+        generate(dir.path(), spec, Path::new("/sr"), &tc(), None, None).expect("generate");
         let after = fs_err::metadata(&g.cc)
             .and_then(|m| m.modified())
             .expect("mtime");
         assert_eq!(before, after);
         // A different sysroot changes the content, so the file is rewritten.
-        generate(dir.path(), spec, Path::new("/other"), &tc(), None).expect("generate");
+        generate(dir.path(), spec, Path::new("/other"), &tc(), None, None).expect("generate");
         let text = fs_err::read_to_string(&g.cc).expect("read");
         assert!(text.contains("--sysroot=/other"));
     }
@@ -324,11 +453,11 @@ mod tests {
     fn toolchain_file_does_not_change_when_the_emulator_becomes_known() {
         let dir = tempfile::tempdir().expect("tempdir");
         let spec = by_triple("aarch64-unknown-linux-gnu").expect("known");
-        let g = generate(dir.path(), spec, Path::new("/sr"), &tc(), None).expect("generate");
+        let g = generate(dir.path(), spec, Path::new("/sr"), &tc(), None, None).expect("generate");
         let before = fs_err::read_to_string(&g.cmake_toolchain).expect("read");
         assert!(before.contains("include(\"${CMAKE_CURRENT_LIST_DIR}/emulator.cmake\" OPTIONAL)"));
         let emu = vec!["/q/qemu-aarch64".to_string(), "-L".into(), "/sr".into()];
-        generate(dir.path(), spec, Path::new("/sr"), &tc(), Some(&emu)).expect("generate");
+        generate(dir.path(), spec, Path::new("/sr"), &tc(), Some(&emu), None).expect("generate");
         assert_eq!(
             fs_err::read_to_string(&g.cmake_toolchain).expect("read"),
             before

@@ -79,6 +79,16 @@ pub fn link_args(ld_path: Option<&Path>) -> Vec<String> {
     args
 }
 
+/// `-L<stubs>`: the link-only glibc stubs for a floor, before the caller's `-L` and before
+/// every library directory the driver adds for the sysroot, so `-lc`, `-lm`, `-lpthread`… and
+/// the loader resolve to them.
+pub fn stub_link_args(glibc_stubs: Option<&Path>) -> Vec<String> {
+    glibc_stubs
+        .map(|d| format!("-L{}", d.display()))
+        .into_iter()
+        .collect()
+}
+
 /// Flags placed after the caller's arguments when linking: for musl, the sysroot's musl library
 /// dir (for `-lm`, `-lpthread` stubs). After the caller's so that rustc's self-contained musl
 /// (its `-L` comes first) keeps precedence.

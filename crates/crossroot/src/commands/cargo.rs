@@ -63,6 +63,16 @@ pub fn run(
     }
     cmd.args(cargo_args.with_triple(target.triple()));
     tenv.apply(&mut cmd);
+    // Linking against glibc stubs: the compiler wrappers keep failed runs' stderr, so a link
+    // that fails on a symbol newer than the floor can be explained afterwards.
+    let link_log = tenv
+        .glibc_stubs
+        .as_ref()
+        .map(crossroot_provision::GlibcStubs::link_log)
+        .transpose()?;
+    if let Some(log) = &link_log {
+        log.apply(&mut cmd);
+    }
     let floor = super::floor::FloorCheck::start(
         subcommand,
         &tenv,
@@ -75,6 +85,11 @@ pub fn run(
     })?;
     if let Some(floor) = floor.filter(|_| status.success()) {
         floor.finish(printer)?;
+    }
+    if let (false, Some(stubs), Some(log)) = (status.success(), &tenv.glibc_stubs, &link_log) {
+        if let Some(err) = stubs.link_failure(log, &target) {
+            return Err(err.into());
+        }
     }
     Ok(super::exit_code(status))
 }

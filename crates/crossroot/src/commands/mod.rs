@@ -125,6 +125,13 @@ pub fn explain(tenv: &crossroot_provision::TargetEnv, printer: &Printer) {
             .map(|p| format!("`{}`", p.display()))
             .unwrap_or_else(|| "ld.lld".into()),
     ));
+    if let Some(stubs) = &tenv.glibc_stubs {
+        printer.verbose(format!(
+            "glibc floor {} below the sysroot's: every link goes through the stubs in `{}`",
+            stubs.floor,
+            stubs.dir.display()
+        ));
+    }
     for d in &tenv.decisions {
         match d {
             Decision::Set(v) => printer.verbose(format!("set {}={}", v.key, v.value)),
