@@ -90,8 +90,13 @@ pub(crate) fn too_new_hint(triple: &str, symbols: &[TooNew]) -> Option<String> {
             names(&redirected)
         ));
     }
+    let (it, is) = if called.len() == 1 {
+        ("it", "is")
+    } else {
+        ("them", "are")
+    };
     Some(format!(
-        "{raise}, or stop calling {} (or look it up at run time with `dlsym` and fall back where it is missing)",
+        "{raise}, or stop calling {} (or look {it} up at run time with `dlsym` and fall back where {it} {is} missing)",
         names(&called)
     ))
 }
@@ -326,7 +331,10 @@ mod tests {
         assert!(hint.starts_with("raise the floor to 2.28 "), "{hint}");
         assert!(hint.contains("stop calling `getrandom`"), "{hint}");
         let hint = too_new_hint("armv7-unknown-linux-gnueabihf", &two[1..]).unwrap();
-        assert!(hint.contains("compile the C code that references `fcntl64`"), "{hint}");
+        assert!(
+            hint.contains("compile the C code that references `fcntl64`"),
+            "{hint}"
+        );
     }
 
     #[test]

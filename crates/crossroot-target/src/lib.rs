@@ -513,7 +513,9 @@ pub enum TargetError {
         triple: &'static str,
         floor: GlibcVersion,
     },
-    #[error("no released Debian version carrying `{triple}` is known to build a glibc {floor} floor")]
+    #[error(
+        "no released Debian version carrying `{triple}` is known to build a glibc {floor} floor"
+    )]
     NoReleaseForFloor {
         floor: GlibcVersion,
         triple: &'static str,
@@ -544,7 +546,11 @@ impl crossroot_hint::Hint for TargetError {
         match self {
             TargetError::Empty | TargetError::NoDebianArch { .. } => Some(format!(
                 "supported targets: {} (see `crossroot targets`)",
-                TARGETS.iter().map(|t| t.triple).collect::<Vec<_>>().join(", ")
+                TARGETS
+                    .iter()
+                    .map(|t| t.triple)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
             TargetError::Unknown { suggestions, .. } if !suggestions.is_empty() => Some(format!(
                 "did you mean {}?",

@@ -227,9 +227,7 @@ fn floors_go_down_to_the_minimum_of_rusts_std() {
     );
     // The minimum is checked with an explicit release too.
     assert!(matches!(
-        parse("arm64.2.5")
-            .unwrap()
-            .release(Some(Release::Bullseye)),
+        parse("arm64.2.5").unwrap().release(Some(Release::Bullseye)),
         Err(TargetError::FloorBelowMinimum { .. })
     ));
 }

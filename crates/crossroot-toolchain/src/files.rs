@@ -421,8 +421,12 @@ mod tests {
         // A success leaves nothing behind.
         let ok = dir.path().join("ok");
         write_if_changed(&ok, b"#!/bin/sh\necho fine >&2\n", true).expect("write");
-        write_if_changed(&wrapper, link_log_wrapper(&ok, &[], &[], &[]).as_bytes(), true)
-            .expect("write");
+        write_if_changed(
+            &wrapper,
+            link_log_wrapper(&ok, &[], &[], &[]).as_bytes(),
+            true,
+        )
+        .expect("write");
         let out = run("z", true);
         assert!(out.status.success());
         assert_eq!(String::from_utf8_lossy(&out.stderr), "fine\n");

@@ -1,0 +1,174 @@
+//! End-to-end: glibc floors older than every Debian release. `crossroot test --target T.2.17`
+//! builds against the oldest release carrying the architecture (bullseye), links against
+//! link-only stubs of its glibc, runs the tests under QEMU (natively for the host) against the
+//! release's real glibc, and `crossroot inspect --glibc 2.17` accepts every test binary. A call
+//! newer than the floor fails with a message naming it and the glibc that introduced it.
+//!
+//! Needs the network (the Debian mirror from the host's apt sources, rustup) and QEMU, so it
+//! runs only with `CROSSROOT_E2E=1`; it shares the e2e cache and target dir (see
+//! `e2e_support`).
+
+#![allow(clippy::print_stderr)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::Mutex;
+
+mod e2e_support;
+use e2e_support::{crossroot, enabled, example};
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn show(o: &Output) -> String {
+    format!(
+        "status {}\n--- stdout\n{}\n--- stderr\n{}",
+        o.status,
+        text(&o.stdout),
+        text(&o.stderr)
+    )
+}
+
+/// The `N` of every `test result: ok. N passed` line.
+fn passed_counts(o: &Output) -> Vec<u32> {
+    text(&o.stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix("test result: ok. "))
+        .filter_map(|rest| rest.split(' ').next()?.parse().ok())
+        .collect()
+}
+
+/// The test binaries cargo ran: `Running unittests src/lib.rs (<path>)`.
+fn test_binaries(o: &Output, cwd: &Path) -> Vec<PathBuf> {
+    text(&o.stderr)
+        .lines()
+        .filter(|l| l.trim_start().starts_with("Running "))
+        .filter_map(|l| {
+            let inner = l.rsplit_once('(')?.1.strip_suffix(')')?;
+            Some(cwd.join(inner))
+        })
+        .collect()
+}
+
+/// `crossroot test --target <target>` on `ex` passes with `want` tests per binary, and
+/// `inspect --glibc <floor>` accepts every test binary it ran.
+fn floor_test(target: &str, floor: &str, ex: &str, want: &[u32]) {
+    let dir = example(ex);
+    let o = crossroot()
+        .current_dir(&dir)
+        .args(["test", "--target", target])
+        .output()
+        .expect("run crossroot test");
+    assert!(o.status.success(), "{ex} on {target}: {}", show(&o));
+    assert_eq!(passed_counts(&o), want, "{ex} on {target}: {}", show(&o));
+    // crossroot's own floor check reports only what this run linked; `inspect` below checks
+    // every binary, rebuilt or not.
+    let err = text(&o.stderr);
+    let bins = test_binaries(&o, &dir);
+    assert!(
+        !bins.is_empty(),
+        "{ex} on {target}: no test binary in {err}"
+    );
+    let o = crossroot()
+        .current_dir(&dir)
+        .args(["inspect", "--glibc", floor])
+        .args(&bins)
+        .output()
+        .expect("run crossroot inspect");
+    assert_eq!(o.status.code(), Some(0), "{ex} on {target}: {}", show(&o));
+    eprintln!(
+        "ok: {ex} on {target}: {want:?} tests passed, {} binaries run on glibc {floor}",
+        bins.len()
+    );
+}
+
+#[test]
+fn aarch64_floor_2_17_under_qemu() {
+    if !enabled("aarch64_floor_2_17_under_qemu") {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let target = "aarch64-unknown-linux-gnu.2.17";
+    floor_test(target, "2.17", "hello-threads", &[3, 0, 1]);
+    floor_test(target, "2.17", "cc-libm", &[3, 0]);
+}
+
+/// The host's own triple with a floor runs natively, against the host's (newer) glibc, while
+/// the linker is pinned to the bullseye sysroot and the stubs.
+#[test]
+fn x86_64_floor_2_17_runs_natively() {
+    if !enabled("x86_64_floor_2_17_runs_natively") {
+        return;
+    }
+    if std::env::consts::ARCH != "x86_64" {
+        eprintln!("note: skipping: the host is not x86_64");
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let target = "x86_64-unknown-linux-gnu.2.17";
+    let outside = tempfile::tempdir().expect("tempdir");
+    let o = crossroot()
+        .current_dir(outside.path())
+        .args(["env", "--target", target, "--format", "json"])
+        .output()
+        .expect("run crossroot env");
+    assert!(o.status.success(), "{}", show(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let env = &doc["env"];
+    assert!(
+        env.get("CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER")
+            .is_none(),
+        "no runner for the host's own architecture: {env}"
+    );
+    let linker = env["CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER"]
+        .as_str()
+        .expect("a linker");
+    let wrapper = fs_err::read_to_string(linker).expect("the linker wrapper");
+    assert!(wrapper.contains("/bullseye/"), "{wrapper}");
+    assert!(
+        wrapper.contains("-L") && wrapper.contains("/glibc-stubs-v1/"),
+        "{wrapper}"
+    );
+
+    floor_test(target, "2.17", "hello-threads", &[3, 0, 1]);
+    floor_test(target, "2.17", "cc-libm", &[3, 0]);
+}
+
+/// `getrandom` (Rust, through the `libc` crate) and `getentropy` (C, through cc-rs) are glibc
+/// 2.25: under `.2.17` the link fails naming both and 2.25; under `.2.25` the tests pass.
+#[test]
+fn a_function_newer_than_the_floor_is_named() {
+    if !enabled("a_function_newer_than_the_floor_is_named") {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = example("glibc-getrandom");
+    let o = crossroot()
+        .current_dir(&dir)
+        .args(["test", "--target", "aarch64-unknown-linux-gnu.2.17"])
+        .output()
+        .expect("run crossroot test");
+    assert!(
+        !o.status.success(),
+        "linked although getrandom is 2.25: {}",
+        show(&o)
+    );
+    let err = text(&o.stderr);
+    for want in [
+        "error: 2 symbols the link needs are newer than the floor 2.17:",
+        "`getrandom` needs glibc 2.25 (`getrandom@GLIBC_2.25` in `libc.so.6`), newer than the floor 2.17",
+        "`getentropy` needs glibc 2.25 (`getentropy@GLIBC_2.25` in `libc.so.6`), newer than the floor 2.17",
+        "hint: raise the floor to 2.25 (`--target aarch64-unknown-linux-gnu.2.25`)",
+    ] {
+        assert!(err.contains(want), "missing {want:?} in\n{err}");
+    }
+    floor_test(
+        "aarch64-unknown-linux-gnu.2.25",
+        "2.25",
+        "glibc-getrandom",
+        &[3, 0],
+    );
+}
