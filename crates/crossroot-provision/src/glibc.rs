@@ -11,7 +11,7 @@ use std::process::Command;
 use crossroot_glibc::{Compiler, StubInputs, SysrootTrap, TooNew};
 
 use crossroot_store::{Cache, Reporter, Staged};
-use crossroot_target::{GlibcVersion, Release, Target};
+use crossroot_target::{GlibcVersion, Release, Target, TargetSpec};
 use crossroot_toolchain::files::LINK_ERRORS_VAR;
 
 use crate::Error;
@@ -124,6 +124,26 @@ impl LinkLog {
     pub fn apply(&self, cmd: &mut Command) {
         cmd.env(LINK_ERRORS_VAR, self.dir());
     }
+}
+
+/// The lowest glibc floor crossroot builds `spec` for, and the Debian release it then builds
+/// against: Rust's minimum for the target, raised where the oldest release carrying the
+/// architecture is too new to reach it even with stubs (riscv64: trixie, 2.34). `None` for
+/// musl targets.
+pub fn lowest_floor(spec: &'static TargetSpec) -> Option<(GlibcVersion, Release)> {
+    let minimum = spec.min_glibc?;
+    let target = Target {
+        spec,
+        glibc_floor: Some(minimum),
+    };
+    let release = target.release(None).ok()?;
+    let floor = match release.glibc() {
+        Some(glibc) if target.needs_glibc_stubs(release) => {
+            crossroot_glibc::lowest_floor_without_traps(glibc, minimum)
+        }
+        _ => minimum,
+    };
+    Some((floor, release))
 }
 
 /// Refuse, before anything is downloaded, a floor that `release`'s glibc cannot build for
@@ -335,6 +355,34 @@ mod tests {
             hint.contains("compile the C code that references `fcntl64`"),
             "{hint}"
         );
+    }
+
+    #[test]
+    fn the_lowest_floor_of_each_target() {
+        let lowest = |t: &str| {
+            lowest_floor(crossroot_target::by_triple(t).expect("known"))
+                .map(|(f, r)| (f.to_string(), r))
+        };
+        assert_eq!(
+            lowest("aarch64-unknown-linux-gnu"),
+            Some(("2.17".into(), Release::Bullseye))
+        );
+        assert_eq!(
+            lowest("riscv64gc-unknown-linux-gnu"),
+            Some(("2.34".into(), Release::Trixie))
+        );
+        assert_eq!(lowest("x86_64-unknown-linux-musl"), None);
+        // Every lowest floor passes the early check.
+        for spec in crossroot_target::TARGETS {
+            if let Some((floor, release)) = lowest_floor(spec) {
+                let t = Target {
+                    spec,
+                    glibc_floor: Some(floor),
+                };
+                assert_eq!(t.release(None), Ok(release), "{}", spec.triple);
+                assert!(check_release(&t, release).is_ok(), "{}", spec.triple);
+            }
+        }
     }
 
     #[test]

@@ -40,8 +40,8 @@ fn one_command(block: &str) -> String {
     lines[0].to_string()
 }
 
-/// The Markdown table the README must hold, built from the binary's JSON.
-fn table_from_binary() -> String {
+/// `crossroot targets --json`, run with an empty cache.
+fn targets_json() -> serde_json::Value {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = Command::new(BIN)
         .args(["targets", "--json"])
@@ -51,7 +51,40 @@ fn table_from_binary() -> String {
         .output()
         .expect("run crossroot");
     assert!(out.status.success());
-    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+/// The glibc floors table the README must hold, built from the binary's JSON: every glibc
+/// target, the lowest floor, and what it builds against.
+fn floors_table_from_binary() -> String {
+    let mut out = String::from(
+        "| Target | Rust's minimum glibc | Lowest floor | Built against | Tests run on |\n\
+         | --- | --- | --- | --- | --- |\n",
+    );
+    for r in targets_json().as_array().expect("array") {
+        let (Some(min), Some(lowest), Some(release)) = (
+            r["min_glibc"].as_str(),
+            r["lowest_floor"].as_str(),
+            r["lowest_floor_release"].as_str(),
+        ) else {
+            continue;
+        };
+        let runs = if r["triple"] == "x86_64-unknown-linux-gnu" {
+            "the host (natively) on x86_64, else QEMU".to_string()
+        } else {
+            format!("QEMU, with {release}'s glibc")
+        };
+        out.push_str(&format!(
+            "| `{}.{lowest}` | {min} | {lowest} | {release} + stubs | {runs} |\n",
+            r["triple"].as_str().expect("triple"),
+        ));
+    }
+    out
+}
+
+/// The Markdown table the README must hold, built from the binary's JSON.
+fn table_from_binary() -> String {
+    let rows = targets_json();
     let list = |v: &serde_json::Value, code: bool| -> String {
         v.as_array()
             .expect("array")
@@ -98,6 +131,17 @@ fn readme_targets_table_matches_the_binary() {
     assert!(
         have == want,
         "README.md's targets table is out of date; replace the lines between the targets-table markers with:\n\n{want}"
+    );
+}
+
+#[test]
+fn readme_floors_table_matches_the_binary() {
+    let readme = readme();
+    let want = floors_table_from_binary();
+    let have = block(&readme, "floors-table");
+    assert!(
+        have == want,
+        "README.md's floors table is out of date; replace the lines between the floors-table markers with:\n\n{want}"
     );
 }
 

@@ -27,6 +27,12 @@ struct Row {
     endian: crossroot_target::Endian,
     float_abi: crossroot_target::FloatAbi,
     aliases: &'static [&'static str],
+    /// The oldest glibc Rust's std supports on the target (`null` for musl).
+    min_glibc: Option<String>,
+    /// The lowest glibc floor crossroot builds for (`T.<floor>`), and the Debian release it
+    /// builds that floor against (with link-only glibc stubs when the floor is older).
+    lowest_floor: Option<String>,
+    lowest_floor_release: Option<&'static str>,
     /// `null` when no Rust toolchain was found.
     rust_std_installed: Option<bool>,
     /// The target runs on this host without QEMU.
@@ -79,6 +85,7 @@ fn row(
 ) -> Row {
     let runs_natively = host::runs_natively(spec);
     let qemu = host::find_qemu(spec, cache_dir, probes, path);
+    let lowest = crossroot_provision::glibc::lowest_floor(spec);
     Row {
         triple: spec.triple,
         debian_arch: spec.debian_arch,
@@ -92,6 +99,9 @@ fn row(
         endian: spec.endian,
         float_abi: spec.float_abi,
         aliases: spec.aliases,
+        min_glibc: spec.min_glibc.map(|v| v.to_string()),
+        lowest_floor: lowest.map(|(f, _)| f.to_string()),
+        lowest_floor_release: lowest.map(|(_, r)| r.name()),
         rust_std_installed: rust.map(|r| r.has_std(spec.triple)),
         runs_natively,
         qemu_available: qemu.is_some(),
