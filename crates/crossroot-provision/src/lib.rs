@@ -1,6 +1,7 @@
 //! The provisioning pipeline: given a resolved [`Request`] and a [`Reporter`], make a target
 //! ready to build and run for — the Rust std (rustup), the sysroot (Debian archive), a C
-//! compiler and linker, the runner (native or QEMU), pkg-config — and return the environment
+//! compiler and linker, the runner (native or QEMU), pkg-config, and the link-only glibc stubs of
+//! a floor older than the sysroot ([`glibc`]) — and return the environment
 //! for cargo, cc-rs, pkg-config, bindgen, CMake and meson ([`TargetEnv`]).
 //!
 //! Owns: the order of the steps and every decision about where each piece comes from (host,
