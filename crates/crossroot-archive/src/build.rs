@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use crate::ArchiveClient;
+use crate::extract::PathFilter;
 use crate::error::{ArchiveError, boxed};
 use crate::http::Expect;
 use crate::lockfile::LockedPackage;
@@ -24,12 +25,14 @@ impl ArchiveClient {
             .collect()
     }
 
-    /// Make sure every `.deb` is in the cache, then (when `into` is given) unpack each into that
-    /// directory. Downloads and unpacking overlap; several run at once.
+    /// Make sure every `.deb` is in the cache, then (when `into` is given) unpack into that
+    /// directory the members of each that `filter` keeps. Downloads and unpacking overlap;
+    /// several run at once.
     pub(crate) fn fetch_and_unpack(
         &self,
         packages: &[LockedPackage],
         into: Option<&Path>,
+        filter: &PathFilter,
     ) -> Result<(), ArchiveError> {
         if self.opts.offline {
             let missing = self.missing_debs(packages);
@@ -85,7 +88,7 @@ impl ArchiveClient {
                         let Some(pkg) = order.get(i) else { return };
                         let result = self.ensure_deb(pkg).and_then(|deb| match into {
                             Some(root) => {
-                                let r = self.unpack(pkg, &deb, root);
+                                let r = self.unpack(pkg, &deb, root, filter);
                                 if let Some(d) = delay {
                                     std::thread::sleep(d);
                                 }
@@ -149,10 +152,20 @@ impl ArchiveClient {
         Ok(dest)
     }
 
-    fn unpack(&self, pkg: &LockedPackage, deb: &Path, root: &Path) -> Result<(), ArchiveError> {
+    fn unpack(
+        &self,
+        pkg: &LockedPackage,
+        deb: &Path,
+        root: &Path,
+        filter: &PathFilter,
+    ) -> Result<(), ArchiveError> {
         let file = fs_err::File::open(deb)?;
         let reader = std::io::BufReader::with_capacity(256 * 1024, file);
-        crate::extract::extract_deb(reader, root, &crate::extract::ExtractOptions::default())
+        let opts = crate::extract::ExtractOptions {
+            filter: filter.clone(),
+            ..crate::extract::ExtractOptions::default()
+        };
+        crate::extract::extract_deb(reader, root, &opts)
             .map(|_| ())
             .map_err(|e| ArchiveError::Extract {
                 deb: format!("{}_{}_{}.deb", pkg.name, pkg.version, pkg.arch),

@@ -25,6 +25,7 @@ mod sysroot;
 
 pub use build::human_bytes;
 pub use error::ArchiveError;
+pub use extract::PathFilter;
 pub use lockfile::{LOCKFILE_NAME, LockedPackage, LockedTarget, Lockfile};
 pub use sysroot::{
     HostTree, InstalledPackage, Manifest, Sysroot, find_sysroot, list_sysroots, prune,

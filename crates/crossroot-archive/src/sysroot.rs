@@ -2,7 +2,9 @@
 //!
 //! Layout: `sysroots-v1/<triple>/<release>/<hash-of-package-set>/{root/, manifest.json}` plus a
 //! `current` file naming the hash last built for that target and release, and a `.lock`.
-//! (`tools-v1/<name>-<arch>-<release>/…` the same for host tool trees.) A tree is present only
+//! (`tools-v1/<name>-<arch>-<release>/…` the same for host tool trees, whose hash also covers the
+//! [`PathFilter`] they were unpacked with, so a lean tree and a full one never share a
+//! directory.) A tree is present only
 //! when its `manifest.json` exists: the manifest is written into the staging directory last,
 //! and the directory is renamed into place in one step, so a killed process leaves at worst a
 //! `.tmp-*` staging directory, which the next run removes under the lock.
@@ -13,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ArchiveError, boxed};
+use crate::extract::PathFilter;
 use crate::lockfile::{LockedPackage, LockedTarget, Lockfile};
 use crate::{ArchiveClient, Cache, Release, debian};
 
@@ -34,6 +37,9 @@ pub struct Manifest {
     /// Packages asked for (besides the base set).
     pub requested: Vec<String>,
     pub packages: Vec<InstalledPackage>,
+    /// Fingerprint of the [`PathFilter`] a host tree was unpacked with (`None`: everything).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
 }
 
 /// A ready sysroot.
@@ -69,6 +75,8 @@ struct TreeSpec<'a> {
     release: Release,
     /// Whether the base set (libc6-dev, libgcc-N-dev, linux-libc-dev) is added.
     base: bool,
+    /// The members unpacked.
+    filter: &'a PathFilter,
 }
 
 impl ArchiveClient {
@@ -88,6 +96,7 @@ impl ArchiveClient {
             arch: target.spec.debian_arch,
             release,
             base: true,
+            filter: &PathFilter::all(),
         };
         let (root, manifest) = self.ensure_tree(&spec, packages, lock)?;
         Ok(Sysroot {
@@ -102,12 +111,15 @@ impl ArchiveClient {
     /// Ensure a tree of host-architecture packages, e.g. `name = "llvm"`, `arch = "amd64"`,
     /// `packages = ["clang-14", "lld-14"]`, under `tools-v1`; returns its root. Dependencies are
     /// resolved like for sysroots (no Recommends, the same skip rule); no base set is added.
+    /// Only the members `filter` keeps are unpacked; symlinks left dangling by it are removed.
+    /// The tree's key covers the filter: other rules make another tree (the `.deb`s are shared).
     pub fn ensure_host_tree(
         &self,
         name: &str,
         arch: &str,
         release: Release,
         packages: &[String],
+        filter: &PathFilter,
     ) -> Result<HostTree, ArchiveError> {
         let spec = TreeSpec {
             parent: self
@@ -119,6 +131,7 @@ impl ArchiveClient {
             arch,
             release,
             base: false,
+            filter,
         };
         let (root, manifest) = self.ensure_tree(&spec, packages, None)?;
         Ok(HostTree {
@@ -208,7 +221,7 @@ impl ArchiveClient {
             _ => self.resolve(spec, &requested)?,
         };
 
-        let hash = set_hash(&packages);
+        let hash = tree_hash(&packages, spec.filter);
         let dest = spec.parent.join(&hash);
         let manifest = match read_manifest(&dest)? {
             Some(m) => m,
@@ -220,6 +233,7 @@ impl ArchiveClient {
                     arch: spec.arch.to_string(),
                     requested: requested.iter().cloned().collect(),
                     packages: packages.clone(),
+                    filter: spec.filter.fingerprint(),
                 };
                 self.build_tree(spec, &manifest, &dest)?;
                 manifest
@@ -269,6 +283,7 @@ impl ArchiveClient {
             return Ok(None);
         };
         if manifest.release != spec.release.name()
+            || manifest.filter != spec.filter.fingerprint()
             || !wanted.iter().all(|w| manifest.requested.contains(w))
         {
             return Ok(None);
@@ -317,13 +332,21 @@ impl ArchiveClient {
         let staged = self.opts.cache.stage_dir(&spec.parent)?;
         let root = staged.path().join("root");
         fs_err::create_dir(&root)?;
-        self.fetch_and_unpack(&manifest.packages, Some(&root))?;
-        crate::extract::finalize_tree(&root, spec.release.merged_usr()).map_err(|e| {
-            ArchiveError::Extract {
-                deb: format!("the tree of `{}`", spec.name),
-                source: boxed(e),
+        self.fetch_and_unpack(&manifest.packages, Some(&root), spec.filter)?;
+        let report =
+            crate::extract::finalize_tree(&root, spec.release.merged_usr()).map_err(|e| {
+                ArchiveError::Extract {
+                    deb: format!("the tree of `{}`", spec.name),
+                    source: boxed(e),
+                }
+            })?;
+        if !spec.filter.is_all() {
+            // Links to members the filter left out (`ld64.lld -> lld` when only `ld.lld` is
+            // kept…) lead nowhere: a filtered tree holds none.
+            for link in &report.dangling {
+                fs_err::remove_file(root.join(link))?;
             }
-        })?;
+        }
         let json = serde_json::to_vec_pretty(manifest).map_err(|e| ArchiveError::Manifest {
             path: dest.join(MANIFEST),
             source: boxed(e),
@@ -377,6 +400,17 @@ fn sysroot_parent(cache: &Cache, triple: &str, release: Release) -> PathBuf {
         .bucket(crossroot_store::SYSROOTS)
         .join(triple)
         .join(release.name())
+}
+
+/// The directory name of a tree: [`set_hash`], plus the filter's fingerprint when it has one.
+fn tree_hash(packages: &[LockedPackage], filter: &PathFilter) -> String {
+    match filter.fingerprint() {
+        None => set_hash(packages),
+        Some(f) => {
+            let text = format!("{}\nfilter {f}\n", set_hash(packages));
+            crossroot_store::sha256_hex(text.as_bytes())[..16].to_string()
+        }
+    }
 }
 
 /// A short, stable name for an exact package set.

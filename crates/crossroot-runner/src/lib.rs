@@ -27,6 +27,21 @@ pub const MIN_QEMU: u32 = 7;
 /// Host-architecture Debian package (bookworm) whose static QEMU binaries run anywhere.
 pub const QEMU_TREE_PACKAGES: &[&str] = &["qemu-user-static"];
 
+/// The provisioned QEMU tree for `spec`: one per QEMU binary (`qemu-aarch64`), so each holds one
+/// 13–17 MB binary instead of the package's 371 MB for every architecture, a later target adds
+/// its own tree, and all of them unpack the same cached `.deb`.
+pub fn qemu_tree_name(spec: &TargetSpec) -> &'static str {
+    spec.qemu
+}
+
+/// What the tree [`qemu_tree_name`] keeps of [`QEMU_TREE_PACKAGES`]: `spec`'s binary, nothing
+/// else. Rules in the syntax of `crossroot_archive::PathFilter` (last match wins).
+pub fn qemu_tree_filter(spec: &TargetSpec) -> Vec<String> {
+    let mut rules = vec!["-**".to_string()];
+    rules.extend(qemu_names(spec).iter().map(|n| format!("+usr/bin/{n}")));
+    rules
+}
+
 /// Why a runner cannot be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -298,6 +313,35 @@ mod tests {
         );
         assert_eq!(parse_qemu_version("qemu-riscv64 version 10.0.2"), Some(10));
         assert_eq!(parse_qemu_version("nonsense"), None);
+    }
+
+    #[test]
+    fn a_qemu_tree_keeps_only_its_own_binary() {
+        let aarch64 = spec("aarch64-unknown-linux-gnu");
+        let filter = crossroot_archive::PathFilter::parse(&qemu_tree_filter(aarch64))
+            .expect("valid rules");
+        let keeps = |p: &str| filter.keeps(Path::new(p));
+        assert!(keeps("usr/bin/qemu-aarch64-static"));
+        assert!(keeps("usr/bin/qemu-aarch64"));
+        for dropped in [
+            "usr/bin/qemu-aarch64_be-static",
+            "usr/bin/qemu-arm-static",
+            "usr/bin/qemu-riscv64-static",
+            "usr/share/man/man1/qemu-aarch64-static.1.gz",
+            "usr/share/doc/qemu-user-static/copyright",
+            "usr/libexec/qemu-binfmt/aarch64-binfmt-P",
+        ] {
+            assert!(!keeps(dropped), "{dropped}");
+        }
+        // What the tree keeps is what `qemu_in_tree` looks for.
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs_err::create_dir_all(dir.path().join("usr/bin")).expect("mkdir");
+        fs_err::write(dir.path().join("usr/bin/qemu-aarch64-static"), "").expect("write");
+        assert!(qemu_in_tree(dir.path(), aarch64).is_ok());
+        // Two targets, two trees: neither is taken for the other.
+        let s390x = spec("s390x-unknown-linux-gnu");
+        assert_ne!(qemu_tree_name(aarch64), qemu_tree_name(s390x));
+        assert_ne!(qemu_tree_filter(aarch64), qemu_tree_filter(s390x));
     }
 
     #[test]

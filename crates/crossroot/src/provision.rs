@@ -12,6 +12,7 @@ use std::process::Command;
 
 use anyhow::Context as _;
 
+use crossroot_archive::PathFilter;
 use crossroot_runner::Runner;
 use crossroot_target::{Libc, Release, Target};
 use crossroot_toolchain::clang::{self, CToolchain, ProbeCache};
@@ -32,8 +33,14 @@ pub trait Sources {
         release: Release,
         packages: &[String],
     ) -> anyhow::Result<PathBuf>;
-    /// A tree of host-architecture (amd64) packages unpacked in the cache.
-    fn host_tree(&mut self, name: &str, packages: &[&str]) -> anyhow::Result<PathBuf>;
+    /// A tree of host-architecture (amd64) packages unpacked in the cache, holding only the
+    /// members `filter` keeps.
+    fn host_tree(
+        &mut self,
+        name: &str,
+        packages: &[&str],
+        filter: &PathFilter,
+    ) -> anyhow::Result<PathBuf>;
 }
 
 /// What the caller is going to do with the environment.
@@ -186,7 +193,11 @@ pub fn provision(
         Some(tc) => tc,
         None => {
             let tree = sources
-                .host_tree("clang", clang::CLANG_TREE_PACKAGES)
+                .host_tree(
+                    "clang",
+                    clang::CLANG_TREE_PACKAGES,
+                    &PathFilter::parse(clang::CLANG_TREE_FILTER)?,
+                )
                 .context("could not provision clang")?;
             let libs = clang::link_tree_libraries(
                 &tree,
@@ -208,7 +219,11 @@ pub fn provision(
             Some(q) => q,
             None => {
                 let tree = sources
-                    .host_tree("qemu", crossroot_runner::QEMU_TREE_PACKAGES)
+                    .host_tree(
+                        crossroot_runner::qemu_tree_name(target.spec),
+                        crossroot_runner::QEMU_TREE_PACKAGES,
+                        &PathFilter::parse(&crossroot_runner::qemu_tree_filter(target.spec))?,
+                    )
                     .context("could not provision QEMU")?;
                 crossroot_runner::qemu_in_tree(&tree, target.spec)?
             }
@@ -231,7 +246,7 @@ pub fn provision(
         None
     } else {
         let tree = sources
-            .host_tree("pkgconf", &["pkgconf-bin"])
+            .host_tree("pkgconf", &["pkgconf-bin"], &PathFilter::all())
             .context("could not provision pkg-config")?;
         let wrapper = gen_dir.join("bin/pkg-config");
         files::write_if_changed(
@@ -346,13 +361,19 @@ impl Sources for ArchiveSources<'_> {
         Ok(s.root)
     }
 
-    fn host_tree(&mut self, name: &str, packages: &[&str]) -> anyhow::Result<PathBuf> {
+    fn host_tree(
+        &mut self,
+        name: &str,
+        packages: &[&str],
+        filter: &PathFilter,
+    ) -> anyhow::Result<PathBuf> {
         let packages: Vec<String> = packages.iter().map(|p| p.to_string()).collect();
         let tree = self.client()?.ensure_host_tree(
             name,
             host_spec()?.debian_arch,
             Release::Bookworm,
             &packages,
+            filter,
         )?;
         Ok(tree.root)
     }

@@ -141,7 +141,12 @@ fn targets_sees_cached_sysroots_and_qemu() {
     // An unfinished sysroot (no manifest, no `current`) does not count.
     fs_err::create_dir_all(cache.join("sysroots-v1/aarch64-unknown-linux-gnu/bookworm/4567/root"))
         .unwrap();
-    let root = fake_tree(&cache.join("tools-v1/qemu-amd64-bookworm"), "qemu", "amd64");
+    // One QEMU tree per QEMU binary (`qemu-s390x`), holding just that binary.
+    let root = fake_tree(
+        &cache.join("tools-v1/qemu-s390x-amd64-bookworm"),
+        "qemu-s390x",
+        "amd64",
+    );
     let bin = root.join("usr/bin");
     fs_err::create_dir_all(&bin).unwrap();
     fs_err::write(bin.join("qemu-s390x-static"), "").unwrap();

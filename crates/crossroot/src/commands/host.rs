@@ -98,7 +98,7 @@ impl QemuFound {
 }
 
 /// The QEMU provisioning would use: a recent enough `qemu-<arch>[-static]` on PATH, else the
-/// one in the cached `qemu` tree.
+/// one in the cached `qemu-<arch>` tree.
 pub fn find_qemu(
     spec: &TargetSpec,
     cache_dir: &Path,
@@ -110,7 +110,7 @@ pub fn find_qemu(
     }) {
         return Some(QemuFound::Path(p));
     }
-    let tree = cached_host_tree(cache_dir, "qemu")?;
+    let tree = cached_host_tree(cache_dir, crossroot_runner::qemu_tree_name(spec))?;
     crossroot_runner::qemu_in_tree(&tree, spec)
         .ok()
         .map(QemuFound::Cache)
@@ -303,13 +303,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let spec = crossroot_target::by_triple("s390x-unknown-linux-gnu").unwrap();
         let parent = dir.path().join(crossroot_store::TOOLS).join(format!(
-            "qemu-{}-bookworm",
+            "qemu-s390x-{}-bookworm",
             crossroot_target::host().unwrap().debian_arch
         ));
-        assert_eq!(cached_host_tree(dir.path(), "qemu"), None);
-        let root = fake_tree(&parent, "qemu", "amd64");
-        assert_eq!(cached_host_tree(dir.path(), "qemu"), Some(root.clone()));
+        assert_eq!(cached_host_tree(dir.path(), "qemu-s390x"), None);
+        let root = fake_tree(&parent, "qemu-s390x", "amd64");
+        assert_eq!(cached_host_tree(dir.path(), "qemu-s390x"), Some(root.clone()));
         assert_eq!(cached_host_tree(dir.path(), "clang"), None);
+        // Another target's QEMU lives in another tree.
+        assert_eq!(cached_host_tree(dir.path(), "qemu-aarch64"), None);
         fs_err::create_dir_all(root.join("usr/bin")).unwrap();
         fs_err::write(root.join("usr/bin/qemu-s390x-static"), "").unwrap();
         assert_eq!(
@@ -318,6 +320,6 @@ mod tests {
         );
         // Removing the manifest makes the tree unfinished.
         fs_err::remove_file(parent.join("0123456789abcdef/manifest.json")).unwrap();
-        assert_eq!(cached_host_tree(dir.path(), "qemu"), None);
+        assert_eq!(cached_host_tree(dir.path(), "qemu-s390x"), None);
     }
 }
