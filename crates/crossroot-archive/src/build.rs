@@ -6,8 +6,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use crate::ArchiveClient;
-use crate::extract::PathFilter;
 use crate::error::{ArchiveError, boxed};
+use crate::extract::PathFilter;
 use crate::http::Expect;
 use crate::lockfile::LockedPackage;
 

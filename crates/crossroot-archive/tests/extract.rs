@@ -119,7 +119,11 @@ fn a_filter_leaves_members_out_while_unpacking() {
         ]
     );
     assert_eq!(
-        read(sandbox.root.join("usr/lib/aarch64-linux-gnu/libdemo.so.1.2")),
+        read(
+            sandbox
+                .root
+                .join("usr/lib/aarch64-linux-gnu/libdemo.so.1.2")
+        ),
         b"\x7fELF demo library"
     );
     assert_eq!((out.files, out.symlinks, out.hardlinks), (1, 0, 0));

@@ -318,8 +318,8 @@ mod tests {
     #[test]
     fn a_qemu_tree_keeps_only_its_own_binary() {
         let aarch64 = spec("aarch64-unknown-linux-gnu");
-        let filter = crossroot_archive::PathFilter::parse(&qemu_tree_filter(aarch64))
-            .expect("valid rules");
+        let filter =
+            crossroot_archive::PathFilter::parse(&qemu_tree_filter(aarch64)).expect("valid rules");
         let keeps = |p: &str| filter.keeps(Path::new(p));
         assert!(keeps("usr/bin/qemu-aarch64-static"));
         assert!(keeps("usr/bin/qemu-aarch64"));

@@ -225,7 +225,11 @@ mod tests {
         assert!(f.keeps(Path::new("usr/lib/x86_64-linux-gnu/gconv/libm.a")));
         assert!(f.keeps(Path::new("usr/lib/x86_64-linux-gnu/libm.so")));
         let f = filter(&["-**/*.a"]);
-        for p in ["libc.a", "usr/lib/libc.a", "usr/lib/llvm-14/lib/clang/14/lib/x.a"] {
+        for p in [
+            "libc.a",
+            "usr/lib/libc.a",
+            "usr/lib/llvm-14/lib/clang/14/lib/x.a",
+        ] {
             assert!(!f.keeps(Path::new(p)), "{p}");
         }
         assert!(f.keeps(Path::new("usr/lib/libc.a.so")));

@@ -308,7 +308,10 @@ mod tests {
         ));
         assert_eq!(cached_host_tree(dir.path(), "qemu-s390x"), None);
         let root = fake_tree(&parent, "qemu-s390x", "amd64");
-        assert_eq!(cached_host_tree(dir.path(), "qemu-s390x"), Some(root.clone()));
+        assert_eq!(
+            cached_host_tree(dir.path(), "qemu-s390x"),
+            Some(root.clone())
+        );
         assert_eq!(cached_host_tree(dir.path(), "clang"), None);
         // Another target's QEMU lives in another tree.
         assert_eq!(cached_host_tree(dir.path(), "qemu-aarch64"), None);
