@@ -577,7 +577,9 @@ pub fn parse_release_date(date: &str) -> Result<i64, ReleaseCheckError> {
     const MONTHS: [&str; 12] = [
         "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
     ];
-    let day = number(day, 2).filter(|d| (1..=31).contains(d)).ok_or_else(bad)?;
+    let day = number(day, 2)
+        .filter(|d| (1..=31).contains(d))
+        .ok_or_else(bad)?;
     let month = MONTHS
         .iter()
         .position(|m| m.eq_ignore_ascii_case(month))
@@ -643,11 +645,11 @@ mod tests {
             parse_release_date("Sat, 10 Jun 2023 08:53:33 UTC"),
             Ok(1_686_387_213)
         );
-        assert_eq!(parse_release_date("29 Feb 2024 12:00 GMT"), Ok(1_709_208_000));
         assert_eq!(
-            parse_release_date("Thu, 01 Jan 1970 01:00:00 +0100"),
-            Ok(0)
+            parse_release_date("29 Feb 2024 12:00 GMT"),
+            Ok(1_709_208_000)
         );
+        assert_eq!(parse_release_date("Thu, 01 Jan 1970 01:00:00 +0100"), Ok(0));
         assert_eq!(
             parse_release_date("Wed, 31 Dec 1969 19:00:00 -0500").ok(),
             None,
@@ -664,7 +666,10 @@ mod tests {
             "1, 01 Nov 2025 00:00:00 UTC",
         ] {
             assert!(
-                matches!(parse_release_date(bad), Err(ReleaseCheckError::BadDate { .. })),
+                matches!(
+                    parse_release_date(bad),
+                    Err(ReleaseCheckError::BadDate { .. })
+                ),
                 "{bad:?}"
             );
         }
@@ -675,7 +680,10 @@ mod tests {
         let bullseye = release("bullseye", "oldoldstable", None);
         let err = check_release_identity(&bullseye, "bookworm").unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("bullseye") && msg.contains("bookworm"), "{msg}");
+        assert!(
+            msg.contains("bullseye") && msg.contains("bookworm"),
+            "{msg}"
+        );
         assert!(check_release_identity(&bullseye, "bullseye").is_ok());
         // sid is signed as Codename sid, Suite unstable; either name matches.
         let sid = release("sid", "unstable", None);
@@ -695,7 +703,11 @@ mod tests {
         assert!(check_not_older(&new, &old).is_ok());
         assert!(check_not_older(&new, &new).is_ok());
         // One hour later in another zone is the same instant: not older.
-        let same = release("bookworm", "stable", Some("Sat, 01 Nov 2025 01:00:00 +0100"));
+        let same = release(
+            "bookworm",
+            "stable",
+            Some("Sat, 01 Nov 2025 01:00:00 +0100"),
+        );
         assert!(check_not_older(&same, &new).is_ok());
         // Served without a date, after a dated copy: refused. No cached date: nothing to hold.
         let undated = release("bookworm", "stable", None);
@@ -720,7 +732,10 @@ mod tests {
             Some(5)
         );
         // A dash-escaped line inside the signed text is not the end of the signature.
-        assert_eq!(text_after_signature("- -----END PGP SIGNATURE-----\nx"), None);
+        assert_eq!(
+            text_after_signature("- -----END PGP SIGNATURE-----\nx"),
+            None
+        );
     }
 
     #[test]
