@@ -12,7 +12,8 @@ fn oversized(url: &str, limit: u64, signed: bool) -> String {
         format!("`{url}` is larger than its signed size of {limit} bytes; stopped reading there")
     } else {
         format!(
-            "`{url}` is larger than {} MiB, the most crossroot reads of a file without a signed              size; stopped reading there",
+            "`{url}` is larger than {} MiB, the most crossroot reads of a file without a signed \
+             size; stopped reading there",
             limit >> 20
         )
     }
@@ -110,7 +111,8 @@ pub enum ArchiveError {
     #[error("`{url}` did not finish within {secs} s ({HTTP_TIMEOUT_VAR})")]
     Deadline { url: String, secs: u64 },
     #[error(
-        "`{url}` is too slow: {got} bytes in the last {secs} s, below {limit} bytes/s          ({HTTP_LOW_SPEED_LIMIT_VAR} over {HTTP_LOW_SPEED_TIME_VAR})"
+        "`{url}` is too slow: {got} bytes in the last {secs} s, below {limit} bytes/s \
+         ({HTTP_LOW_SPEED_LIMIT_VAR} over {HTTP_LOW_SPEED_TIME_VAR})"
     )]
     TooSlow {
         url: String,
@@ -206,27 +208,34 @@ impl crossroot_hint::Hint for ArchiveError {
             }
             ArchiveError::BadEnv { var, .. } => format!("set {var} to a whole number, or unset it"),
             ArchiveError::Deadline { .. } => format!(
-                "the mirror or the network is slow; try again, use a closer mirror, or allow more                  time per file with {HTTP_TIMEOUT_VAR}=<seconds>"
+                "the mirror or the network is slow; try again, use a closer mirror, or allow more \
+                 time per file with {HTTP_TIMEOUT_VAR}=<seconds>"
             ),
             ArchiveError::TooSlow { .. } => format!(
-                "the mirror or the network stalled; try again or use another mirror. On a slow                  link, lower {HTTP_LOW_SPEED_LIMIT_VAR} (bytes/s, 0 turns the check off) or raise                  {HTTP_LOW_SPEED_TIME_VAR} (seconds)"
+                "the mirror or the network stalled; try again or use another mirror. On a slow \
+                 link, lower {HTTP_LOW_SPEED_LIMIT_VAR} (bytes/s, 0 turns the check off) or raise \
+                 {HTTP_LOW_SPEED_TIME_VAR} (seconds)"
             ),
             ArchiveError::Oversized { signed: true, .. } => {
-                "the mirror served a file that does not match the signed index (mid-sync or tampered);                  nothing was kept — try again later or use another mirror"
+                "the mirror served a file that does not match the signed index (mid-sync or tampered); \
+                 nothing was kept — try again later or use another mirror"
                     .to_string()
             }
             ArchiveError::Oversized { signed: false, .. } => {
                 "this is not a Debian InRelease; check the mirror URL".to_string()
             }
             ArchiveError::Write { path, .. } => format!(
-                "check the free space and permissions where `{}` lives (the cache, see                  `crossroot cache dir`); `crossroot cache prune` frees space",
+                "check the free space and permissions where `{}` lives (the cache, see \
+                 `crossroot cache dir`); `crossroot cache prune` frees space",
                 path.display()
             ),
             ArchiveError::ReleaseCheck {
                 source: source @ crossroot_debian::verify::ReleaseCheckError::Older { .. },
                 ..
             } => format!(
-                "{} — if you pinned an older mirror snapshot on purpose, set {ALLOW_ROLLBACK_VAR}=1                  to accept it (the cached index is then replaced); a project with a crossroot.lock                  and its packages cached rebuilds with --offline without the index",
+                "{} — if you pinned an older mirror snapshot on purpose, set {ALLOW_ROLLBACK_VAR}=1 \
+                 to accept it (the cached index is then replaced); the packages a project's \
+                 crossroot.lock pins are built without reading the index",
                 source.hint().unwrap_or_default()
             ),
             ArchiveError::ReleaseCheck { source, .. } => return source.hint(),
@@ -235,7 +244,8 @@ impl crossroot_hint::Hint for ArchiveError {
                 removed: true,
                 ..
             } => format!(
-                "crossroot removed it; run the command again without --offline to download it                  again (`crossroot cache clean` empties the whole cache; the file was `{}`)",
+                "crossroot removed it; run the command again without --offline to download it \
+                 again (`crossroot cache clean` empties the whole cache; the file was `{}`)",
                 path.display()
             ),
             ArchiveError::DamagedCache { path, .. } => format!(

@@ -205,8 +205,8 @@ impl Env {
         let (stdout, stderr) = (out_dir.path().join("out"), out_dir.path().join("err"));
         let mut cmd = self.cmd_in(&cwd, args);
         cmd.envs(vars.iter().copied())
-            .stdout(fs_err::File::create(&stdout).unwrap())
-            .stderr(fs_err::File::create(&stderr).unwrap());
+            .stdout(fs_err::File::create(&stdout).unwrap().into_parts().0)
+            .stderr(fs_err::File::create(&stderr).unwrap().into_parts().0);
         let mut child = cmd.spawn().unwrap();
         let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
         let status = loop {
