@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use crate::ArchiveClient;
-use crate::error::ArchiveError;
+use crate::error::{ArchiveError, boxed};
 use crate::http::Expect;
 use crate::lockfile::LockedPackage;
 
@@ -88,7 +88,7 @@ impl ArchiveClient {
                         let Some(pkg) = order.get(i) else { return };
                         let result = self.ensure_deb(pkg).and_then(|deb| match into {
                             Some(root) => {
-                                let r = self.unpack(pkg, &deb, root);
+                                let r = self.unpack_or_refetch(pkg, &deb, root);
                                 if let Some(d) = delay {
                                     std::thread::sleep(d);
                                 }
@@ -152,6 +152,47 @@ impl ArchiveClient {
         Ok(dest)
     }
 
+    /// Unpack the cached `deb`; should that fail, check whether the cached file is still the
+    /// one the index signed. A damaged one is evicted and downloaded once more (or, offline,
+    /// reported with what to do), so it cannot fail the same way on every run.
+    fn unpack_or_refetch(
+        &self,
+        pkg: &LockedPackage,
+        deb: &Path,
+        root: &Path,
+    ) -> Result<(), ArchiveError> {
+        let Err(first) = self.unpack(pkg, deb, root) else {
+            return Ok(());
+        };
+        if !self.opts.verify {
+            return Err(first);
+        }
+        let intact = crate::http::hash_file(deb)
+            .is_ok_and(|(sha, len)| sha == pkg.sha256 && len == pkg.size);
+        if intact {
+            // The signed package itself is what failed.
+            return Err(first);
+        }
+        let removed = match fs_err::remove_file(deb) {
+            Ok(()) => true,
+            Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+        };
+        if self.opts.offline || !removed {
+            return Err(ArchiveError::DamagedCache {
+                deb: deb_name(pkg),
+                path: deb.to_path_buf(),
+                removed,
+                source: boxed(first),
+            });
+        }
+        self.reporter.status(
+            "Refetching",
+            &format!("{} (the cached copy was damaged)", deb_name(pkg)),
+        );
+        let deb = self.ensure_deb(pkg)?;
+        self.unpack(pkg, &deb, root)
+    }
+
     fn unpack(&self, pkg: &LockedPackage, deb: &Path, root: &Path) -> Result<(), ArchiveError> {
         let file = fs_err::File::open(deb)?;
         let reader = std::io::BufReader::with_capacity(256 * 1024, file);
@@ -162,6 +203,10 @@ impl ArchiveClient {
                 source,
             })
     }
+}
+
+fn deb_name(pkg: &LockedPackage) -> String {
+    format!("{}_{}_{}.deb", pkg.name, pkg.version, pkg.arch)
 }
 
 fn test_delay() -> Option<std::time::Duration> {
