@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use crossroot_archive::extract::{ExtractOptions, extract_deb, finalize_tree, read_control};
+use crossroot_extract::{ExtractOptions, extract_deb, finalize_tree, read_control};
 use libfuzzer_sys::fuzz_target;
 
 struct Dirs {

@@ -5,9 +5,7 @@
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path};
 
-use crossroot_archive::extract::{
-    relative_symlink_target, resolve_lexically, sanitize_member_path,
-};
+use crossroot_extract::{relative_symlink_target, resolve_lexically, sanitize_member_path};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

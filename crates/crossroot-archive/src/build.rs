@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use crate::ArchiveClient;
 use crate::error::{ArchiveError, boxed};
-use crate::extract::PathFilter;
+use crossroot_extract::PathFilter;
 use crate::http::Expect;
 use crate::lockfile::LockedPackage;
 
@@ -21,7 +21,10 @@ impl ArchiveClient {
         packages
             .iter()
             .filter(|p| !self.opts.cache.deb_path(&p.sha256).exists())
-            .map(|p| format!("{} {} ({}/{})", p.name, p.version, self.mirror, p.filename))
+            .map(|p| {
+                let url = self.opts.mirror.join(&p.filename);
+                format!("{} {} ({url})", p.name, p.version)
+            })
             .collect()
     }
 
@@ -88,7 +91,7 @@ impl ArchiveClient {
                         let Some(pkg) = order.get(i) else { return };
                         let result = self.ensure_deb(pkg).and_then(|deb| match into {
                             Some(root) => {
-                                let r = self.unpack(pkg, &deb, root, filter);
+                                let r = self.unpack_or_refetch(pkg, &deb, root, filter);
                                 if let Some(d) = delay {
                                     std::thread::sleep(d);
                                 }
@@ -123,7 +126,7 @@ impl ArchiveClient {
         if dest.exists() {
             return Ok(dest);
         }
-        let url = format!("{}/{}", self.mirror, pkg.filename);
+        let url = self.opts.mirror.join(&pkg.filename);
         let expect = self.opts.verify.then(|| Expect {
             sha256: pkg.sha256.clone(),
             size: pkg.size,
@@ -152,6 +155,48 @@ impl ArchiveClient {
         Ok(dest)
     }
 
+    /// Unpack the cached `deb`; should that fail, check whether the cached file is still the
+    /// one the index signed. A damaged one is evicted and downloaded once more (or, offline,
+    /// reported with what to do), so it cannot fail the same way on every run.
+    fn unpack_or_refetch(
+        &self,
+        pkg: &LockedPackage,
+        deb: &Path,
+        root: &Path,
+        filter: &PathFilter,
+    ) -> Result<(), ArchiveError> {
+        let Err(first) = self.unpack(pkg, deb, root, filter) else {
+            return Ok(());
+        };
+        if !self.opts.verify {
+            return Err(first);
+        }
+        let intact = crate::http::hash_file(deb)
+            .is_ok_and(|(sha, len)| sha == pkg.sha256 && len == pkg.size);
+        if intact {
+            // The signed package itself is what failed.
+            return Err(first);
+        }
+        let removed = match fs_err::remove_file(deb) {
+            Ok(()) => true,
+            Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+        };
+        if self.opts.offline || !removed {
+            return Err(ArchiveError::DamagedCache {
+                deb: deb_name(pkg),
+                path: deb.to_path_buf(),
+                removed,
+                source: boxed(first),
+            });
+        }
+        self.reporter.status(
+            "Refetching",
+            &format!("{} (the cached copy was damaged)", deb_name(pkg)),
+        );
+        let deb = self.ensure_deb(pkg)?;
+        self.unpack(pkg, &deb, root, filter)
+    }
+
     fn unpack(
         &self,
         pkg: &LockedPackage,
@@ -161,17 +206,21 @@ impl ArchiveClient {
     ) -> Result<(), ArchiveError> {
         let file = fs_err::File::open(deb)?;
         let reader = std::io::BufReader::with_capacity(256 * 1024, file);
-        let opts = crate::extract::ExtractOptions {
+        let opts = crossroot_extract::ExtractOptions {
             filter: filter.clone(),
-            ..crate::extract::ExtractOptions::default()
+            ..crossroot_extract::ExtractOptions::default()
         };
-        crate::extract::extract_deb(reader, root, &opts)
+        crossroot_extract::extract_deb(reader, root, &opts)
             .map(|_| ())
-            .map_err(|e| ArchiveError::Extract {
+            .map_err(|source| ArchiveError::Extract {
                 deb: format!("{}_{}_{}.deb", pkg.name, pkg.version, pkg.arch),
-                source: boxed(e),
+                source,
             })
     }
+}
+
+fn deb_name(pkg: &LockedPackage) -> String {
+    format!("{}_{}_{}.deb", pkg.name, pkg.version, pkg.arch)
 }
 
 fn test_delay() -> Option<std::time::Duration> {

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crossroot_debian::{index, resolve, verify};
+use crossroot_debian::{index, prefilter, resolve, verify};
 
 use crate::Release;
 use crate::error::{ArchiveError, boxed};
@@ -56,29 +56,6 @@ impl Keyring {
     }
 }
 
-/// The cleartext of a clearsigned document, WITHOUT checking the signature (only for
-/// `--insecure-skip-verify`). Text that is not clearsigned is returned as it is.
-pub(crate) fn strip_clearsign(text: &str) -> String {
-    let Some(rest) = text.split_once("-----BEGIN PGP SIGNED MESSAGE-----") else {
-        return text.to_string();
-    };
-    // Armor headers (`Hash: …`) end at the first empty line.
-    let body = match rest.1.split_once("\n\n") {
-        Some((_, b)) => b,
-        None => rest.1,
-    };
-    let body = body
-        .split_once("\n-----BEGIN PGP SIGNATURE-----")
-        .map(|(b, _)| b)
-        .unwrap_or(body);
-    let mut out = String::with_capacity(body.len() + 1);
-    for line in body.lines() {
-        out.push_str(line.strip_prefix("- ").unwrap_or(line));
-        out.push('\n');
-    }
-    out
-}
-
 /// Verify a clearsigned `InRelease` and return only the signed text.
 pub(crate) fn verify_clearsigned(
     keyring: &Keyring,
@@ -86,7 +63,7 @@ pub(crate) fn verify_clearsigned(
     url: &str,
 ) -> Result<String, ArchiveError> {
     let Some(keys) = &keyring.keys else {
-        return Ok(strip_clearsign(text));
+        return Ok(verify::unverified_cleartext(text));
     };
     keys.verify_clearsigned(text.as_bytes())
         .map(|v| v.text)
@@ -130,9 +107,6 @@ pub(crate) fn release_entry(
     })
 }
 
-/// Bytes of index text parsed at a time.
-const PARSE_SLICE: usize = 1 << 20;
-
 /// Resolve `requested` (plus the base set when `base`) against a verified index.
 ///
 /// A suite has ~60k packages, a sysroot needs a few dozen. Before the real parse, a cheap pass
@@ -147,7 +121,7 @@ pub(crate) fn resolve(
     requested: &[String],
     base: bool,
 ) -> Result<Vec<LockedPackage>, ArchiveError> {
-    let reachable = reachable_stanzas(&index.text, requested, base);
+    let reachable = prefilter::reachable_stanzas(&index.text, requested, base);
     match resolve_text(&reachable, arch, release, requested, base) {
         Ok(packages) => Ok(packages),
         Err(_) => {
@@ -169,28 +143,11 @@ fn resolve_text(
         release: release.name().to_string(),
         source: boxed(e),
     };
-    // Parse in slices of whole stanzas so the parser's intermediate form never holds the whole
-    // index at once.
-    let mut entries = Vec::new();
-    let mut rest = text;
-    while !rest.is_empty() {
-        let cut = if rest.len() <= PARSE_SLICE {
-            rest.len()
-        } else {
-            rest[PARSE_SLICE..]
-                .find("\n\n")
-                .map(|i| PARSE_SLICE + i + 2)
-                .unwrap_or(rest.len())
-        };
-        let (slice, tail) = rest.split_at(cut);
-        rest = tail;
-        entries.extend(
-            index::parse_packages(slice).map_err(|e| ArchiveError::Parse {
-                what: format!("the {release} Packages index for {arch}"),
-                source: boxed(e),
-            })?,
-        );
-    }
+    // `parse_packages` converts stanza by stanza: no intermediate form of the whole index.
+    let entries = index::parse_packages(text).map_err(|e| ArchiveError::Parse {
+        what: format!("the {release} Packages index for {arch}"),
+        source: boxed(e),
+    })?;
     let universe = resolve::Universe::new(entries);
     let mut wanted: Vec<String> = Vec::new();
     let cxx = requested.iter().any(|r| r.starts_with("libstdc++"));
@@ -222,121 +179,4 @@ fn resolve_text(
             filename: p.filename,
         })
         .collect())
-}
-
-/// The bare package name of a relation: `libc6:any (>= 2.34) [arm64]` → `libc6`.
-fn relation_name(rel: &str) -> &str {
-    let rel = rel.trim();
-    let end = rel
-        .find(|c: char| c.is_whitespace() || c == '(' || c == ':' || c == '[' || c == '<')
-        .unwrap_or(rel.len());
-    &rel[..end]
-}
-
-/// Whether `name` could be part of the base set [`resolve::Universe::base_packages`] picks.
-fn is_base_seed(name: &str) -> bool {
-    name == "gcc"
-        || name == "linux-libc-dev"
-        || matches!(
-            name,
-            "libc6-dev" | "libc6.1-dev" | "libc0.1-dev" | "libc0.3-dev"
-        )
-        || (name.starts_with("libgcc-") && name.ends_with("-dev"))
-        || (name.starts_with("libstdc++-") && name.ends_with("-dev"))
-}
-
-/// The stanzas of `text` reachable from `requested` (and the base set's candidates when
-/// `base`) through every name in `Depends`/`Pre-Depends` and every `Provides`, in index order.
-fn reachable_stanzas(text: &str, requested: &[String], base: bool) -> String {
-    use std::collections::{HashMap, HashSet};
-
-    struct Stanza<'a> {
-        body: &'a str,
-        deps: Vec<&'a str>,
-    }
-    let mut stanzas: Vec<Stanza<'_>> = Vec::new();
-    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut seeds: Vec<&str> = requested.iter().map(|r| relation_name(r)).collect();
-    for body in text.split("\n\n") {
-        if body.trim().is_empty() {
-            continue;
-        }
-        let i = stanzas.len();
-        let mut deps = Vec::new();
-        let mut field = "";
-        let mut names: Vec<&str> = Vec::new();
-        for line in body.lines() {
-            let value = if line.starts_with(' ') || line.starts_with('\t') {
-                line
-            } else {
-                let Some((f, v)) = line.split_once(':') else {
-                    continue;
-                };
-                field = f;
-                v
-            };
-            match field {
-                "Package" => names.push(value.trim()),
-                "Provides" => names.extend(value.split(',').map(relation_name)),
-                "Depends" | "Pre-Depends" => {
-                    deps.extend(value.split([',', '|']).map(relation_name));
-                }
-                _ => {}
-            }
-        }
-        for n in names.into_iter().filter(|n| !n.is_empty()) {
-            if base && is_base_seed(n) {
-                seeds.push(n);
-            }
-            by_name.entry(n).or_default().push(i);
-        }
-        stanzas.push(Stanza { body, deps });
-    }
-    let mut keep = vec![false; stanzas.len()];
-    let mut seen: HashSet<&str> = HashSet::new();
-    while let Some(name) = seeds.pop() {
-        if name.is_empty() || !seen.insert(name) {
-            continue;
-        }
-        for &i in by_name.get(name).map(Vec::as_slice).unwrap_or(&[]) {
-            if !keep[i] {
-                keep[i] = true;
-                seeds.extend(stanzas[i].deps.iter().copied());
-            }
-        }
-    }
-    let mut out = String::new();
-    for (s, _) in stanzas.iter().zip(&keep).filter(|(_, k)| **k) {
-        out.push_str(s.body.trim_matches('\n'));
-        out.push_str("\n\n");
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn relation_names() {
-        assert_eq!(relation_name(" libc6:any (>= 2.34) [arm64]"), "libc6");
-        assert_eq!(relation_name("libssl3 (= 3.0)"), "libssl3");
-        assert_eq!(relation_name("debconf-2.0"), "debconf-2.0");
-    }
-
-    #[test]
-    fn keeps_what_the_request_can_reach() {
-        let text = "Package: a\nDepends: b | c,\n d (>= 1)\n\nPackage: b\n\nPackage: c\n\n\
-                    Package: e\nProvides: d\nDepends: f\n\nPackage: f\n\nPackage: unrelated\n\n\
-                    Package: gcc\nDepends: gcc-12\n\nPackage: gcc-12\n";
-        let kept = reachable_stanzas(text, &["a".to_string()], false);
-        let names: Vec<&str> = kept
-            .lines()
-            .filter_map(|l| l.strip_prefix("Package: "))
-            .collect();
-        assert_eq!(names, ["a", "b", "c", "e", "f"]);
-        let with_base = reachable_stanzas(text, &["a".to_string()], true);
-        assert!(with_base.contains("Package: gcc-12"));
-        assert!(!with_base.contains("unrelated"));
-    }
 }

@@ -2,6 +2,23 @@
 
 use std::path::PathBuf;
 
+use crate::http::{HTTP_LOW_SPEED_LIMIT_VAR, HTTP_LOW_SPEED_TIME_VAR, HTTP_TIMEOUT_VAR};
+
+/// The environment variable that lets a deliberately older `InRelease` replace a newer cached one.
+pub const ALLOW_ROLLBACK_VAR: &str = "CROSSROOT_ALLOW_RELEASE_ROLLBACK";
+
+fn oversized(url: &str, limit: u64, signed: bool) -> String {
+    if signed {
+        format!("`{url}` is larger than its signed size of {limit} bytes; stopped reading there")
+    } else {
+        format!(
+            "`{url}` is larger than {} MiB, the most crossroot reads of a file without a signed \
+             size; stopped reading there",
+            limit >> 20
+        )
+    }
+}
+
 /// Anything that can go wrong while fetching, verifying or building a sysroot.
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
@@ -61,11 +78,12 @@ pub enum ArchiveError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// `deb` names the package file, or the tree being finalized.
     #[error("cannot unpack `{deb}`")]
     Extract {
         deb: String,
         #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
+        source: crossroot_extract::ExtractError,
     },
     #[error("--offline: {} needed file(s) are not in the cache:\n{}", missing.len(), missing.iter().map(|m| format!("    {m}")).collect::<Vec<_>>().join("\n"))]
     OfflineMissing { missing: Vec<String> },
@@ -83,8 +101,51 @@ pub enum ArchiveError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
-    #[error("the mirror URL `{url}` is not an http://, https:// or file:// URL")]
-    BadMirror { url: String },
+    #[error("`{value}` in {var} is not {expected}")]
+    BadEnv {
+        var: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+    #[error("`{url}` did not finish within {secs} s ({HTTP_TIMEOUT_VAR})")]
+    Deadline { url: String, secs: u64 },
+    #[error(
+        "`{url}` is too slow: {got} bytes in the last {secs} s, below {limit} bytes/s \
+         ({HTTP_LOW_SPEED_LIMIT_VAR} over {HTTP_LOW_SPEED_TIME_VAR})"
+    )]
+    TooSlow {
+        url: String,
+        got: u64,
+        secs: u64,
+        limit: u64,
+    },
+    #[error("{}", oversized(url, *limit, *signed))]
+    Oversized {
+        url: String,
+        limit: u64,
+        signed: bool,
+    },
+    #[error("cannot write `{}`", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("refusing `{url}`")]
+    ReleaseCheck {
+        url: String,
+        #[source]
+        source: crossroot_debian::verify::ReleaseCheckError,
+    },
+    #[error("the cached package `{deb}` is damaged (`{}`)", path.display())]
+    DamagedCache {
+        deb: String,
+        path: PathBuf,
+        /// Whether crossroot could remove it.
+        removed: bool,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error(transparent)]
     Store(#[from] crossroot_store::StoreError),
     #[error(transparent)]
@@ -141,9 +202,53 @@ impl crossroot_hint::Hint for ArchiveError {
             ArchiveError::Manifest { .. } => {
                 "run `crossroot sysroot remove` for that target and add the packages again".to_string()
             }
-            ArchiveError::BadMirror { .. } => {
-                "give the mirror as a base URL such as http://<host>/debian".to_string()
+            ArchiveError::Extract { source, .. } => return source.hint(),
+            ArchiveError::BadEnv { var, .. } => format!("set {var} to a whole number, or unset it"),
+            ArchiveError::Deadline { .. } => format!(
+                "the mirror or the network is slow; try again, use a closer mirror, or allow more \
+                 time per file with {HTTP_TIMEOUT_VAR}=<seconds>"
+            ),
+            ArchiveError::TooSlow { .. } => format!(
+                "the mirror or the network stalled; try again or use another mirror. On a slow \
+                 link, lower {HTTP_LOW_SPEED_LIMIT_VAR} (bytes/s, 0 turns the check off) or raise \
+                 {HTTP_LOW_SPEED_TIME_VAR} (seconds)"
+            ),
+            ArchiveError::Oversized { signed: true, .. } => {
+                "the mirror served a file that does not match the signed index (mid-sync or tampered); \
+                 nothing was kept — try again later or use another mirror"
+                    .to_string()
             }
+            ArchiveError::Oversized { signed: false, .. } => {
+                "this is not a Debian InRelease; check the mirror URL".to_string()
+            }
+            ArchiveError::Write { path, .. } => format!(
+                "check the free space and permissions where `{}` lives (the cache, see \
+                 `crossroot cache dir`); `crossroot cache prune` frees space",
+                path.display()
+            ),
+            ArchiveError::ReleaseCheck {
+                source: source @ crossroot_debian::verify::ReleaseCheckError::Older { .. },
+                ..
+            } => format!(
+                "{} — if you pinned an older mirror snapshot on purpose, set {ALLOW_ROLLBACK_VAR}=1 \
+                 to accept it (the cached index is then replaced); the packages a project's \
+                 crossroot.lock pins are built without reading the index",
+                source.hint().unwrap_or_default()
+            ),
+            ArchiveError::ReleaseCheck { source, .. } => return source.hint(),
+            ArchiveError::DamagedCache {
+                path,
+                removed: true,
+                ..
+            } => format!(
+                "crossroot removed it; run the command again without --offline to download it \
+                 again (`crossroot cache clean` empties the whole cache; the file was `{}`)",
+                path.display()
+            ),
+            ArchiveError::DamagedCache { path, .. } => format!(
+                "delete `{}` (or run `crossroot cache clean`) and run the command again",
+                path.display()
+            ),
             ArchiveError::Store(e) => return e.hint(),
             _ => return None,
         })
@@ -154,4 +259,25 @@ pub(crate) fn boxed(
     e: impl std::error::Error + Send + Sync + 'static,
 ) -> Box<dyn std::error::Error + Send + Sync> {
     Box::new(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossroot_hint::Hint as _;
+
+    #[test]
+    fn an_extract_error_brings_its_hint() {
+        let inner = || crossroot_extract::ExtractError::SymlinkEscape {
+            member: "./usr/lib/libx.so".into(),
+            target: "../../../../etc/passwd".into(),
+        };
+        let err = ArchiveError::Extract {
+            deb: "libx_1_arm64.deb".into(),
+            source: inner(),
+        };
+        let hint = err.hint().expect("a hint");
+        assert_eq!(Some(hint.as_str()), inner().hint().as_deref());
+        assert!(hint.contains("outside the sysroot"), "{hint}");
+    }
 }

@@ -3,10 +3,36 @@
 
 use std::path::PathBuf;
 
+use crossroot_config::MirrorFile;
+use crossroot_debian::prefilter::keep_needed_fields;
+use crossroot_debian::{index, verify};
+
 use crate::ArchiveClient;
 use crate::debian;
 use crate::error::{ArchiveError, boxed};
 use crate::http::{Conditional, Validators, hash_file};
+
+/// The most crossroot reads of an `InRelease` (nothing signs its size); Debian's are ~150 KiB.
+const MAX_IN_RELEASE: u64 = 16 << 20;
+
+fn parse_release(url: &MirrorFile, signed: &str) -> Result<index::ReleaseFile, ArchiveError> {
+    index::parse_release(signed).map_err(|e| ArchiveError::Parse {
+        what: url.to_string(),
+        source: boxed(e),
+    })
+}
+
+fn check(url: &MirrorFile, r: Result<(), verify::ReleaseCheckError>) -> Result<(), ArchiveError> {
+    r.map_err(|source| ArchiveError::ReleaseCheck {
+        url: url.to_string(),
+        source,
+    })
+}
+
+/// `CROSSROOT_ALLOW_RELEASE_ROLLBACK=1`: a deliberate pin to an older snapshot.
+fn rollback_allowed() -> bool {
+    std::env::var(crate::ALLOW_ROLLBACK_VAR).is_ok_and(|v| v.trim() == "1")
+}
 
 /// A verified, decompressed `Packages` index for one suite and architecture.
 pub(crate) struct VerifiedIndex {
@@ -15,7 +41,8 @@ pub(crate) struct VerifiedIndex {
 
 impl ArchiveClient {
     fn index_dir(&self, suite: &str) -> PathBuf {
-        let key = &crossroot_store::sha256_hex(self.mirror.as_bytes())[..16];
+        // The shown URL: the same cache for any credentials (and none of them on disk).
+        let key = &crossroot_store::sha256_hex(self.opts.mirror.redacted().as_bytes())[..16];
         self.opts
             .cache
             .bucket(crossroot_store::INDEXES)
@@ -23,9 +50,11 @@ impl ArchiveClient {
             .join(suite)
     }
 
-    /// The signed text of `dists/<suite>/InRelease` (verified unless verification is off).
+    /// The signed text of `dists/<suite>/InRelease` (verified unless verification is off),
+    /// checked to be `suite`'s and, when a copy is cached, not older than that copy. A refused
+    /// document never replaces the cached one.
     fn in_release(&self, suite: &str) -> Result<String, ArchiveError> {
-        let url = format!("{}/dists/{suite}/InRelease", self.mirror);
+        let url = self.opts.mirror.join(&format!("dists/{suite}/InRelease"));
         let dir = self.index_dir(suite);
         let path = dir.join("InRelease");
         let meta_path = dir.join("InRelease.validators.json");
@@ -40,37 +69,71 @@ impl ArchiveClient {
                     .ok()
                     .and_then(|b| serde_json::from_slice(&b).ok())
             });
-            match self.http.get_conditional(&url, validators.as_ref())? {
+            match self
+                .http
+                .get_conditional(&url, validators.as_ref(), MAX_IN_RELEASE, &path)?
+            {
                 Conditional::NotModified => match cached {
                     Some(c) => c,
                     None => {
                         return Err(ArchiveError::HttpStatus {
-                            url: url.clone(),
+                            url: url.to_string(),
                             status: 304,
                         });
                     }
                 },
                 Conditional::Fresh { body, validators } => {
-                    // Verify before caching so a bad file never lands in the cache.
-                    let text = String::from_utf8_lossy(&body).into_owned();
-                    self.check_signature(&url, &text)?;
+                    // Verify and check before caching so a bad file never lands in the cache.
+                    let text = String::from_utf8_lossy(&body);
+                    let signed = self.check_signature(&url, &text)?;
+                    let release = parse_release(&url, &signed)?;
+                    check(&url, verify::check_release_identity(&release, suite))?;
+                    if let Some(cached) = cached.as_deref() {
+                        self.check_not_older(&url, &release, cached)?;
+                    }
                     self.opts.cache.write_atomic(&path, &body)?;
                     if let Ok(json) = serde_json::to_vec(&validators) {
                         self.opts.cache.write_atomic(&meta_path, &json)?;
                     }
-                    return self.check_signature(&url, &text);
+                    return Ok(signed);
                 }
             }
         };
-        let text = String::from_utf8_lossy(&raw).into_owned();
-        self.check_signature(&url, &text)
+        let text = String::from_utf8_lossy(&raw);
+        let signed = self.check_signature(&url, &text)?;
+        // A copy cached before these checks existed is held to them too.
+        let release = parse_release(&url, &signed)?;
+        check(&url, verify::check_release_identity(&release, suite))?;
+        Ok(signed)
     }
 
-    fn check_signature(&self, url: &str, text: &str) -> Result<String, ArchiveError> {
-        if !self.opts.verify {
-            return Ok(debian::strip_clearsign(text));
+    /// Refuse a served release older than the cached copy, unless the user allowed it.
+    fn check_not_older(
+        &self,
+        url: &MirrorFile,
+        served: &index::ReleaseFile,
+        cached: &[u8],
+    ) -> Result<(), ArchiveError> {
+        // The cached copy was verified before it was written; only its Date is read here.
+        let cached_text =
+            crossroot_debian::verify::unverified_cleartext(&String::from_utf8_lossy(cached));
+        let Ok(cached) = index::parse_release(&cached_text) else {
+            return Ok(());
+        };
+        match verify::check_not_older(served, &cached) {
+            Err(e) if !rollback_allowed() => Err(ArchiveError::ReleaseCheck {
+                url: url.to_string(),
+                source: e,
+            }),
+            _ => Ok(()),
         }
-        debian::verify_clearsigned(self.keyring()?, text, url)
+    }
+
+    fn check_signature(&self, url: &MirrorFile, text: &str) -> Result<String, ArchiveError> {
+        if !self.opts.verify {
+            return Ok(crossroot_debian::verify::unverified_cleartext(text));
+        }
+        debian::verify_clearsigned(self.keyring()?, text, &url.to_string())
     }
 
     /// The verified `Packages` index of `main/binary-<arch>` in `suite`.
@@ -79,14 +142,18 @@ impl ArchiveClient {
         suite: &str,
         arch: &str,
     ) -> Result<VerifiedIndex, ArchiveError> {
-        let release_url = format!("{}/dists/{suite}/InRelease", self.mirror);
+        let release_url = self
+            .opts
+            .mirror
+            .join(&format!("dists/{suite}/InRelease"))
+            .to_string();
         // Partial downloads of killed processes.
         self.opts.cache.clean_dead_temps(&self.index_dir(suite))?;
         let signed = self.in_release(suite)?;
         let entry = debian::release_entry(&signed, arch, &release_url)?;
         let expect = self.opts.verify.then(|| entry.expect.clone());
         let rel_path = entry.path.clone();
-        let url = format!("{}/dists/{suite}/{rel_path}", self.mirror);
+        let url = self.opts.mirror.join(&format!("dists/{suite}/{rel_path}"));
         let dir = self.index_dir(suite);
         let file_name = rel_path.replace('/', "_");
         let path = dir.join(&file_name);
@@ -103,12 +170,11 @@ impl ArchiveClient {
             self.reporter
                 .status("Fetching", &format!("{suite}/{rel_path}"));
             // By-hash URLs never change under a mirror sync; fall back to the plain path.
-            let by_hash_url = format!(
-                "{}/dists/{suite}/{}/by-hash/SHA256/{}",
-                self.mirror,
+            let by_hash_url = self.opts.mirror.join(&format!(
+                "dists/{suite}/{}/by-hash/SHA256/{}",
                 rel_path.rsplit_once('/').map(|(d, _)| d).unwrap_or(""),
                 entry.expect.sha256
-            );
+            ));
             let reporter = &self.reporter;
             let progress = |n: u64| reporter.advance_bytes(n);
             self.reporter.begin("Fetching", 1, Some(entry.expect.size));
@@ -117,7 +183,7 @@ impl ArchiveClient {
                     .download(&by_hash_url, &rel_path, &path, expect.as_ref(), &progress)
             } else {
                 Err(ArchiveError::NotFound {
-                    url: by_hash_url.clone(),
+                    url: by_hash_url.to_string(),
                 })
             };
             match first {
@@ -147,70 +213,9 @@ impl ArchiveClient {
             keep_needed_fields(reader)
         };
         let text = read.map_err(|e| ArchiveError::Parse {
-            what: url.clone(),
+            what: url.to_string(),
             source: boxed(e),
         })?;
         Ok(VerifiedIndex { text })
-    }
-}
-
-/// Fields the resolver and the fetcher read; everything else (descriptions, maintainers, tags,
-/// other hashes) is dropped while decompressing, which halves the text kept in memory.
-const NEEDED_FIELDS: &[&str] = &[
-    "Package",
-    "Version",
-    "Architecture",
-    "Multi-Arch",
-    "Depends",
-    "Pre-Depends",
-    "Provides",
-    "Filename",
-    "Size",
-    "SHA256",
-    "Essential",
-    "Priority",
-    "Section",
-    "Source",
-    "Installed-Size",
-];
-
-/// Copy a deb822 stream, keeping only [`NEEDED_FIELDS`] (with their continuation lines) and
-/// the blank lines between stanzas.
-fn keep_needed_fields(mut reader: impl std::io::BufRead) -> std::io::Result<String> {
-    let mut out = String::new();
-    let mut line = String::new();
-    let mut keeping = false;
-    loop {
-        line.clear();
-        if reader.read_line(&mut line)? == 0 {
-            return Ok(out);
-        }
-        let continuation = line.starts_with(' ') || line.starts_with('\t');
-        if line.trim().is_empty() && !continuation {
-            out.push('\n');
-            keeping = false;
-            continue;
-        }
-        if !continuation {
-            keeping = line.split_once(':').is_some_and(|(name, _)| {
-                NEEDED_FIELDS.iter().any(|f| f.eq_ignore_ascii_case(name))
-            });
-        }
-        if keeping {
-            out.push_str(&line);
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn keeps_only_the_fields_the_resolver_reads() {
-        let text = "Package: a\nDescription: x\n long text\n .\nDepends: b,\n c\nMD5sum: 00\n\nPackage: b\nVersion: 1\n";
-        let kept = super::keep_needed_fields(text.as_bytes()).unwrap();
-        assert_eq!(
-            kept,
-            "Package: a\nDepends: b,\n c\n\nPackage: b\nVersion: 1\n"
-        );
     }
 }

@@ -1,42 +1,44 @@
-//! The Debian archive client: fetch, verify the chain, extract safely, build sysroots and host
-//! tool trees, and keep `crossroot.lock`.
+//! The Debian archive client: fetch, verify the chain, build sysroots and host tool trees, and
+//! keep `crossroot.lock`.
 //!
 //! Owns: HTTP (retries, parallel downloads, conditional requests), the chain of trust
 //! `InRelease` signature → `Packages.xz` hash → `.deb` hash, staging and atomic persist of
 //! sysroots in the cache, the lockfile, and the `ensure_*` API the binary and the toolchain call.
 //! Must not: parse Debian formats or resolve dependencies itself (that is `crossroot-debian`),
-//! print anything (progress goes through [`crossroot_store::Reporter`]), or write outside the
-//! cache and the lockfile.
+//! unpack `.deb`s itself (that is `crossroot-extract`), print anything (progress goes through
+//! [`crossroot_store::Reporter`]), or write outside the cache and the lockfile.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
+pub use crossroot_config::Mirror;
 pub use crossroot_store::{Cache, Reporter};
 pub use crossroot_target::Release;
 
 mod build;
 mod debian;
 mod error;
-pub mod extract;
 mod http;
 mod index;
 mod lockfile;
 mod sysroot;
 
 pub use build::human_bytes;
-pub use error::ArchiveError;
-pub use extract::PathFilter;
+pub use crossroot_extract::{FilterError, PathFilter};
+pub use error::{ALLOW_ROLLBACK_VAR, ArchiveError};
+pub use http::{HTTP_LOW_SPEED_LIMIT_VAR, HTTP_LOW_SPEED_TIME_VAR, HTTP_TIMEOUT_VAR, HttpLimits};
 pub use lockfile::{LOCKFILE_NAME, LockedPackage, LockedTarget, Lockfile};
 pub use sysroot::{
-    HostTree, InstalledPackage, Manifest, Sysroot, find_sysroot, list_sysroots, prune,
-    remove_sysroots,
+    HostTree, InstalledPackage, Manifest, Sysroot, find_host_tree, find_sysroot, list_sysroots,
+    prune, remove_sysroots,
 };
 
 /// How the client talks to the archive.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
-    /// Base URL of the Debian mirror, e.g. `http://<host>/debian` (or `file:///path/debian`).
-    pub mirror: String,
+    /// The Debian mirror (validated by `crossroot-config`: requests go to its
+    /// [`Mirror::request_url`], messages show its redacted `Display`).
+    pub mirror: Mirror,
     pub cache: Cache,
     /// Use only what is cached; fail naming exactly what is missing.
     pub offline: bool,
@@ -59,7 +61,6 @@ pub const TEST_EXTRACT_DELAY_VAR: &str = "CROSSROOT_TEST_EXTRACT_DELAY_MS";
 /// A client for one mirror and one cache.
 pub struct ArchiveClient {
     opts: ClientOptions,
-    mirror: String,
     reporter: Arc<dyn Reporter>,
     http: http::Http,
     /// Loaded on first use: parsing keyrings costs tens of milliseconds the fast path skips.
@@ -75,14 +76,9 @@ impl std::fmt::Debug for ArchiveClient {
 }
 
 impl ArchiveClient {
+    /// A client for `opts.mirror`. Cannot fail today (the mirror is validated by its type);
+    /// the `Result` leaves room for options that need checking.
     pub fn new(opts: ClientOptions, reporter: Arc<dyn Reporter>) -> Result<Self, ArchiveError> {
-        let mirror = opts.mirror.trim().trim_end_matches('/').to_string();
-        if !["http://", "https://", "file://"]
-            .iter()
-            .any(|scheme| mirror.starts_with(scheme))
-        {
-            return Err(ArchiveError::BadMirror { url: opts.mirror });
-        }
         if !opts.verify {
             reporter.status(
                 "Warning",
@@ -91,9 +87,8 @@ impl ArchiveClient {
         }
         Ok(ArchiveClient {
             opts,
-            mirror,
             reporter,
-            http: http::Http::new(),
+            http: http::Http::new(http::HttpLimits::from_env()?),
             keyring: std::sync::OnceLock::new(),
         })
     }
@@ -119,6 +114,11 @@ impl ArchiveClient {
 
     pub fn options(&self) -> &ClientOptions {
         &self.opts
+    }
+
+    /// The mirror this client fetches from.
+    pub fn mirror(&self) -> &Mirror {
+        &self.opts.mirror
     }
 
     /// Bytes received from the mirror by this client so far.

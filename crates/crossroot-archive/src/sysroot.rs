@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ArchiveError, boxed};
-use crate::extract::PathFilter;
+use crossroot_extract::PathFilter;
 use crate::lockfile::{LockedPackage, LockedTarget, Lockfile};
 use crate::{ArchiveClient, Cache, Release, debian};
 
@@ -122,11 +122,7 @@ impl ArchiveClient {
         filter: &PathFilter,
     ) -> Result<HostTree, ArchiveError> {
         let spec = TreeSpec {
-            parent: self
-                .opts
-                .cache
-                .bucket(crossroot_store::TOOLS)
-                .join(format!("{name}-{arch}-{release}")),
+            parent: host_tree_parent(&self.opts.cache, name, arch, release),
             name,
             arch,
             release,
@@ -333,13 +329,12 @@ impl ArchiveClient {
         let root = staged.path().join("root");
         fs_err::create_dir(&root)?;
         self.fetch_and_unpack(&manifest.packages, Some(&root), spec.filter)?;
-        let report =
-            crate::extract::finalize_tree(&root, spec.release.merged_usr()).map_err(|e| {
-                ArchiveError::Extract {
-                    deb: format!("the tree of `{}`", spec.name),
-                    source: boxed(e),
-                }
-            })?;
+        let report = crossroot_extract::finalize_tree(&root, spec.release.merged_usr()).map_err(
+            |source| ArchiveError::Extract {
+                deb: format!("the tree of `{}`", spec.name),
+                source,
+            },
+        )?;
         if !spec.filter.is_all() {
             // Links to members the filter left out (`ld64.lld -> lld` when only `ld.lld` is
             // kept…) lead nowhere: a filtered tree holds none.
@@ -393,6 +388,47 @@ pub fn find_sysroot(
         packages: manifest.packages,
         requested: manifest.requested,
     }))
+}
+
+/// The host tool tree `name` (built by [`ArchiveClient::ensure_host_tree`] with the same `arch`,
+/// `release` and `filter`) as it is now, if it is finished and holds every package of
+/// `packages`.
+/// Reads two small files and never touches the network, so callers can skip creating a client.
+pub fn find_host_tree(
+    cache: &Cache,
+    name: &str,
+    arch: &str,
+    release: Release,
+    packages: &[&str],
+    filter: &PathFilter,
+) -> Result<Option<HostTree>, ArchiveError> {
+    let parent = host_tree_parent(cache, name, arch, release);
+    let Some(hash) = read_current(&parent) else {
+        return Ok(None);
+    };
+    let Some(manifest) = read_manifest(&parent.join(&hash))? else {
+        return Ok(None);
+    };
+    if !packages
+        .iter()
+        .all(|p| manifest.requested.iter().any(|r| r == p))
+        || manifest.filter != filter.fingerprint()
+    {
+        return Ok(None);
+    }
+    Ok(Some(HostTree {
+        root: parent.join(&hash).join("root"),
+        name: name.to_string(),
+        arch: arch.to_string(),
+        release,
+        packages: manifest.packages,
+    }))
+}
+
+fn host_tree_parent(cache: &Cache, name: &str, arch: &str, release: Release) -> PathBuf {
+    cache
+        .bucket(crossroot_store::TOOLS)
+        .join(format!("{name}-{arch}-{release}"))
 }
 
 fn sysroot_parent(cache: &Cache, triple: &str, release: Release) -> PathBuf {

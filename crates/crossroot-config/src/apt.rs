@@ -7,6 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::{Mirror, MirrorSource};
+
 /// One apt source entry (one line of a `.list` file, or one `.sources` stanza).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AptSource {
@@ -176,13 +178,13 @@ fn signed_by_debian(signed_by: &Option<String>) -> Option<bool> {
     Some(s.contains("debian-archive"))
 }
 
-/// Pick the Debian archive among apt sources (pure): an enabled `deb` entry with an http(s) or
-/// file URI, a Debian suite, the `main` component, and a Debian archive keyring if it names one;
-/// security archives and third-party repositories are skipped. Entries for a plain release
-/// (`bookworm`) win over `-updates`/`-backports`. Returns the URI without a trailing slash, and
-/// the file it came from.
-pub fn pick_debian(sources: &[AptSource]) -> Option<(String, PathBuf)> {
-    let mut fallback: Option<(String, PathBuf)> = None;
+/// Pick the Debian archive among apt sources (pure): an enabled `deb` entry with a URI that is
+/// a valid [`Mirror`] (http, https or file), a Debian suite, the `main` component, and a Debian
+/// archive keyring if it names one; security archives and third-party repositories are skipped.
+/// Entries for a plain release (`bookworm`) win over `-updates`/`-backports`. Returns the mirror
+/// and the file it came from.
+pub fn pick_debian(sources: &[AptSource]) -> Option<(Mirror, PathBuf)> {
+    let mut fallback: Option<(Mirror, PathBuf)> = None;
     for s in sources {
         if !s.enabled || !s.types.iter().any(|t| t == "deb") {
             continue;
@@ -194,14 +196,13 @@ pub fn pick_debian(sources: &[AptSource]) -> Option<(String, PathBuf)> {
             continue;
         }
         for uri in &s.uris {
-            let lower = uri.to_ascii_lowercase();
-            let scheme_ok = ["http://", "https://", "file:/"]
-                .iter()
-                .any(|p| lower.starts_with(p));
-            if !scheme_ok || lower.contains("security") {
+            if uri.to_ascii_lowercase().contains("security") {
                 continue;
             }
-            let url = uri.trim_end_matches('/').to_string();
+            // Other schemes (`cdrom:`, `mirror+file:`, `tor+http:`…) are skipped.
+            let Ok(url) = Mirror::parse(uri, MirrorSource::Apt(s.file.clone())) else {
+                continue;
+            };
             for suite in &s.suites {
                 if !is_debian_suite(suite) {
                     continue;
@@ -225,7 +226,7 @@ mod tests {
     const DEBIAN_KEYRING: &str = "/usr/share/keyrings/debian-archive-keyring.gpg";
 
     fn pick(sources: &[AptSource]) -> Option<String> {
-        pick_debian(sources).map(|(u, _)| u)
+        pick_debian(sources).map(|(u, _)| u.request_url().to_string())
     }
 
     #[test]
@@ -239,7 +240,7 @@ mod tests {
         assert_eq!(s[0].suites, ["bookworm", "bookworm-updates"]);
         assert_eq!(s[0].signed_by.as_deref(), Some(DEBIAN_KEYRING));
         let (url, file) = pick_debian(&s).unwrap();
-        assert_eq!(url, "http://mirror.invalid/debian");
+        assert_eq!(url.request_url(), "http://mirror.invalid/debian");
         assert_eq!(file, Path::new("/etc/apt/sources.list.d/debian.sources"));
     }
 
@@ -327,7 +328,7 @@ mod tests {
         let text =
             "deb cdrom:[Debian GNU/Linux 12]/ bookworm main\ndeb file:/srv/debian bookworm main\n";
         let s = parse_one_line(text, Path::new("x.list"));
-        assert_eq!(pick(&s).as_deref(), Some("file:/srv/debian"));
+        assert_eq!(pick(&s).as_deref(), Some("file:///srv/debian"));
     }
 
     #[test]
@@ -397,7 +398,7 @@ mod tests {
             .map(PathBuf::from)
         );
         let (url, file) = pick_debian(&found.sources).unwrap();
-        assert_eq!(url, "http://second.invalid/debian");
+        assert_eq!(url.request_url(), "http://second.invalid/debian");
         assert_eq!(file, d.join("b.sources"));
     }
 
@@ -431,7 +432,7 @@ mod tests {
             let picked = pick_debian(&s);
             proptest::prop_assert_eq!(picked.is_some(), comps.iter().any(|c| c == "main"));
             if let Some((url, _)) = picked {
-                proptest::prop_assert!(!url.ends_with('/'));
+                proptest::prop_assert!(!url.request_url().ends_with('/'));
             }
         }
 

@@ -18,22 +18,29 @@
 //! | --- | --- | --- |
 //! | `debian-packages` | list of package names | every layer and target table adds to the list |
 //! | `debian-release` | release name (`bookworm`, `trixie`, `12`, `stable`…) | highest layer wins |
-//! | `mirror` | `http://`, `https://` or `file://` URL of a Debian archive | highest layer wins |
+//! | `mirror` | `http://`, `https://` or `file:///` URL of a Debian archive (see [`Mirror`]) | highest layer wins |
 //!
 //! For scalar keys the order is: flag > environment > package target table > package >
 //! workspace target table > workspace. Environment: `CROSSROOT_MIRROR`,
 //! `CROSSROOT_DEBIAN_RELEASE`, `CROSSROOT_DEBIAN_PACKAGES` (comma- or space-separated, added to
-//! the list), `CROSSROOT_CACHE_DIR`, `CROSSROOT_OFFLINE=1`.
+//! the list), `CROSSROOT_CACHE_DIR`, `CROSSROOT_OFFLINE=1`. A variable crossroot reads that is set
+//! to a value that is not UTF-8 is an error naming it, never silently skipped.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use crossroot_target::Release;
 
 pub mod apt;
+mod cargo_args;
 mod manifest;
+pub mod mirror;
+
+pub use cargo_args::CargoArgs;
 
 pub use manifest::{find_manifest, find_workspace_root};
+pub use mirror::{Mirror, MirrorError, MirrorFile, MirrorProblem, MirrorSource};
 
 /// Environment variable names crossroot reads.
 pub mod vars {
@@ -50,17 +57,48 @@ pub mod vars {
 /// The hint shown when no mirror can be found anywhere.
 pub const NO_MIRROR_HINT: &str = "pass --mirror URL, set CROSSROOT_MIRROR, or `mirror = \"URL\"` in [package.metadata.crossroot]";
 
-/// A snapshot of environment variables. Tests build one with [`Env::from_pairs`]; only the
-/// binary calls [`Env::from_process`]. Empty values count as unset.
+/// A snapshot of environment variables. Tests build one with [`Env::from_pairs`] (or
+/// [`Env::from_os_pairs`] for values that are not UTF-8); only the binary calls
+/// [`Env::from_process`]. Empty values count as unset.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Env(BTreeMap<String, String>);
+pub struct Env {
+    vars: BTreeMap<String, String>,
+    /// Variables with a UTF-8 name whose value is not UTF-8: reading one is an error
+    /// ([`Env::value`]), not a silent "unset".
+    not_unicode: BTreeSet<String>,
+}
 
 impl Env {
-    /// The current process's environment (variables whose name and value are UTF-8).
+    /// The current process's environment. Variables whose name is not UTF-8 are left out (none
+    /// of them can be one crossroot reads); those whose value is not UTF-8 are remembered.
     pub fn from_process() -> Self {
-        Env(std::env::vars_os()
-            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-            .collect())
+        Env::from_os_pairs(std::env::vars_os())
+    }
+
+    /// An environment holding these variables, as the OS gives them.
+    pub fn from_os_pairs<I, K, V>(pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<OsString>,
+        V: Into<OsString>,
+    {
+        let mut env = Env::default();
+        for (k, v) in pairs {
+            let Ok(k) = k.into().into_string() else {
+                continue;
+            };
+            match v.into().into_string() {
+                Ok(v) => {
+                    env.not_unicode.remove(&k);
+                    env.vars.insert(k, v);
+                }
+                Err(_) => {
+                    env.vars.remove(&k);
+                    env.not_unicode.insert(k);
+                }
+            }
+        }
+        env
     }
 
     /// An environment holding exactly these variables.
@@ -70,29 +108,45 @@ impl Env {
         K: Into<String>,
         V: Into<String>,
     {
-        Env(pairs
-            .into_iter()
-            .map(|(k, v)| (k.into(), v.into()))
-            .collect())
+        Env {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+            not_unicode: BTreeSet::new(),
+        }
     }
 
-    /// The value of `key`, or `None` when unset or empty.
+    /// The value of `key`, or `None` when unset, empty or not UTF-8 (see [`Env::value`]).
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0
+        self.vars
             .get(key)
             .map(String::as_str)
             .filter(|v| !v.is_empty())
     }
 
+    /// The value of `key`, or `None` when unset or empty; an error naming `key` when its value
+    /// is not UTF-8.
+    pub fn value(&self, key: &str) -> Result<Option<&str>, ConfigError> {
+        if self.not_unicode.contains(key) {
+            return Err(ConfigError::NotUnicode {
+                var: key.to_string(),
+            });
+        }
+        Ok(self.get(key))
+    }
+
     /// This environment with `key` set to `value`.
     pub fn with(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.0.insert(key.into(), value.into());
+        let key = key.into();
+        self.not_unicode.remove(&key);
+        self.vars.insert(key, value.into());
         self
     }
 
-    /// Every variable, sorted by name.
+    /// Every variable with a UTF-8 value, sorted by name.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     /// Whether a boolean switch such as `CROSSROOT_OFFLINE` is on (`1`, `true`, `yes`).
@@ -117,70 +171,25 @@ pub struct Flags {
 }
 
 impl Flags {
-    /// Take the flags crossroot shares with cargo from cargo's own arguments (before any `--`):
-    /// `--manifest-path P` / `--manifest-path=P` (unless already set), `--offline`, `--frozen`
-    /// (offline and locked) and `--locked`. For `crossroot test --target T --manifest-path P`,
-    /// where clap hands everything after `--target` to cargo untouched. The arguments stay as
-    /// they are: cargo needs them too.
-    pub fn merge_cargo_args<S: AsRef<std::ffi::OsStr>>(mut self, args: &[S]) -> Self {
-        let mut it = args.iter().map(|a| a.as_ref().to_string_lossy());
-        while let Some(arg) = it.next() {
-            match arg.as_ref() {
-                "--" => break,
-                "--offline" => self.offline = true,
-                "--locked" => self.locked = true,
-                "--frozen" => {
-                    self.offline = true;
-                    self.locked = true;
-                }
-                "--manifest-path" => {
-                    let value = it.next();
-                    if self.manifest_path.is_none() {
-                        self.manifest_path = value.map(|v| PathBuf::from(v.as_ref()));
-                    }
-                }
-                other => {
-                    if let Some(v) = other.strip_prefix("--manifest-path=") {
-                        if self.manifest_path.is_none() {
-                            self.manifest_path = Some(PathBuf::from(v));
-                        }
-                    }
-                }
-            }
+    /// Add the flags crossroot shares with cargo, read from cargo's own arguments by
+    /// [`CargoArgs`] (`crossroot test --target T --offline`, where clap hands everything after
+    /// the subcommand to cargo): `--offline`, `--locked`, `--frozen`, and `--manifest-path`
+    /// unless crossroot's own flag gave one.
+    pub fn merge_cargo(mut self, cargo: &CargoArgs) -> Self {
+        self.offline |= cargo.offline;
+        self.locked |= cargo.locked;
+        if self.manifest_path.is_none() {
+            self.manifest_path = cargo.manifest_path.clone();
         }
         self
-    }
-}
-
-/// Where the chosen mirror came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MirrorSource {
-    /// `--mirror`.
-    Flag,
-    /// `CROSSROOT_MIRROR`.
-    Env,
-    /// `mirror = …` in this `Cargo.toml`.
-    Config(PathBuf),
-    /// The host's apt sources, from this file.
-    Apt(PathBuf),
-}
-
-impl std::fmt::Display for MirrorSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            MirrorSource::Flag => f.write_str("--mirror"),
-            MirrorSource::Env => f.write_str(vars::MIRROR),
-            MirrorSource::Config(p) => write!(f, "`mirror` in {}", p.display()),
-            MirrorSource::Apt(p) => write!(f, "apt sources ({})", p.display()),
-        }
     }
 }
 
 /// A Debian mirror and where it was configured.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MirrorChoice {
-    /// The archive root, without a trailing slash (`…/debian`).
-    pub url: String,
+    /// The archive root (`…/debian`).
+    pub url: Mirror,
     pub source: MirrorSource,
 }
 
@@ -193,7 +202,7 @@ pub struct TargetConfig {
     /// The Debian release the user asked for, if any (the target model picks a default).
     pub release: Option<Release>,
     /// A mirror from flag, environment or config (not apt discovery: see [`Config::mirror`]).
-    pub mirror: Option<String>,
+    pub mirror: Option<Mirror>,
 }
 
 /// Why the configuration cannot be loaded or a mirror found.
@@ -216,8 +225,10 @@ pub enum ConfigError {
     },
     #[error("unknown Debian release `{value}` (from {origin})")]
     BadRelease { value: String, origin: String },
-    #[error("mirror `{value}` (from {origin}) is not an http://, https:// or file:// URL")]
-    BadMirror { value: String, origin: String },
+    #[error(transparent)]
+    BadMirror(#[from] MirrorError),
+    #[error("the environment variable `{var}` is set to a value that is not UTF-8")]
+    NotUnicode { var: String },
     #[error("no cache directory: CROSSROOT_CACHE_DIR, XDG_CACHE_HOME and HOME are all unset")]
     NoCacheDir,
     #[error("no Debian mirror configured, and none found in the host's apt sources")]
@@ -245,8 +256,9 @@ impl crossroot_hint::Hint for ConfigError {
                     .collect::<Vec<_>>()
                     .join(", ")
             )),
-            ConfigError::BadMirror { .. } => {
-                Some("give the archive root, e.g. `http://mirror.invalid/debian` (the folder holding `dists/`)".into())
+            ConfigError::BadMirror(e) => e.hint(),
+            ConfigError::NotUnicode { var } => {
+                Some(format!("set `{var}` to a UTF-8 value, or unset it"))
             }
             ConfigError::NoCacheDir => Some(format!("set {} to a writable directory", vars::CACHE_DIR)),
             ConfigError::NoMirror { .. } => Some(NO_MIRROR_HINT.into()),
@@ -260,7 +272,7 @@ impl crossroot_hint::Hint for ConfigError {
 pub(crate) struct Layer {
     pub(crate) packages: Vec<String>,
     pub(crate) release: Option<Release>,
-    pub(crate) mirror: Option<String>,
+    pub(crate) mirror: Option<Mirror>,
 }
 
 /// One `[*.metadata.crossroot]` section with its per-target tables.
@@ -291,9 +303,9 @@ pub struct Config {
     layers: Vec<FileLayer>,
     env_packages: Vec<String>,
     env_release: Option<Release>,
-    env_mirror: Option<String>,
+    env_mirror: Option<Mirror>,
     flag_release: Option<Release>,
-    flag_mirror: Option<String>,
+    flag_mirror: Option<Mirror>,
     apt_root: PathBuf,
 }
 
@@ -326,7 +338,7 @@ impl Config {
         let cache_dir = cache_dir(cwd, env)?;
 
         let env_packages = env
-            .get(vars::DEBIAN_PACKAGES)
+            .value(vars::DEBIAN_PACKAGES)?
             .map(|v| {
                 v.split([',', ' ', '\t', '\n'])
                     .filter(|s| !s.is_empty())
@@ -335,7 +347,7 @@ impl Config {
             })
             .unwrap_or_default();
         let env_release = env
-            .get(vars::DEBIAN_RELEASE)
+            .value(vars::DEBIAN_RELEASE)?
             .map(|v| parse_release(v, vars::DEBIAN_RELEASE))
             .transpose()?;
         let flag_release = flags
@@ -344,14 +356,15 @@ impl Config {
             .map(|v| parse_release(v, "--debian-release"))
             .transpose()?;
         let env_mirror = env
-            .get(vars::MIRROR)
-            .map(|v| normalize_mirror(v, vars::MIRROR))
+            .value(vars::MIRROR)?
+            .map(|v| Mirror::parse(v, MirrorSource::Env))
             .transpose()?;
         let flag_mirror = flags
             .mirror
             .as_deref()
-            .map(|v| normalize_mirror(v, "--mirror"))
+            .map(|v| Mirror::parse(v, MirrorSource::Flag))
             .transpose()?;
+        env.value(vars::OFFLINE)?;
 
         Ok(Config {
             manifest_dir,
@@ -460,7 +473,7 @@ impl Config {
         None
     }
 
-    fn config_mirror(&self, triple: Option<&str>) -> Option<(String, PathBuf)> {
+    fn config_mirror(&self, triple: Option<&str>) -> Option<(Mirror, PathBuf)> {
         match triple {
             Some(t) => self.file_scalar(t, |l| l.mirror.clone()),
             None => self
@@ -473,18 +486,19 @@ impl Config {
 }
 
 /// The cache root from `env`: `CROSSROOT_CACHE_DIR` (relative paths are taken from `cwd`), else
-/// `$XDG_CACHE_HOME/crossroot` (if absolute), else `$HOME/.cache/crossroot`.
+/// `$XDG_CACHE_HOME/crossroot` (if absolute), else `$HOME/.cache/crossroot`. The first of these
+/// that is set to a value that is not UTF-8 is an error.
 pub fn cache_dir(cwd: &Path, env: &Env) -> Result<PathBuf, ConfigError> {
-    if let Some(dir) = env.get(vars::CACHE_DIR) {
+    if let Some(dir) = env.value(vars::CACHE_DIR)? {
         return Ok(cwd.join(dir));
     }
     if let Some(xdg) = env
-        .get("XDG_CACHE_HOME")
+        .value("XDG_CACHE_HOME")?
         .filter(|x| Path::new(x).is_absolute())
     {
         return Ok(Path::new(xdg).join("crossroot"));
     }
-    if let Some(home) = env.get("HOME") {
+    if let Some(home) = env.value("HOME")? {
         return Ok(Path::new(home).join(".cache").join("crossroot"));
     }
     Err(ConfigError::NoCacheDir)
@@ -500,21 +514,6 @@ fn parse_release(value: &str, origin: &str) -> Result<Release, ConfigError> {
         value: value.to_string(),
         origin: origin.to_string(),
     })
-}
-
-/// Check a mirror URL's scheme and drop trailing slashes.
-fn normalize_mirror(value: &str, origin: &str) -> Result<String, ConfigError> {
-    let v = value.trim();
-    let ok = ["http://", "https://", "file://"]
-        .iter()
-        .any(|s| v.len() > s.len() && v[..s.len()].eq_ignore_ascii_case(s));
-    if !ok {
-        return Err(ConfigError::BadMirror {
-            value: value.to_string(),
-            origin: origin.to_string(),
-        });
-    }
-    Ok(v.trim_end_matches('/').to_string())
 }
 
 #[cfg(test)]

@@ -217,9 +217,9 @@ fn parse_layer(
             }
             "mirror" => {
                 let v = value.as_str().ok_or_else(|| invalid(key, "a URL string"))?;
-                layer.mirror = Some(crate::normalize_mirror(
+                layer.mirror = Some(crate::Mirror::parse(
                     v,
-                    &format!("`{name}.{key}` in {}", file.display()),
+                    crate::MirrorSource::Config(file.to_path_buf()),
                 )?);
             }
             "target" if known.contains(&"target") => {} // handled by the caller

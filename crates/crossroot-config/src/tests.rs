@@ -25,6 +25,10 @@ fn home_env(dir: &Path) -> Env {
     Env::from_pairs([("HOME", dir.join("home").to_string_lossy().into_owned())])
 }
 
+fn mirror(url: &str) -> Mirror {
+    Mirror::parse(url, MirrorSource::Flag).unwrap()
+}
+
 fn load(cwd: &Path, env: &Env, flags: &Flags) -> Config {
     // An apt root that does not exist: no host sources leak into tests.
     Config::load(cwd, env, flags, &cwd.join("no-apt-root")).unwrap()
@@ -96,14 +100,17 @@ fn workspace_layer_alone() {
     let t = cfg.for_target(AARCH64);
     assert_eq!(t.debian_packages, ["libssl-dev", "libz-dev"]);
     assert_eq!(t.release, Some(Release::Bookworm));
-    assert_eq!(t.mirror.as_deref(), Some("http://ws.invalid/debian"));
+    assert_eq!(
+        t.mirror.as_ref().map(Mirror::request_url),
+        Some("http://ws.invalid/debian")
+    );
     let other = cfg.for_target(ARMHF);
     assert_eq!(other.debian_packages, ["libssl-dev"]);
     assert_eq!(other.release, Some(Release::Bullseye));
     assert_eq!(
         cfg.mirror(Some(ARMHF)).unwrap(),
         MirrorChoice {
-            url: "http://ws.invalid/debian".into(),
+            url: mirror("http://ws.invalid/debian"),
             source: MirrorSource::Config(dir.path().join("Cargo.toml")),
         }
     );
@@ -123,7 +130,10 @@ fn package_layer_overrides_workspace_and_target_tables_override_general() {
         ["libssl-dev", "libz-dev", "libsqlite3-dev", "libudev-dev"]
     );
     assert_eq!(t.release, Some(Release::Trixie));
-    assert_eq!(t.mirror.as_deref(), Some("http://pkg-arm64.invalid/debian"));
+    assert_eq!(
+        t.mirror.as_ref().map(Mirror::request_url),
+        Some("http://pkg-arm64.invalid/debian")
+    );
     let m = cfg.mirror(Some(AARCH64)).unwrap();
     assert_eq!(
         m.source,
@@ -134,8 +144,14 @@ fn package_layer_overrides_workspace_and_target_tables_override_general() {
     assert_eq!(other.debian_packages, ["libssl-dev", "libsqlite3-dev"]);
     // The package sets no general release, so the workspace's applies.
     assert_eq!(other.release, Some(Release::Bullseye));
-    assert_eq!(other.mirror.as_deref(), Some("http://pkg.invalid/debian"));
-    assert_eq!(cfg.mirror(None).unwrap().url, "http://pkg.invalid/debian");
+    assert_eq!(
+        other.mirror.as_ref().map(Mirror::request_url),
+        Some("http://pkg.invalid/debian")
+    );
+    assert_eq!(
+        cfg.mirror(None).unwrap().url,
+        mirror("http://pkg.invalid/debian")
+    );
 }
 
 #[test]
@@ -149,7 +165,10 @@ fn environment_overrides_files() {
     let cfg = load(&dir.path().join("app"), &env, &Flags::default());
     let t = cfg.for_target(AARCH64);
     assert_eq!(t.release, Some(Release::Sid));
-    assert_eq!(t.mirror.as_deref(), Some("http://env.invalid/debian"));
+    assert_eq!(
+        t.mirror.as_ref().map(Mirror::request_url),
+        Some("http://env.invalid/debian")
+    );
     assert_eq!(
         t.debian_packages,
         [
@@ -165,7 +184,7 @@ fn environment_overrides_files() {
     assert_eq!(
         cfg.mirror(Some(AARCH64)).unwrap(),
         MirrorChoice {
-            url: "http://env.invalid/debian".into(),
+            url: mirror("http://env.invalid/debian"),
             source: MirrorSource::Env
         }
     );
@@ -186,7 +205,10 @@ fn flags_override_environment() {
     let cfg = load(&dir.path().join("app"), &env, &flags);
     let t = cfg.for_target(AARCH64);
     assert_eq!(t.release, Some(Release::Bookworm));
-    assert_eq!(t.mirror.as_deref(), Some("http://127.0.0.1:1/debian"));
+    assert_eq!(
+        t.mirror.as_ref().map(Mirror::request_url),
+        Some("http://127.0.0.1:1/debian")
+    );
     assert!(cfg.locked);
     assert_eq!(cfg.mirror(None).unwrap().source, MirrorSource::Flag);
 }
@@ -359,6 +381,27 @@ fn bad_release_and_mirror_values_name_their_origin() {
     let err =
         Config::load(empty.path(), &home_env(empty.path()), &flags, empty.path()).unwrap_err();
     assert!(err.to_string().contains("--mirror"), "{err}");
+    assert!(err.hint().unwrap().contains("http://"), "{err}");
+
+    let dir = tree(&[(
+        "Cargo.toml",
+        "[package.metadata.crossroot.target.aarch64-unknown-linux-gnu]\nmirror = \"file:debian\"\n",
+    )]);
+    let err = Config::load(
+        dir.path(),
+        &home_env(dir.path()),
+        &Flags::default(),
+        dir.path(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "mirror `file:debian` (from `mirror` in {}) has a relative path; a `file:` URL needs an absolute one",
+            dir.path().join("Cargo.toml").display()
+        )
+    );
+    assert!(err.hint().unwrap().contains("file:///"), "{err}");
     let env = home_env(empty.path()).with(vars::DEBIAN_RELEASE, "hamm");
     let err = Config::load(empty.path(), &env, &Flags::default(), empty.path()).unwrap_err();
     assert!(err.to_string().contains(vars::DEBIAN_RELEASE), "{err}");
@@ -414,7 +457,7 @@ fn mirror_from_apt_sources_is_discovered_lazily() {
     let cfg = Config::load(dir.path(), &env, &Flags::default(), &dir.path().join("apt")).unwrap();
     // load() reads no apt file: removing it before asking shows discovery is lazy.
     let m = cfg.mirror(Some(AARCH64)).unwrap();
-    assert_eq!(m.url, "http://127.0.0.1:9/debian");
+    assert_eq!(m.url.request_url(), "http://127.0.0.1:9/debian");
     assert_eq!(
         m.source,
         MirrorSource::Apt(dir.path().join("apt/etc/apt/sources.list.d/debian.sources"))
@@ -423,6 +466,77 @@ fn mirror_from_apt_sources_is_discovered_lazily() {
     fs_err::remove_file(dir.path().join("apt/etc/apt/sources.list.d/debian.sources")).unwrap();
     let err = cfg.mirror(Some(AARCH64)).unwrap_err();
     assert!(matches!(err, ConfigError::NoMirror { .. }));
+}
+
+#[test]
+fn mirror_spellings_from_every_layer_are_normalized_alike() {
+    let dir = tree(&[(
+        "Cargo.toml",
+        "[package]\nname = \"p\"\n[package.metadata.crossroot]\nmirror = \"HTTP://Pkg.Invalid/debian/\"\n",
+    )]);
+    let cfg = load(dir.path(), &home_env(dir.path()), &Flags::default());
+    assert_eq!(
+        cfg.mirror(None).unwrap().url.request_url(),
+        "http://pkg.invalid/debian"
+    );
+    let env = home_env(dir.path()).with(vars::MIRROR, " File:/srv/debian/ ");
+    let cfg = load(dir.path(), &env, &Flags::default());
+    let m = cfg.mirror(None).unwrap().url;
+    assert_eq!(m.request_url(), "file:///srv/debian");
+    assert_eq!(m.local_path(), Some(Path::new("/srv/debian")));
+    let flags = Flags {
+        mirror: Some("https://user:secret@mirror.invalid/debian".into()),
+        ..Flags::default()
+    };
+    let cfg = load(dir.path(), &env, &flags);
+    let choice = cfg.mirror(None).unwrap();
+    assert_eq!(choice.url.to_string(), "https://***@mirror.invalid/debian");
+    assert!(!format!("{choice:?} {cfg:?}").contains("secret"));
+}
+
+#[cfg(unix)]
+#[test]
+fn variables_that_are_not_utf8_are_errors_naming_them() {
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+    let bad = || OsString::from_vec(b"/srv/\xffdebian".to_vec());
+    let dir = tree(&[]);
+    let home = dir.path().join("home").into_os_string();
+    for var in [
+        vars::MIRROR,
+        vars::CACHE_DIR,
+        vars::DEBIAN_RELEASE,
+        vars::DEBIAN_PACKAGES,
+        vars::OFFLINE,
+    ] {
+        let env = Env::from_os_pairs([(OsString::from("HOME"), home.clone()), (var.into(), bad())]);
+        assert_eq!(env.get(var), None);
+        let err = Config::load(dir.path(), &env, &Flags::default(), dir.path()).unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::NotUnicode { var: v } if v == var),
+            "{var}: {err}"
+        );
+        assert!(err.to_string().contains(var), "{err}");
+        assert!(err.hint().unwrap().contains(var), "{err}");
+    }
+    // Another variable that is not UTF-8 is no concern of crossroot's.
+    let env = Env::from_os_pairs([
+        (OsString::from("HOME"), home.clone()),
+        (OsString::from("SOMETHING_ELSE"), bad()),
+        (OsString::from_vec(b"\xff".to_vec()), OsString::from("x")),
+    ]);
+    assert!(Config::load(dir.path(), &env, &Flags::default(), dir.path()).is_ok());
+    // HOME itself, when it decides the cache.
+    let env = Env::from_os_pairs([(OsString::from("HOME"), bad())]);
+    let err = cache_dir(dir.path(), &env).unwrap_err();
+    assert!(
+        matches!(&err, ConfigError::NotUnicode { var } if var == "HOME"),
+        "{err}"
+    );
+    // Set again to UTF-8: fine.
+    let env =
+        Env::from_os_pairs([(OsString::from(vars::CACHE_DIR), bad())]).with(vars::CACHE_DIR, "/c");
+    assert_eq!(cache_dir(dir.path(), &env).unwrap(), Path::new("/c"));
 }
 
 #[test]
@@ -458,7 +572,7 @@ fn flags_from_cargo_args() {
         "--",
         "--offline",
     ];
-    let f = Flags::default().merge_cargo_args(&args);
+    let f = Flags::default().merge_cargo(&CargoArgs::parse(&args));
     assert_eq!(
         f.manifest_path.as_deref(),
         Some(Path::new("examples/x/Cargo.toml"))
@@ -466,7 +580,10 @@ fn flags_from_cargo_args() {
     assert!(f.locked);
     assert!(!f.offline, "arguments after `--` belong to the test binary");
 
-    let f = Flags::default().merge_cargo_args(&["--manifest-path=a/Cargo.toml", "--frozen"]);
+    let f = Flags::default().merge_cargo(&CargoArgs::parse(&[
+        "--manifest-path=a/Cargo.toml",
+        "--frozen",
+    ]));
     assert_eq!(f.manifest_path.as_deref(), Some(Path::new("a/Cargo.toml")));
     assert!(f.offline && f.locked);
 
@@ -475,13 +592,13 @@ fn flags_from_cargo_args() {
         manifest_path: Some(PathBuf::from("mine/Cargo.toml")),
         ..Flags::default()
     }
-    .merge_cargo_args(&["--manifest-path", "theirs/Cargo.toml"]);
+    .merge_cargo(&CargoArgs::parse(&["--manifest-path", "theirs/Cargo.toml"]));
     assert_eq!(
         f.manifest_path.as_deref(),
         Some(Path::new("mine/Cargo.toml"))
     );
     assert_eq!(
-        Flags::default().merge_cargo_args::<&str>(&[]),
+        Flags::default().merge_cargo(&CargoArgs::parse::<&str>(&[])),
         Flags::default()
     );
 }

@@ -263,6 +263,17 @@ pub fn parse_provides(field: &str) -> Result<Vec<Relation>, RelationError> {
     Ok(out)
 }
 
+/// The bare package name of one alternative, without parsing the rest:
+/// `libc6:any (>= 2.34) [arm64]` → `libc6`. Cheap enough for a pass over a whole index; the
+/// name is not validated (use [`parse_one`] for that).
+pub fn bare_name(text: &str) -> &str {
+    let text = text.trim();
+    let end = text
+        .find(|c: char| c.is_whitespace() || matches!(c, '(' | ':' | '[' | '<'))
+        .unwrap_or(text.len());
+    &text[..end]
+}
+
 /// Parse one alternative.
 pub fn parse_one(text: &str) -> Result<Relation, RelationError> {
     let s = text.trim();
@@ -400,6 +411,15 @@ mod tests {
 
     fn ver(s: &str) -> Version {
         s.parse().expect("valid version")
+    }
+
+    #[test]
+    fn bare_names() {
+        assert_eq!(bare_name(" libc6:any (>= 2.34) [arm64]"), "libc6");
+        assert_eq!(bare_name("libssl3 (= 3.0)"), "libssl3");
+        assert_eq!(bare_name("debconf-2.0"), "debconf-2.0");
+        assert_eq!(bare_name("foo<!nocheck>"), "foo");
+        assert_eq!(bare_name("  "), "");
     }
 
     #[test]
@@ -580,6 +600,12 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join(", ");
             prop_assert_eq!(printed, text);
+        }
+
+        #[test]
+        fn bare_name_is_the_parsed_name(text in relation_strategy()) {
+            let parsed = parse_one(&text).expect("generated relations are valid");
+            prop_assert_eq!(bare_name(&text), parsed.name.as_str());
         }
 
         #[test]

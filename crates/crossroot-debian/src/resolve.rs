@@ -303,6 +303,26 @@ fn priority_rank(p: &PackageEntry) -> u8 {
     }
 }
 
+/// The libc development packages a base set can start from, in the order tried (Linux glibc,
+/// alpha/ia64 glibc, kFreeBSD, Hurd).
+const LIBC_DEV_PACKAGES: [&str; 4] = ["libc6-dev", "libc6.1-dev", "libc0.1-dev", "libc0.3-dev"];
+
+/// The kernel headers every base set contains.
+const KERNEL_HEADERS: &str = "linux-libc-dev";
+
+/// The package whose `Depends` name the release's default GCC (gcc-defaults).
+const GCC_DEFAULTS: &str = "gcc";
+
+/// Whether `name` can take part in [`Universe::base_packages`]: a package it may pick (libc
+/// dev, `libgcc-N-dev`, `libstdc++-N-dev`, kernel headers) or the `gcc` package it reads the
+/// default GCC from. A pre-pass over an index keeps these stanzas when the base set is wanted.
+pub fn is_base_candidate(name: &str) -> bool {
+    name == GCC_DEFAULTS
+        || name == KERNEL_HEADERS
+        || LIBC_DEV_PACKAGES.contains(&name)
+        || is_gcc_dev_package(name)
+}
+
 /// `libgcc-12-dev`, `libstdc++-14-dev`, …
 fn is_gcc_dev_package(name: &str) -> bool {
     ["libgcc-", "libstdc++-"].iter().any(|prefix| {
@@ -710,7 +730,7 @@ impl Universe {
         };
         let installable = |name: &str| self.versions(name).any(|p| Self::arch_ok(p, None, arch));
         let from_gcc = self
-            .versions("gcc")
+            .versions(GCC_DEFAULTS)
             .find(|p| Self::arch_ok(p, None, arch))
             .and_then(|gcc| {
                 gcc.depends.iter().flatten().find_map(|r| {
@@ -735,14 +755,14 @@ impl Universe {
                 .max()
                 .ok_or_else(|| no_base("no `libgcc-N-dev` package".into()))?,
         };
-        let libc = ["libc6-dev", "libc6.1-dev", "libc0.1-dev", "libc0.3-dev"]
+        let libc = LIBC_DEV_PACKAGES
             .into_iter()
             .find(|n| installable(n))
             .ok_or_else(|| no_base("no libc development package (`libc6-dev`)".into()))?;
         let mut packages = vec![
             libc.to_owned(),
             format!("libgcc-{gcc_major}-dev"),
-            "linux-libc-dev".to_owned(),
+            KERNEL_HEADERS.to_owned(),
         ];
         if cxx {
             packages.push(format!("libstdc++-{gcc_major}-dev"));
@@ -1283,6 +1303,27 @@ Depends: libfoo (>= 2)
             .base_packages("riscv64", false)
             .expect_err("nothing for riscv64");
         assert!(matches!(err, ResolveError::NoBase { .. }));
+    }
+
+    #[test]
+    fn every_base_package_is_a_base_candidate() {
+        let u = universe(BOOKWORMISH);
+        for cxx in [false, true] {
+            let b = u.base_packages("arm64", cxx).expect("base");
+            for name in &b.packages {
+                assert!(is_base_candidate(name), "{name}");
+            }
+        }
+        assert!(is_base_candidate("gcc"));
+        for name in [
+            "gcc-12",
+            "libc6",
+            "libgcc-s1",
+            "libstdc++6",
+            "libgcc-12-dev-x",
+        ] {
+            assert!(!is_base_candidate(name), "{name}");
+        }
     }
 
     #[test]

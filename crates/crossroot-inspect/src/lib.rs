@@ -10,9 +10,16 @@
 //! ([`resolve_in_sysroot`], the only part that touches the filesystem, plus the thin
 //! [`inspect_path`]).
 //!
-//! Must not: shell out (`readelf`, `file`, `ldd`), run the binary, panic on any input bytes, or
-//! restate target facts: machines, loaders, float ABIs and libcs come from
-//! [`crossroot_target::TARGETS`].
+//! On top of the ELF reader, three modules hold what the `crossroot` binary only prints:
+//! [`artefacts`] finds the files one cargo invocation produced (from plain values: target and
+//! build directory, triple, profile directory, start time) and keeps the memo of failures;
+//! [`floor`] checks them against a glibc floor and words the result ([`floor::FloorError`]);
+//! [`report`] builds `crossroot inspect`'s per-file report, its wording and the JSON shape of
+//! `docs/inspect-json.md`. Their I/O is reading directories and files; the choices are pure.
+//!
+//! Must not: shell out (`readelf`, `file`, `ldd`, `cargo`), read cargo's command line, print,
+//! run the binary, panic on any input bytes, or restate target facts: machines, loaders, float
+//! ABIs and libcs come from [`crossroot_target::TARGETS`].
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -20,9 +27,12 @@ use std::path::{Path, PathBuf};
 use crossroot_target::{ElfClass, Endian, GlibcVersion, Libc, TargetSpec};
 use serde::{Serialize, Serializer};
 
+pub mod artefacts;
 mod attributes;
 mod detect;
+pub mod floor;
 mod read;
+pub mod report;
 mod sysroot;
 mod versions;
 

@@ -111,6 +111,25 @@ pub fn qemu_in_tree(root: &Path, spec: &TargetSpec) -> Result<PathBuf, Error> {
         })
 }
 
+/// How target programs run on a host. One more way to run them (Wine, a WASI runtime) is one
+/// more kind here, decided by [`kind`] and provisioned in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The host runs them itself: no runner.
+    Native,
+    /// QEMU user mode with the sysroot as loader prefix.
+    Qemu,
+}
+
+/// How programs of `spec` run on a host whose ELF machine is `host_machine`.
+pub fn kind(spec: &TargetSpec, host_machine: u16) -> Kind {
+    if spec.runs_natively_on(host_machine) {
+        Kind::Native
+    } else {
+        Kind::Qemu
+    }
+}
+
 /// How to run a target program: the prefix to put before it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Runner {

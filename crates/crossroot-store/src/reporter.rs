@@ -13,6 +13,9 @@ pub trait Reporter: Send + Sync {
     fn item_done(&self, item: &str);
     /// The current phase is over.
     fn end(&self);
+    /// A detail shown only when the user asked for more (`-v`): which mirror, which file was
+    /// written.
+    fn note(&self, _message: &str) {}
 }
 
 /// A [`Reporter`] that reports nothing.

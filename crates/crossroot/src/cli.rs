@@ -53,6 +53,9 @@ pub struct GlobalArgs {
     /// Fail if crossroot.lock would change.
     #[arg(long, global = true)]
     pub locked: bool,
+    /// Both --offline and --locked (as cargo's `--frozen`).
+    #[arg(long, global = true)]
+    pub frozen: bool,
     /// DANGEROUS: skip OpenPGP and hash verification of the Debian archive.
     #[arg(long = "insecure-skip-verify", global = true)]
     pub insecure_skip_verify: bool,

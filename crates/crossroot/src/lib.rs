@@ -13,7 +13,6 @@ mod cli;
 mod commands;
 mod printer;
 mod progress;
-mod provision;
 mod report;
 
 /// Entry point shared by the `crossroot` and `cargo-crossroot` executables.

@@ -111,15 +111,22 @@ fn toolchain_only_path() -> PathBuf {
     cargo.parent().expect("cargo's directory").to_path_buf()
 }
 
-/// A finished tree as the archive crate leaves it; returns its `root/`.
-fn fake_tree(parent: &Path, name: &str, arch: &str) -> PathBuf {
+/// A finished tree as the archive crate leaves it, built for `requested`; returns its `root/`.
+fn fake_tree(
+    parent: &Path,
+    name: &str,
+    arch: &str,
+    requested: &str,
+    filter: Option<String>,
+) -> PathBuf {
     let hash = "0123456789abcdef";
     let dir = parent.join(hash);
     fs_err::create_dir_all(dir.join("root")).expect("tree dir");
     fs_err::write(
         dir.join("manifest.json"),
         format!(
-            r#"{{"format":1,"name":"{name}","release":"bookworm","arch":"{arch}","requested":[],"packages":[]}}"#
+            r#"{{"format":1,"name":"{name}","release":"bookworm","arch":"{arch}","requested":[{requested}],"packages":[],"filter":{}}}"#,
+            filter.map_or("null".to_string(), |f| format!("\"{f}\""))
         ),
     )
     .expect("manifest");
@@ -137,6 +144,8 @@ fn targets_sees_cached_sysroots_and_qemu() {
         &cache.join("sysroots-v1/s390x-unknown-linux-gnu/bookworm"),
         "s390x-unknown-linux-gnu",
         "s390x",
+        "",
+        None,
     );
     // An unfinished sysroot (no manifest, no `current`) does not count.
     fs_err::create_dir_all(cache.join("sysroots-v1/aarch64-unknown-linux-gnu/bookworm/4567/root"))
@@ -146,6 +155,12 @@ fn targets_sees_cached_sysroots_and_qemu() {
         &cache.join("tools-v1/qemu-s390x-amd64-bookworm"),
         "qemu-s390x",
         "amd64",
+        r#""qemu-user-static""#,
+        crossroot_archive::PathFilter::parse(&crossroot_runner::qemu_tree_filter(
+            crossroot_target::by_triple("s390x-unknown-linux-gnu").unwrap(),
+        ))
+        .unwrap()
+        .fingerprint(),
     );
     let bin = root.join("usr/bin");
     fs_err::create_dir_all(&bin).unwrap();

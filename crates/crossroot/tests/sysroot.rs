@@ -112,20 +112,33 @@ fn fixture() -> Env {
     fixture_signed_by(None)
 }
 
-/// The archive, signed by a fresh key; the keyring given to crossroot is that key's unless
-/// `trusted` says otherwise.
-fn fixture_signed_by(trusted: Option<&TestSigner>) -> Env {
-    let key =
-        TestSigner::generate_with_signing_subkey("crossroot test archive <test@example.invalid>")
-            .unwrap();
-    let mut builder = ArchiveBuilder::new("bookworm").arch("arm64");
+/// The fixture archive's signing key (the same key every time).
+fn archive_key() -> TestSigner {
+    TestSigner::generate_with_signing_subkey("crossroot test archive <test@example.invalid>")
+        .unwrap()
+}
+
+/// The fixture's packages as an archive of `suite`, signed by [`archive_key`], dated `date`
+/// (default: the builder's).
+fn build_archive(suite: &str, date: Option<&str>) -> BuiltArchive {
+    let mut builder = ArchiveBuilder::new(suite).arch("arm64");
     for d in debs() {
         builder = builder.deb(d);
     }
-    let signer = key.clone();
-    let archive = builder
+    if let Some(date) = date {
+        builder = builder.date(date);
+    }
+    let signer = archive_key();
+    builder
         .sign_with(move |text| signer.clearsign(text).unwrap())
-        .build();
+        .build()
+}
+
+/// The archive, signed by a fresh key; the keyring given to crossroot is that key's unless
+/// `trusted` says otherwise.
+fn fixture_signed_by(trusted: Option<&TestSigner>) -> Env {
+    let key = archive_key();
+    let archive = build_archive("bookworm", None);
     let server = TestServer::start(archive.root().to_path_buf());
     let home = tempfile::tempdir().unwrap();
     let keyring = home.path().join("keyring.asc");
@@ -181,6 +194,47 @@ impl Env {
             text(&out.stderr)
         );
         text(&out.stdout)
+    }
+
+    /// Run with extra environment variables; the test fails if crossroot has not finished
+    /// within a minute (a hang is what the callers look for).
+    fn run_bounded(&self, vars: &[(&str, &str)], args: &[&str]) -> Output {
+        let cwd = self.home.path().join("work");
+        fs_err::create_dir_all(&cwd).unwrap();
+        let out_dir = tempfile::tempdir().unwrap();
+        let (stdout, stderr) = (out_dir.path().join("out"), out_dir.path().join("err"));
+        let mut cmd = self.cmd_in(&cwd, args);
+        cmd.envs(vars.iter().copied())
+            .stdout(fs_err::File::create(&stdout).unwrap().into_parts().0)
+            .stderr(fs_err::File::create(&stderr).unwrap().into_parts().0);
+        let mut child = cmd.spawn().unwrap();
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > until {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                panic!(
+                    "crossroot {args:?} did not finish within a minute:\n{}",
+                    fs_err::read_to_string(&stderr).unwrap()
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        Output {
+            status,
+            stdout: fs_err::read(&stdout).unwrap(),
+            stderr: fs_err::read(&stderr).unwrap(),
+        }
+    }
+
+    /// The cached `InRelease` of the fixture's suite, if any.
+    fn cached_in_release(&self) -> Option<PathBuf> {
+        walk(&self.cache().join("indexes-v1"))
+            .into_iter()
+            .find(|p| p.ends_with("bookworm/InRelease"))
     }
 
     fn fail(&self, args: &[&str]) -> String {
@@ -507,11 +561,82 @@ fn insecure_mode_warns_loudly() {
         "zlib1g-dev",
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stderr).contains("NOT checking"),
-        "{}",
-        text(&out.stderr)
+    let err = text(&out.stderr);
+    assert_eq!(
+        err.matches("NOT checking").count(),
+        1,
+        "warned once:\n{err}"
     );
+}
+
+/// `--offline`, `--frozen` and cargo's `--config net.offline=true` written among cargo's
+/// arguments (after `--target`) reach crossroot too: on an empty cache it says it is offline
+/// and sends nothing to the mirror (and never runs `rustup target add`).
+#[test]
+fn offline_among_cargo_arguments_fetches_nothing() {
+    let env = fixture();
+    let project = env.home.path().join("project");
+    fs_err::create_dir_all(project.join("src")).unwrap();
+    fs_err::write(
+        project.join("Cargo.toml"),
+        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    fs_err::write(project.join("src/lib.rs"), "").unwrap();
+    for args in [
+        &["build", "--target", "arm64", "--offline"][..],
+        &["test", "--target=arm64", "--frozen"],
+        &["check", "--target", "arm64", "--config", "net.offline=true"],
+        &["--offline", "build", "--target", "arm64"],
+    ] {
+        env.server.clear_log();
+        let mut cmd = env.cmd_in(&project, args);
+        // The real Rust toolchain (rustup finds it through these, not through the test HOME).
+        let home = PathBuf::from(std::env::var_os("HOME").unwrap_or_default());
+        cmd.env(
+            "RUSTUP_HOME",
+            std::env::var_os("RUSTUP_HOME").unwrap_or_else(|| home.join(".rustup").into()),
+        );
+        if let Some(t) = std::env::var_os("RUSTUP_TOOLCHAIN") {
+            cmd.env("RUSTUP_TOOLCHAIN", t);
+        }
+        let out = cmd.output().unwrap();
+        let err = text(&out.stderr);
+        assert!(
+            !out.status.success(),
+            "{args:?} should fail offline:\n{err}"
+        );
+        // `--frozen` is also `--locked`: with no crossroot.lock entry that is said first.
+        assert!(
+            err.contains("offline") || err.contains("crossroot.lock would change"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("Installing"), "{args:?} ran rustup: {err}");
+        assert_eq!(env.server.log(), Vec::<String>::new(), "{args:?} fetched");
+        let built = walk(&env.cache())
+            .into_iter()
+            .filter(|p| p.ends_with("manifest.json"))
+            .collect::<Vec<_>>();
+        assert_eq!(built, Vec::<PathBuf>::new(), "{args:?} built a tree");
+    }
+}
+
+/// A malformed mirror is a clear error, never a panic.
+#[test]
+fn a_malformed_mirror_is_an_error_not_a_panic() {
+    let env = fixture();
+    let cwd = env.home.path().join("work");
+    fs_err::create_dir_all(&cwd).unwrap();
+    for mirror in ["http:/\u{e9}x", "ftp://x/debian", "", "http://"] {
+        let out = env
+            .cmd_with_mirror(&cwd, mirror, &["sysroot", "path", "--target", "arm64"])
+            .output()
+            .unwrap();
+        let err = text(&out.stderr);
+        assert!(!out.status.success(), "{mirror:?}: {err}");
+        assert!(err.starts_with("error:"), "{mirror:?}: {err}");
+        assert!(!err.contains("panicked"), "{mirror:?}: {err}");
+    }
 }
 
 #[test]
@@ -632,4 +757,276 @@ fn a_file_url_mirror_works_too() {
     assert!(root.join("usr/include/openssl/ssl.h").is_file());
     assert_sane_sysroot(&root);
     assert_eq!(env.server.log(), Vec::<String>::new());
+}
+
+#[test]
+fn every_file_url_spelling_reaches_the_same_folder() {
+    let env = fixture();
+    let root = env.archive.root().display().to_string();
+    let cwd = env.home.path().join("work");
+    fs_err::create_dir_all(&cwd).unwrap();
+    for (i, url) in [
+        format!("file:{root}/"),
+        format!("FILE://localhost{root}"),
+        format!("  File://{root}//  "),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let cache = env.home.path().join(format!("cache-{i}"));
+        let out = env
+            .cmd_with_mirror(&cwd, url, &["sysroot", "path", "--target", "arm64"])
+            .env("CROSSROOT_CACHE_DIR", &cache)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{url}: {}", text(&out.stderr));
+        assert!(last_line(&text(&out.stdout)).join("usr/include").is_dir());
+    }
+    assert_eq!(env.server.log(), Vec::<String>::new());
+}
+
+#[test]
+fn mirror_credentials_are_sent_but_never_shown_or_stored() {
+    let env = fixture();
+    let url = env
+        .server
+        .url()
+        .replacen("http://", "http://user:s3cret@", 1);
+    let cwd = env.home.path().join("work");
+    fs_err::create_dir_all(&cwd).unwrap();
+    let run = |args: &[&str]| env.cmd_with_mirror(&cwd, &url, args).output().unwrap();
+    let never_shown = |out: &Output| {
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(!all.contains("s3cret") && !all.contains("user:"), "{all}");
+        all
+    };
+
+    let out = run(&["-v", "sysroot", "add", "--target", "arm64", "libssl-dev"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let all = never_shown(&out);
+    assert!(all.contains("mirror http://***@127.0.0.1:"), "{all}");
+    // ureq sends the user info as HTTP basic authentication ("user:s3cret" in base64).
+    let auth = env.server.authorizations();
+    assert!(!auth.is_empty());
+    assert!(
+        auth.iter().all(|a| a == "Basic dXNlcjpzM2NyZXQ="),
+        "{auth:?}"
+    );
+    // Nothing crossroot wrote (cache, lockfile) holds the password.
+    for file in walk(env.home.path()) {
+        let bytes = fs_err::read(&file).unwrap_or_default();
+        assert!(
+            !bytes.windows(6).any(|w| w == b"s3cret"),
+            "{}",
+            file.display()
+        );
+    }
+
+    // A failed request names the redacted URL.
+    let out = run(&[
+        "-v",
+        "--debian-release",
+        "trixie",
+        "sysroot",
+        "path",
+        "--target",
+        "arm64",
+    ]);
+    assert!(!out.status.success());
+    let all = never_shown(&out);
+    assert!(
+        all.contains("http://***@127.0.0.1:") && all.contains("/dists/trixie/InRelease"),
+        "{all}"
+    );
+
+    let out = run(&["doctor"]);
+    let all = never_shown(&out);
+    assert!(
+        all.contains("Debian mirror: http://***@127.0.0.1:"),
+        "{all}"
+    );
+}
+
+#[test]
+fn a_release_signed_for_another_suite_is_refused_naming_both() {
+    let env = fixture();
+    // Validly signed by the archive key, same packages, but bullseye's: a replay.
+    let bullseye = build_archive("bullseye", None);
+    env.server.fault(
+        "dists/bookworm/InRelease",
+        Fault::Replace(bullseye.in_release()),
+    );
+    let err = env.fail(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
+    assert!(
+        err.contains("bullseye") && err.contains("bookworm"),
+        "{err}"
+    );
+    assert!(env.cached_in_release().is_none(), "the replay was cached");
+    assert!(
+        !env.cache()
+            .join("sysroots-v1/aarch64-unknown-linux-gnu/bookworm/current")
+            .exists()
+    );
+}
+
+#[test]
+fn an_older_release_is_refused_and_never_replaces_the_cached_one() {
+    let env = fixture();
+    env.ok(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
+    let cached = env.cached_in_release().unwrap();
+    let newer = fs_err::read(&cached).unwrap();
+    let older = build_archive("bookworm", Some("Sat, 10 Jun 2023 08:53:33 UTC"));
+    env.server.fault(
+        "dists/bookworm/InRelease",
+        Fault::Replace(older.in_release()),
+    );
+    let err = env.fail(&["sysroot", "add", "--target", "arm64", "zlib1g-dev"]);
+    assert!(err.contains("10 Jun 2023"), "{err}");
+    assert!(err.contains("01 Nov 2025"), "{err}");
+    assert!(err.contains("CROSSROOT_ALLOW_RELEASE_ROLLBACK"), "{err}");
+    assert_eq!(fs_err::read(&cached).unwrap(), newer);
+
+    // A deliberate pin to the older snapshot is possible, and then replaces the cached copy.
+    let out = env.run_bounded(
+        &[("CROSSROOT_ALLOW_RELEASE_ROLLBACK", "1")],
+        &["sysroot", "add", "--target", "arm64", "zlib1g-dev"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(fs_err::read(&cached).unwrap(), older.in_release());
+}
+
+#[test]
+fn a_trickling_or_stalled_server_fails_naming_the_limit() {
+    let env = fixture();
+    let ssl = env.archive.deb("libssl3").clone();
+    env.server.fault(
+        &ssl.filename,
+        Fault::Trickle(std::time::Duration::from_millis(300)),
+    );
+    let out = env.run_bounded(
+        &[("CROSSROOT_HTTP_LOW_SPEED_TIME", "1")],
+        &["sysroot", "add", "--target", "arm64", "libssl-dev"],
+    );
+    let err = text(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains(&ssl.filename), "{err}");
+    assert!(err.contains("CROSSROOT_HTTP_LOW_SPEED_LIMIT"), "{err}");
+    // Too slow is not retried: one try per file.
+    let tries = env
+        .server
+        .log()
+        .iter()
+        .filter(|l| l.ends_with(&ssl.filename))
+        .count();
+    assert_eq!(tries, 1, "{:?}", env.server.log());
+
+    // Headers, then silence: the per-file deadline ends it even with no rate minimum.
+    env.server.clear_faults();
+    env.server.fault("dists/bookworm/InRelease", Fault::Stall);
+    let out = env.run_bounded(
+        &[
+            ("CROSSROOT_HTTP_TIMEOUT", "2"),
+            ("CROSSROOT_HTTP_LOW_SPEED_LIMIT", "0"),
+        ],
+        &["sysroot", "add", "--target", "arm64", "zlib1g-dev"],
+    );
+    let err = text(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("InRelease"), "{err}");
+    assert!(err.contains("CROSSROOT_HTTP_TIMEOUT"), "{err}");
+}
+
+#[test]
+fn bodies_are_bounded_by_the_signed_size_or_a_cap() {
+    let env = fixture();
+    // No size is signed for InRelease: a cap, named in the error.
+    env.server.fault(
+        "dists/bookworm/InRelease",
+        Fault::Append {
+            extra: 20 << 20,
+            announce: false,
+        },
+    );
+    let err = env.fail(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
+    assert!(err.contains("InRelease") && err.contains("16 MiB"), "{err}");
+    assert!(env.cached_in_release().is_none());
+
+    // A .deb longer than its signed size, with and without a Content-Length saying so.
+    env.server.clear_faults();
+    let ssl = env.archive.deb("libssl3").clone();
+    for announce in [false, true] {
+        env.server.fault(
+            &ssl.filename,
+            Fault::Append {
+                extra: 64 << 20,
+                announce,
+            },
+        );
+        let err = env.fail(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
+        assert!(err.contains(&ssl.filename), "{err}");
+        assert!(
+            err.contains(&format!("signed size of {} bytes", ssl.size)),
+            "{err}"
+        );
+        let debs = walk(&env.cache().join("debs-v1"));
+        assert!(
+            !debs
+                .iter()
+                .any(|p| p.to_string_lossy().contains(&ssl.sha256)),
+            "{debs:?}"
+        );
+        assert!(
+            env.staging_leftovers().is_empty(),
+            "{:?}",
+            env.staging_leftovers()
+        );
+    }
+}
+
+#[test]
+fn a_damaged_cached_deb_is_fetched_again() {
+    let env = fixture();
+    env.ok(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
+    env.ok(&["sysroot", "remove", "--target", "arm64"]);
+    let ssl = env.archive.deb("libssl3").clone();
+    let cached = env.cache().join(format!("debs-v1/{}.deb", ssl.sha256));
+    let damage = || {
+        let mut bytes = fs_err::read(&cached).unwrap();
+        let at = bytes.len() - 8;
+        bytes[at] ^= 0xff;
+        fs_err::write(&cached, bytes).unwrap();
+    };
+    damage();
+    env.server.clear_log();
+    let root = last_line(&env.ok(&["sysroot", "add", "--target", "arm64", "libssl-dev"]));
+    assert!(root.join(usrlib("libssl.so.3")).is_file());
+    let fetched: Vec<_> = env
+        .server
+        .log()
+        .into_iter()
+        .filter(|l| l.ends_with(".deb"))
+        .collect();
+    assert_eq!(fetched, vec![format!("200 /debian/{}", ssl.filename)]);
+    assert_eq!(
+        fs_err::read(&cached).unwrap(),
+        fs_err::read(env.archive.path(&ssl.filename)).unwrap()
+    );
+
+    // Offline, it cannot be fetched: the error says which file and what to do.
+    env.ok(&["sysroot", "remove", "--target", "arm64"]);
+    damage();
+    let err = env.fail(&[
+        "--offline",
+        "sysroot",
+        "add",
+        "--target",
+        "arm64",
+        "libssl-dev",
+    ]);
+    assert!(err.contains("damaged"), "{err}");
+    assert!(err.contains("libssl3_"), "{err}");
+    assert!(err.contains("without --offline"), "{err}");
+    // It was evicted, so the next online run fetches it.
+    assert!(!cached.exists());
+    env.ok(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
 }

@@ -6,28 +6,29 @@ use crate::cli::{CacheCommand, GlobalArgs};
 use crate::printer::{Printer, out};
 
 pub fn run(global: &GlobalArgs, cmd: CacheCommand, printer: &Printer) -> anyhow::Result<ExitCode> {
-    let ctx = super::sysroot::Context::load(global, printer)?;
+    let cache =
+        crossroot_store::Cache::new(super::settings(global, None, printer)?.config.cache_dir);
     match cmd {
-        CacheCommand::Dir => out(ctx.cache.root().display()),
+        CacheCommand::Dir => out(cache.root().display()),
         CacheCommand::Clean => {
-            let freed = ctx.cache.clean()?;
+            let freed = cache.clean()?;
             printer.status(
                 "Removed",
                 format!(
                     "{} ({})",
-                    ctx.cache.root().display(),
+                    cache.root().display(),
                     crossroot_archive::human_bytes(freed)
                 ),
             );
         }
         CacheCommand::Prune => {
-            let freed = crossroot_archive::prune(&ctx.cache)?;
+            let freed = crossroot_archive::prune(&cache)?;
             printer.status(
                 "Pruned",
                 format!(
                     "{} from {}",
                     crossroot_archive::human_bytes(freed),
-                    ctx.cache.root().display()
+                    cache.root().display()
                 ),
             );
         }

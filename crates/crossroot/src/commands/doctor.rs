@@ -6,15 +6,14 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use crossroot_config::Config;
+use crossroot_hint::Hint as _;
+use crossroot_provision::Settings;
+use crossroot_provision::host::{self, QemuFound};
+use crossroot_provision::plan::{self, CompilerPlan, Fetch, Plan, RunnerPlan, StdPlan};
 use crossroot_target::Target;
 
-use super::host::{self, QemuFound};
 use crate::cli::GlobalArgs;
 use crate::printer::{self, Printer};
-use crossroot_hint::Hint as _;
-use crossroot_toolchain::clang::ProbeCache;
-use crossroot_toolchain::rust::RustToolchain;
 
 /// Below this much free space in the cache the check fails; below [`FREE_WARN`] it warns.
 const FREE_FAIL: u64 = 256 << 20;
@@ -65,37 +64,14 @@ fn check(
 
 const NOTHING_TO_DO: &str = "nothing to do";
 
-/// Why a tool cannot be provisioned right now.
-#[derive(Debug, Clone, Copy)]
-enum Blocked {
-    NoMirror,
-    Offline,
-}
-
-impl Blocked {
-    fn why(self) -> &'static str {
-        match self {
-            Blocked::NoMirror => "but no mirror is configured",
-            Blocked::Offline => "but --offline (or CROSSROOT_OFFLINE) forbids downloading",
-        }
-    }
-
-    fn fix(self) -> String {
-        match self {
-            Blocked::NoMirror => crossroot_config::NO_MIRROR_HINT.to_string(),
-            Blocked::Offline => "run once without --offline to provision it into the cache".into(),
-        }
-    }
-}
-
 pub fn run(
     global: &GlobalArgs,
     target: Option<&str>,
     printer: &Printer,
 ) -> anyhow::Result<ExitCode> {
     let target = target.map(super::parse_target).transpose()?;
-    let config = super::load_config(global, printer)?;
-    let checks = run_checks(&config, target.as_ref());
+    let settings = super::settings(global, None, printer)?;
+    let checks = run_checks(&settings, target.as_ref());
     let mut out = Vec::new();
     match &target {
         Some(t) => out.push(format!("crossroot doctor for {t}")),
@@ -124,45 +100,29 @@ pub fn run(
     })
 }
 
-fn run_checks(config: &Config, target: Option<&Target>) -> Vec<Check> {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let rust = host::rust_toolchain(&cwd);
-    let mut probes = host::probes(&config.cache_dir);
+fn run_checks(settings: &Settings, target: Option<&Target>) -> Vec<Check> {
+    let config = &settings.config;
+    let plan = plan::plan(settings, target);
     let mut checks = vec![rustup()];
-    if let Some(t) = target {
-        checks.push(rust_std(t, rust.as_ref()));
+    if let Some(t) = &plan.target {
+        checks.push(rust_std(t.target.triple(), &t.std));
     }
-    let mirror = config.mirror(target.map(Target::triple));
-    // Why clang/QEMU could not be provisioned now, if they could not.
-    let blocked = if config.offline {
-        Some(Blocked::Offline)
-    } else if mirror.is_err() {
-        Some(Blocked::NoMirror)
-    } else {
-        None
-    };
-    checks.push(compiler(
-        config,
-        rust.as_ref(),
-        &mut probes,
-        target,
-        blocked,
-    ));
-    if let Some(t) = target {
-        checks.push(qemu(config, &mut probes, t, blocked));
+    checks.push(compiler(&plan, target));
+    if let Some(t) = &plan.target {
+        checks.push(qemu(t.target.triple(), t.target.spec.qemu, &t.runner));
     }
     checks.push(binfmt());
-    checks.push(mirror_check(config, &mirror));
-    if let Some(t) = target {
-        checks.push(release(config, t));
+    checks.push(mirror_check(config.offline, &plan.mirror));
+    if let Some(t) = &plan.target {
+        checks.push(release(t));
     }
     checks.push(cache_dir(&config.cache_dir));
     if let Some(t) = target.filter(|t| t.spec.is_32bit()) {
         let work = config
             .workspace_root
             .clone()
-            .or_else(|| std::env::current_dir().ok());
-        checks.push(dir_cookies(t, &config.cache_dir, work.as_deref()));
+            .unwrap_or_else(|| settings.cwd.clone());
+        checks.push(dir_cookies(t, &config.cache_dir, Some(&work)));
     }
     checks
 }
@@ -187,27 +147,22 @@ fn rustup() -> Check {
     }
 }
 
-fn rust_std(t: &Target, rust: Option<&RustToolchain>) -> Check {
+fn rust_std(triple: &str, std: &StdPlan) -> Check {
     let name = "Rust std";
-    let triple = t.triple();
-    let Some(rust) = rust else {
-        return check(
+    match std {
+        StdPlan::NoToolchain => check(
             Status::Fail,
             name,
             format!("no Rust toolchain found, so no std for {triple}"),
             format!("install Rust with rustup, then `rustup target add {triple}`"),
-        );
-    };
-    if rust.has_std(triple) {
-        return check(
+        ),
+        StdPlan::Installed { sysroot } => check(
             Status::Ok,
             name,
-            format!("{triple} installed in {}", rust.sysroot.display()),
+            format!("{triple} installed in {}", sysroot.display()),
             NOTHING_TO_DO,
-        );
-    }
-    match crossroot_toolchain::rust::add_std_command(rust, triple) {
-        Ok(_) => check(
+        ),
+        StdPlan::Install { blocked: None } => check(
             Status::Ok,
             name,
             format!(
@@ -215,7 +170,13 @@ fn rust_std(t: &Target, rust: Option<&RustToolchain>) -> Check {
             ),
             format!("`rustup target add {triple}` to install it now"),
         ),
-        Err(e) => check(
+        StdPlan::Install { blocked: Some(b) } => check(
+            Status::Warn,
+            name,
+            format!("{triple} not installed yet, {}", b.why()),
+            format!("`rustup target add {triple}` while online"),
+        ),
+        StdPlan::Impossible(e) => check(
             Status::Fail,
             name,
             format!("{triple} is not installed: {e}"),
@@ -225,24 +186,17 @@ fn rust_std(t: &Target, rust: Option<&RustToolchain>) -> Check {
     }
 }
 
-fn compiler(
-    config: &Config,
-    rust: Option<&RustToolchain>,
-    probes: &mut ProbeCache,
-    target: Option<&Target>,
-    blocked: Option<Blocked>,
-) -> Check {
+fn compiler(plan: &Plan, target: Option<&Target>) -> Check {
     let name = "C compiler/linker";
     let what = target.map_or("any target".to_string(), |t| {
         format!("`{}`", t.spec.clang_target)
     });
-    let rust_lld = rust.and_then(RustToolchain::rust_lld);
     let linker = |ld: &Option<std::path::PathBuf>| match ld {
         Some(p) => format!("rust-lld ({})", p.display()),
         None => "clang's own lld".to_string(),
     };
-    if let Some(tc) = host::host_c_toolchain(rust, probes) {
-        return check(
+    match &plan.compiler {
+        CompilerPlan::Host(tc) => check(
             Status::Ok,
             name,
             format!(
@@ -252,93 +206,89 @@ fn compiler(
                 linker(&tc.ld_lld)
             ),
             NOTHING_TO_DO,
-        );
-    }
-    if let Some(tree) = host::cached_host_tree(&config.cache_dir, "clang") {
-        return check(
+        ),
+        CompilerPlan::Cached(tree) => check(
             Status::Ok,
             name,
             format!(
                 "clang from crossroot's cache ({}); links with {}",
                 tree.display(),
-                linker(&rust_lld)
+                linker(&plan.rust_lld)
             ),
             NOTHING_TO_DO,
-        );
-    }
-    let packages = crossroot_toolchain::clang::CLANG_TREE_PACKAGES.join(", ");
-    if let Some(b) = blocked {
-        check(
-            Status::Warn,
-            name,
-            format!(
-                "no clang >= {} on the host; provisionable from the Debian archive ({packages}), {}",
-                crossroot_toolchain::clang::MIN_CLANG,
-                b.why()
-            ),
-            b.fix(),
-        )
-    } else {
-        check(
-            Status::Ok,
-            name,
-            format!(
-                "no clang >= {} on the host; provisionable from the Debian archive into the cache on first use ({packages}); links with {}",
-                crossroot_toolchain::clang::MIN_CLANG,
-                linker(&rust_lld)
-            ),
-            NOTHING_TO_DO,
-        )
+        ),
+        CompilerPlan::Missing(Fetch { packages, blocked }) => {
+            let packages = packages.join(", ");
+            match blocked {
+                Some(b) => check(
+                    Status::Warn,
+                    name,
+                    format!(
+                        "no clang >= {} on the host; provisionable from the Debian archive ({packages}), {}",
+                        crossroot_toolchain::clang::MIN_CLANG,
+                        b.why()
+                    ),
+                    b.fix(),
+                ),
+                None => check(
+                    Status::Ok,
+                    name,
+                    format!(
+                        "no clang >= {} on the host; provisionable from the Debian archive into the cache on first use ({packages}); links with {}",
+                        crossroot_toolchain::clang::MIN_CLANG,
+                        linker(&plan.rust_lld)
+                    ),
+                    NOTHING_TO_DO,
+                ),
+            }
+        }
     }
 }
 
-fn qemu(config: &Config, probes: &mut ProbeCache, t: &Target, blocked: Option<Blocked>) -> Check {
+fn qemu(triple: &str, qemu: &str, runner: &RunnerPlan) -> Check {
     let name = "QEMU";
-    if host::runs_natively(t.spec) {
-        return check(
+    match runner {
+        RunnerPlan::Native => check(
             Status::Ok,
             name,
-            format!("{} runs natively on this host; no QEMU needed", t.triple()),
+            format!("{triple} runs natively on this host; no QEMU needed"),
             NOTHING_TO_DO,
-        );
-    }
-    let packages = crossroot_runner::QEMU_TREE_PACKAGES.join(", ");
-    match host::find_qemu(t.spec, &config.cache_dir, probes) {
-        Some(QemuFound::Path(p)) => check(
+        ),
+        RunnerPlan::Qemu(QemuFound::Path(p)) => check(
             Status::Ok,
             name,
             format!("{} on PATH", p.display()),
             NOTHING_TO_DO,
         ),
-        Some(QemuFound::Cache(p)) => check(
+        RunnerPlan::Qemu(QemuFound::Cache(p)) => check(
             Status::Ok,
             name,
             format!("{} in the cache", p.display()),
             NOTHING_TO_DO,
         ),
-        None if blocked.is_none() => check(
-            Status::Ok,
-            name,
-            format!(
-                "no {} >= {} on the host; provisionable from the Debian archive ({packages}) into the cache on first use",
-                t.spec.qemu,
-                crossroot_runner::MIN_QEMU
-            ),
-            NOTHING_TO_DO,
-        ),
-        None => {
-            let b = blocked.unwrap_or(Blocked::NoMirror);
-            check(
-                Status::Warn,
-                name,
-                format!(
-                    "no {} >= {} on the host; provisionable from the Debian archive ({packages}), {}",
-                    t.spec.qemu,
-                    crossroot_runner::MIN_QEMU,
-                    b.why()
+        RunnerPlan::Missing(Fetch { packages, blocked }) => {
+            let packages = packages.join(", ");
+            match blocked {
+                None => check(
+                    Status::Ok,
+                    name,
+                    format!(
+                        "no {qemu} >= {} on the host; provisionable from the Debian archive ({packages}) into the cache on first use",
+                        crossroot_runner::MIN_QEMU
+                    ),
+                    NOTHING_TO_DO,
                 ),
-                b.fix(),
-            )
+                Some(b) => check(
+                    Status::Warn,
+                    name,
+                    format!(
+                        "no {qemu} >= {} on the host; provisionable from the Debian archive ({packages}), {}",
+                        crossroot_runner::MIN_QEMU,
+                        b.why()
+                    ),
+                    b.fix(),
+                ),
+            }
         }
     }
 }
@@ -358,7 +308,7 @@ fn binfmt() -> Check {
 }
 
 fn mirror_check(
-    config: &Config,
+    offline: bool,
     mirror: &Result<crossroot_config::MirrorChoice, crossroot_config::ConfigError>,
 ) -> Check {
     let name = "Debian mirror";
@@ -383,11 +333,7 @@ fn mirror_check(
                 }
                 _ => String::new(),
             };
-            let status = if config.offline {
-                Status::Warn
-            } else {
-                Status::Fail
-            };
+            let status = if offline { Status::Warn } else { Status::Fail };
             check(
                 status,
                 name,
@@ -399,14 +345,13 @@ fn mirror_check(
     }
 }
 
-fn release(config: &Config, t: &Target) -> Check {
+fn release(t: &plan::TargetPlan) -> Check {
     let name = "Debian release";
-    let explicit = config.for_target(t.triple()).release;
-    match t.release(explicit) {
-        Ok(r) => {
-            let why = if explicit.is_some() {
+    match &t.release {
+        Ok((r, configured)) => {
+            let why = if *configured {
                 "configured"
-            } else if t.glibc_floor.is_some() {
+            } else if t.target.glibc_floor.is_some() {
                 "from the glibc floor"
             } else {
                 "default"
@@ -414,7 +359,7 @@ fn release(config: &Config, t: &Target) -> Check {
             check(
                 Status::Ok,
                 name,
-                format!("{r} ({why}) carries `{}`", t.spec.debian_arch),
+                format!("{r} ({why}) carries `{}`", t.target.spec.debian_arch),
                 NOTHING_TO_DO,
             )
         }
@@ -423,7 +368,7 @@ fn release(config: &Config, t: &Target) -> Check {
             name,
             e.to_string(),
             e.hint()
-                .unwrap_or_else(|| "pick another release with --release".into()),
+                .unwrap_or_else(|| "pick another release with --debian-release".into()),
         ),
     }
 }

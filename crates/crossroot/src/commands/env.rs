@@ -6,7 +6,7 @@ use crossroot_toolchain::env::{Decision, shell_word};
 
 use crate::cli::{EnvFormat, GlobalArgs};
 use crate::printer::{Printer, out};
-use crate::provision::{self, Needs};
+use crossroot_provision::Needs;
 
 pub fn run(
     global: &GlobalArgs,
@@ -14,7 +14,7 @@ pub fn run(
     format: EnvFormat,
     printer: &Printer,
 ) -> anyhow::Result<ExitCode> {
-    let tenv = provision::for_target(global, target, Needs { runner: true }, printer)?;
+    let tenv = super::provision_one(global, target, Needs { runner: true }, printer)?;
     let set: Vec<_> = tenv
         .decisions
         .iter()

@@ -5,7 +5,7 @@ use std::process::{Command, ExitCode};
 
 use crate::cli::GlobalArgs;
 use crate::printer::Printer;
-use crate::provision::{self, Needs};
+use crossroot_provision::Needs;
 
 pub fn run(
     global: &GlobalArgs,
@@ -13,7 +13,7 @@ pub fn run(
     program: Vec<OsString>,
     printer: &Printer,
 ) -> anyhow::Result<ExitCode> {
-    let tenv = provision::for_target(global, target, Needs { runner: true }, printer)?;
+    let tenv = super::provision_one(global, target, Needs { runner: true }, printer)?;
     let Some((prog, args)) = program.split_first() else {
         anyhow::bail!("`crossroot exec` needs a program to run");
     };
@@ -28,5 +28,5 @@ pub fn run(
     let status = cmd.status().map_err(|e| {
         anyhow::anyhow!(e).context(format!("failed to run `{}`", prog.to_string_lossy()))
     })?;
-    Ok(provision::exit_code(status))
+    Ok(super::exit_code(status))
 }

@@ -1,8 +1,13 @@
-//! One module per command; each glues library crates together and prints.
+//! One module per command; each turns its flags into one resolved request, calls the
+//! libraries and prints.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use crate::cli::{Cli, Command};
+use crossroot_config::CargoArgs;
+use crossroot_provision::{HostEnv, Provisioner, Settings, Verify};
+
+use crate::cli::{Cli, Command, GlobalArgs};
 use crate::printer::Printer;
 
 mod cache;
@@ -11,9 +16,8 @@ mod doctor;
 mod env;
 mod exec;
 mod floor;
-mod host;
 mod inspect;
-pub(crate) mod sysroot;
+mod sysroot;
 mod targets;
 
 pub fn run(cli: Cli, printer: &Printer) -> anyhow::Result<ExitCode> {
@@ -41,33 +45,28 @@ pub fn parse_target(input: &str) -> anyhow::Result<crossroot_target::Target> {
     Ok(crossroot_target::parse(input)?)
 }
 
-/// Load the configuration for this invocation (flags, `CROSSROOT_*`, Cargo.toml metadata) and
-/// print its warnings.
-pub fn load_config(
-    global: &crate::cli::GlobalArgs,
+/// The settings of this invocation, decided once: crossroot's flags, cargo's flags that
+/// concern crossroot (`--offline`, `--locked`, `--frozen`, `--manifest-path` wherever they
+/// appear among cargo's arguments), `CROSSROOT_*` and `CARGO_NET_OFFLINE`, and the project's
+/// `Cargo.toml` metadata. Prints the configuration's warnings.
+pub fn settings(
+    global: &GlobalArgs,
+    cargo: Option<&CargoArgs>,
     printer: &Printer,
-) -> anyhow::Result<crossroot_config::Config> {
-    load_config_for_cargo(global, &[], printer)
-}
-
-/// [`load_config`] for the cargo commands: `--manifest-path`, `--offline`, `--locked` and
-/// `--frozen` written among cargo's arguments (`crossroot test --target T --manifest-path P`)
-/// count too.
-pub fn load_config_for_cargo(
-    global: &crate::cli::GlobalArgs,
-    cargo_args: &[std::ffi::OsString],
-    printer: &Printer,
-) -> anyhow::Result<crossroot_config::Config> {
+) -> anyhow::Result<Settings> {
     let env = crossroot_config::Env::from_process();
     let cwd = std::env::current_dir()?;
-    let flags = crossroot_config::Flags {
+    let mut flags = crossroot_config::Flags {
         mirror: global.mirror.clone(),
         release: global.release.clone(),
         manifest_path: global.manifest_path.clone(),
-        offline: global.offline,
-        locked: global.locked,
+        // cargo's own switch for offline work counts for crossroot too.
+        offline: global.offline || global.frozen || env.is_true("CARGO_NET_OFFLINE"),
+        locked: global.locked || global.frozen,
+    };
+    if let Some(cargo) = cargo {
+        flags = flags.merge_cargo(cargo);
     }
-    .merge_cargo_args(cargo_args);
     let apt_root = env
         .get(crossroot_config::vars::APT_ROOT)
         .map_or_else(|| std::path::PathBuf::from("/"), std::path::PathBuf::from);
@@ -75,5 +74,81 @@ pub fn load_config_for_cargo(
     for warning in &config.warnings {
         printer.warn(warning);
     }
-    Ok(config)
+    Ok(Settings {
+        cwd,
+        config,
+        verify: if global.insecure_skip_verify {
+            Verify::InsecureSkip
+        } else {
+            Verify::Checked
+        },
+        keyring: env.get("CROSSROOT_KEYRING").map(std::path::PathBuf::from),
+        env: HostEnv::from_process(),
+    })
+}
+
+/// A provisioner for this invocation, reporting through the terminal.
+pub fn provisioner(settings: Settings, printer: &Printer) -> Provisioner {
+    Provisioner::new(
+        settings,
+        Arc::new(crate::progress::TermReporter::new(printer)),
+    )
+}
+
+/// A child's exit status as ours (signals as 128 + signal, like a shell).
+pub fn exit_code(status: std::process::ExitStatus) -> ExitCode {
+    use std::os::unix::process::ExitStatusExt;
+    let code = status
+        .code()
+        .or_else(|| status.signal().map(|s| 128 + s))
+        .unwrap_or(1);
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+/// With `-v`: the sysroot, compiler and linker, each value crossroot sets, and each it leaves
+/// to the user.
+pub fn explain(tenv: &crossroot_provision::TargetEnv, printer: &Printer) {
+    use crossroot_toolchain::env::Decision;
+    if printer.verbose == 0 {
+        return;
+    }
+    printer.verbose(format!(
+        "sysroot `{}` (Debian {}), C compiler `{}` ({:?}, clang {}), linker {}",
+        tenv.sysroot.display(),
+        tenv.release,
+        tenv.toolchain.clang.display(),
+        tenv.toolchain.source,
+        tenv.toolchain.version,
+        tenv.toolchain
+            .ld_lld
+            .as_ref()
+            .map(|p| format!("`{}`", p.display()))
+            .unwrap_or_else(|| "ld.lld".into()),
+    ));
+    for d in &tenv.decisions {
+        match d {
+            Decision::Set(v) => printer.verbose(format!("set {}={}", v.key, v.value)),
+            Decision::UserSet { var, user_value } => printer.verbose(format!(
+                "keeping your {}={} (crossroot would set `{}`)",
+                var.key,
+                user_value.to_string_lossy(),
+                var.value
+            )),
+        }
+    }
+}
+
+/// Everything `exec` and `env` need for `--target T`: parse T, resolve, provision, explain.
+pub fn provision_one(
+    global: &GlobalArgs,
+    target: &str,
+    needs: crossroot_provision::Needs,
+    printer: &Printer,
+) -> anyhow::Result<crossroot_provision::TargetEnv> {
+    let target = parse_target(target)?;
+    let mut p = provisioner(settings(global, None, printer)?, printer);
+    let req = p.request(target, needs)?;
+    let tenv = p.provision(&req)?;
+    explain(&tenv, printer);
+    Ok(tenv)
 }

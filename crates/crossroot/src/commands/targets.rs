@@ -5,9 +5,9 @@ use std::process::ExitCode;
 use crossroot_target::{Libc, TARGETS, TargetSpec};
 use serde::Serialize;
 
-use super::host::{self, QemuFound};
 use crate::cli::GlobalArgs;
 use crate::printer::{self, Printer};
+use crossroot_provision::host::{self, QemuFound};
 use crossroot_toolchain::clang::ProbeCache;
 use crossroot_toolchain::rust::RustToolchain;
 
@@ -41,13 +41,22 @@ struct Row {
 }
 
 pub fn run(global: &GlobalArgs, json: bool, printer: &Printer) -> anyhow::Result<ExitCode> {
-    let config = super::load_config(global, printer)?;
-    let cwd = std::env::current_dir()?;
-    let rust = host::rust_toolchain(&cwd);
+    let settings = super::settings(global, None, printer)?;
+    let config = &settings.config;
+    let rust = host::rust_toolchain(&settings.cwd, &settings.env);
     let mut probes = host::probes(&config.cache_dir);
+    let path = settings.env.get("PATH");
     let rows: Vec<Row> = TARGETS
         .iter()
-        .map(|spec| row(spec, rust.as_ref(), &mut probes, &config.cache_dir))
+        .map(|spec| {
+            row(
+                spec,
+                rust.as_ref(),
+                &mut probes,
+                &config.cache_dir,
+                path.as_deref(),
+            )
+        })
         .collect();
     if json {
         printer::out(serde_json::to_string_pretty(&rows)?);
@@ -66,9 +75,10 @@ fn row(
     rust: Option<&RustToolchain>,
     probes: &mut ProbeCache,
     cache_dir: &std::path::Path,
+    path: Option<&std::ffi::OsStr>,
 ) -> Row {
     let runs_natively = host::runs_natively(spec);
-    let qemu = host::find_qemu(spec, cache_dir, probes);
+    let qemu = host::find_qemu(spec, cache_dir, probes, path);
     Row {
         triple: spec.triple,
         debian_arch: spec.debian_arch,

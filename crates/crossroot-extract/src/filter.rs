@@ -117,7 +117,7 @@ impl PathFilter {
             text.push_str(&r.text);
             text.push('\n');
         }
-        Some(crossroot_store::sha256_hex(text.as_bytes())[..12].to_string())
+        Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(text.as_bytes()))[..12].to_string())
     }
 }
 

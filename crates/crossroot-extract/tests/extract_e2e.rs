@@ -8,7 +8,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crossroot_archive::extract::{ExtractOptions, extract_deb, finalize_tree, read_control};
+use crossroot_extract::{ExtractOptions, extract_deb, finalize_tree, read_control};
 use sha2::{Digest, Sha256};
 
 fn e2e_enabled() -> bool {
@@ -22,7 +22,8 @@ fn e2e_enabled() -> bool {
 /// The Debian archive the host's apt sources name, found the way crossroot finds it.
 fn host_mirror() -> Option<String> {
     let sources = crossroot_config::apt::read_sources(Path::new("/"));
-    crossroot_config::apt::pick_debian(&sources.sources).map(|(url, _file)| url)
+    crossroot_config::apt::pick_debian(&sources.sources)
+        .map(|(url, _file)| url.request_url().to_string())
 }
 
 fn get(url: &str) -> Vec<u8> {

@@ -7,16 +7,13 @@ use std::io::Read;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use crossroot_archive::extract::{
+use crossroot_extract::{
     ExtractError, ExtractOptions, PathError, PathFilter, extract_deb, finalize_tree, read_control,
 };
 use crossroot_hint::Hint as _;
 use extract_support::*;
 
-fn extract(
-    sandbox: &Sandbox,
-    deb: &[u8],
-) -> Result<crossroot_archive::extract::ExtractedDeb, ExtractError> {
+fn extract(sandbox: &Sandbox, deb: &[u8]) -> Result<crossroot_extract::ExtractedDeb, ExtractError> {
     extract_deb(deb, &sandbox.root, &ExtractOptions::default())
 }
 

@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use filetime::FileTime;
 use fs_err::os::unix::fs::OpenOptionsExt;
 
-use super::path::{Part, components, relative_symlink_target, split_target};
-use super::{ExtractError, ExtractedDeb};
+use crate::path::{Part, components, relative_symlink_target, split_target};
+use crate::{ExtractError, ExtractedDeb};
 
 /// At most this many symlinks are followed while resolving one path (Linux uses 40).
 const MAX_SYMLINK_HOPS: usize = 40;

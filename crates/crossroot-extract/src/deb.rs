@@ -7,7 +7,7 @@ use std::cell::Cell;
 use std::io::{self, BufReader, Read};
 use std::rc::Rc;
 
-use super::ExtractError;
+use crate::ExtractError;
 
 /// Largest `debian-binary` member we read (it holds `2.0\n`).
 const MAX_DEBIAN_BINARY: u64 = 64;

@@ -3,9 +3,9 @@
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use super::ExtractError;
-use super::path::{components, relative_symlink_target};
-use super::tree::{LinkCheck, check_link};
+use crate::ExtractError;
+use crate::path::{components, relative_symlink_target};
+use crate::tree::{LinkCheck, check_link};
 
 /// Top-level directories that merged-/usr turns into links to their `usr/` namesakes.
 const MERGED_DIRS: &[&str] = &["bin", "sbin", "lib", "lib32", "lib64", "libx32"];

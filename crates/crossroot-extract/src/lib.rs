@@ -1,13 +1,16 @@
-//! Safe, streaming extraction of Debian `.deb` files into a sysroot tree.
+//! Safe, streaming extraction of Debian `.deb` files into a tree, and finishing that tree.
 //!
-//! Owns: reading the `ar` container and its `control.tar*` / `data.tar*` members (xz, zstd,
-//! gzip, lzma or plain), writing the data member into a root directory, and repairing the
-//! finished tree (merged-/usr links, absolute symlinks, dangling-link report).
+//! Owns: unpacking a `.deb` (the `ar` container, then its `control.tar*` / `data.tar*`
+//! members, compressed with xz, zstd, gzip, lzma or not at all), with no escapes (no `..`, no
+//! absolute paths, no writing through a symlink that leads out, no device nodes) and bounded
+//! sizes (a limit on unpacked bytes, a capped `control` file, no whole `.deb` or tarball in
+//! memory); and finalizing the finished tree: absolute symlinks rewritten as relative ones,
+//! merged-/usr links (`lib -> usr/lib`), a report of dangling links.
 //!
-//! Must not: write anything outside the root it is given, whatever the archive says (no `..`,
-//! no absolute paths, no writing through a symlink that leads out, no device nodes); load a
-//! whole `.deb` or tarball into memory; fsync, lock or stage (the caller stages into a private
-//! directory and renames it); know about mirrors, hashes or package names.
+//! Must not: touch the network, know Debian metadata (mirrors, indexes, hashes, package names,
+//! dependencies: that is `crossroot-debian` and `crossroot-archive`), know the cache layout,
+//! fsync, lock or stage (the caller stages into a private directory and renames it), or write
+//! anything outside the root it is given, whatever the archive says.
 //!
 //! Several `extract_deb` calls may run at once into the same root (directories are never
 //! removed or replaced, so a path checked once stays safe); two packages writing the *same*

@@ -1,10 +1,10 @@
-//! What the host already has, for `crossroot targets` and `crossroot doctor`: the Rust toolchain
-//! and its standard libraries, QEMU user binaries, clang, cached sysroots and tool trees, the
-//! filesystem type of a directory, binfmt_misc.
+//! What the host already has: the Rust toolchain and its standard libraries, QEMU user
+//! binaries, clang, cached sysroots and tool trees, the filesystem type of a directory,
+//! binfmt_misc.
 //!
-//! Wherever provisioning decides something (which clang, which QEMU, whether a sysroot is
-//! there), these functions ask the same crate functions it uses, so doctor and `targets` report
-//! what a build would actually do. [`parse_mountinfo_fs_type`] is pure and unit-tested.
+//! The pipeline and the [plan](crate::plan) ask these same functions, so `doctor` and
+//! `targets` report what a build would actually do. [`parse_mountinfo_fs_type`] is pure and
+//! unit-tested.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -32,25 +32,26 @@ pub fn rustc_version() -> Option<String> {
 }
 
 /// The active Rust toolchain, found the way provisioning finds it.
-pub fn rust_toolchain(cwd: &Path) -> Option<RustToolchain> {
-    crossroot_toolchain::rust::locate(cwd, &|k| std::env::var_os(k)).ok()
+pub fn rust_toolchain(cwd: &Path, env: &crate::HostEnv) -> Option<RustToolchain> {
+    crossroot_toolchain::rust::locate(cwd, &|k| env.get(k)).ok()
 }
 
-/// Whether `spec` runs on this host without QEMU.
+/// The ELF machine of the host crossroot runs on (0 when the host is not in the table).
+pub fn host_machine() -> u16 {
+    crossroot_target::host().map_or(0, |h| h.elf_machine)
+}
+
+/// The host as a table entry: its Debian architecture is the one of the tool packages (clang,
+/// QEMU, pkgconf) crossroot provisions, and its multiarch dir is where their libraries live.
+pub fn host_spec() -> Result<&'static TargetSpec, crate::Error> {
+    crossroot_target::host().ok_or(crate::Error::UnsupportedHost {
+        arch: std::env::consts::ARCH,
+    })
+}
+
+/// Whether `spec` runs on this host without a runner.
 pub fn runs_natively(spec: &TargetSpec) -> bool {
-    let machine = match std::env::consts::ARCH {
-        "x86_64" => crossroot_target::elf_machine::EM_X86_64,
-        "aarch64" => crossroot_target::elf_machine::EM_AARCH64,
-        "riscv64" => crossroot_target::elf_machine::EM_RISCV,
-        "powerpc64" => crossroot_target::elf_machine::EM_PPC64,
-        "s390x" => crossroot_target::elf_machine::EM_S390,
-        _ => return false,
-    };
-    let endian_ok = match spec.endian {
-        crossroot_target::Endian::Little => cfg!(target_endian = "little"),
-        crossroot_target::Endian::Big => cfg!(target_endian = "big"),
-    };
-    spec.runs_natively_on(machine) && endian_ok
+    crossroot_runner::kind(spec, host_machine()) == crossroot_runner::Kind::Native
 }
 
 /// Remembered `--version` answers, shared with provisioning (read only here).
@@ -62,24 +63,26 @@ pub fn probes(cache_dir: &Path) -> ProbeCache {
     )
 }
 
-/// The root of a finished host tool tree that provisioning built (`clang`, `qemu`), if any:
-/// `tools-v1/<name>-<host arch>-bookworm/<current hash>/root`, finished when its
-/// `manifest.json` is there.
-pub fn cached_host_tree(cache_dir: &Path, name: &str) -> Option<PathBuf> {
-    let parent = cache_dir.join(crossroot_store::TOOLS).join(format!(
-        "{name}-{}-{}",
+/// The root of a finished host tool tree that provisioning built (`clang`, `qemu`) holding
+/// `packages`, if any: the same lookup the pipeline makes before fetching.
+pub fn cached_host_tree(
+    cache_dir: &Path,
+    name: &str,
+    packages: &[&str],
+    filter: &crossroot_archive::PathFilter,
+) -> Option<PathBuf> {
+    let cache = crossroot_store::Cache::new(cache_dir.to_path_buf());
+    crossroot_archive::find_host_tree(
+        &cache,
+        name,
         crossroot_target::host()?.debian_arch,
-        crossroot_target::Release::Bookworm
-    ));
-    let current = fs_err::read_to_string(parent.join("current")).ok()?;
-    let hash = current.trim();
-    if hash.is_empty() || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    let dir = parent.join(hash);
-    dir.join("manifest.json")
-        .is_file()
-        .then(|| dir.join("root"))
+        crate::HOST_TOOLS_RELEASE,
+        packages,
+        filter,
+    )
+    .ok()
+    .flatten()
+    .map(|t| t.root)
 }
 
 /// Where a QEMU user binary for `spec` was found.
@@ -103,14 +106,19 @@ pub fn find_qemu(
     spec: &TargetSpec,
     cache_dir: &Path,
     probes: &mut ProbeCache,
+    path: Option<&std::ffi::OsStr>,
 ) -> Option<QemuFound> {
-    let path = std::env::var_os("PATH");
-    if let Some(p) = crossroot_runner::find_host_qemu(spec, path.as_deref(), |p| {
+    if let Some(p) = crossroot_runner::find_host_qemu(spec, path, |p| {
         probes.version(p, &["--version"], crossroot_runner::parse_qemu_version)
     }) {
         return Some(QemuFound::Path(p));
     }
-    let tree = cached_host_tree(cache_dir, crossroot_runner::qemu_tree_name(spec))?;
+    let tree = cached_host_tree(
+        cache_dir,
+        crossroot_runner::qemu_tree_name(spec),
+        crossroot_runner::QEMU_TREE_PACKAGES,
+        &crossroot_archive::PathFilter::parse(&crossroot_runner::qemu_tree_filter(spec)).ok()?,
+    )?;
     crossroot_runner::qemu_in_tree(&tree, spec)
         .ok()
         .map(QemuFound::Cache)
@@ -127,8 +135,8 @@ pub fn sysroot_present(cache_dir: &Path, triple: &str) -> bool {
 pub fn host_c_toolchain(
     rust: Option<&RustToolchain>,
     probes: &mut ProbeCache,
+    path: Option<std::ffi::OsString>,
 ) -> Option<crossroot_toolchain::clang::CToolchain> {
-    let path = std::env::var_os("PATH");
     let (clang, version) = crossroot_toolchain::clang::find_host_clang(path.as_deref(), probes)?;
     crossroot_toolchain::clang::host_toolchain(
         clang,
@@ -263,14 +271,29 @@ mod tests {
 
     /// A finished tree as the archive crate leaves it: `<parent>/current` names the hash
     /// directory, which holds `manifest.json` and `root/`.
-    pub(crate) fn fake_tree(parent: &Path, name: &str, arch: &str) -> PathBuf {
+    pub(crate) fn fake_tree(
+        parent: &Path,
+        name: &str,
+        arch: &str,
+        requested: &[&str],
+        filter: Option<String>,
+    ) -> PathBuf {
         let hash = "0123456789abcdef";
         let dir = parent.join(hash);
+        let requested = format!(
+            "[{}]",
+            requested
+                .iter()
+                .map(|r| format!("\"{r}\""))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
         fs_err::create_dir_all(dir.join("root")).unwrap();
         fs_err::write(
             dir.join("manifest.json"),
             format!(
-                r#"{{"format":1,"name":"{name}","release":"bookworm","arch":"{arch}","requested":[],"packages":[]}}"#
+                r#"{{"format":1,"name":"{name}","release":"bookworm","arch":"{arch}","requested":{requested},"packages":[],"filter":{}}}"#,
+                filter.map_or("null".to_string(), |f| format!("\"{f}\""))
             ),
         )
         .unwrap();
@@ -293,7 +316,7 @@ mod tests {
         fs_err::create_dir_all(staging.join("root")).unwrap();
         fs_err::write(staging.join("manifest.json"), "{}").unwrap();
         assert!(!sysroot_present(dir.path(), t));
-        fake_tree(&parent, t, "arm64");
+        fake_tree(&parent, t, "arm64", &[], None);
         assert!(sysroot_present(dir.path(), t));
         assert!(!sysroot_present(dir.path(), "s390x-unknown-linux-gnu"));
     }
@@ -306,15 +329,42 @@ mod tests {
             "qemu-s390x-{}-bookworm",
             crossroot_target::host().unwrap().debian_arch
         ));
-        assert_eq!(cached_host_tree(dir.path(), "qemu-s390x"), None);
-        let root = fake_tree(&parent, "qemu-s390x", "amd64");
-        assert_eq!(
-            cached_host_tree(dir.path(), "qemu-s390x"),
-            Some(root.clone())
+        let filter =
+            crossroot_archive::PathFilter::parse(&crossroot_runner::qemu_tree_filter(spec))
+                .unwrap();
+        let qemu = |d: &Path, name: &str| {
+            cached_host_tree(d, name, crossroot_runner::QEMU_TREE_PACKAGES, &filter)
+        };
+        assert_eq!(qemu(dir.path(), "qemu-s390x"), None);
+        let root = fake_tree(
+            &parent,
+            "qemu-s390x",
+            "amd64",
+            crossroot_runner::QEMU_TREE_PACKAGES,
+            filter.fingerprint(),
         );
-        assert_eq!(cached_host_tree(dir.path(), "clang"), None);
+        assert_eq!(qemu(dir.path(), "qemu-s390x"), Some(root.clone()));
+        assert_eq!(
+            cached_host_tree(dir.path(), "clang", &["clang-14"], &filter),
+            None
+        );
         // Another target's QEMU lives in another tree.
-        assert_eq!(cached_host_tree(dir.path(), "qemu-aarch64"), None);
+        assert_eq!(qemu(dir.path(), "qemu-aarch64"), None);
+        // A tree built for other packages does not count.
+        assert_eq!(
+            cached_host_tree(dir.path(), "qemu-s390x", &["qemu-user"], &filter),
+            None
+        );
+        // A tree unpacked with other rules (here: everything) does not count either.
+        assert_eq!(
+            cached_host_tree(
+                dir.path(),
+                "qemu-s390x",
+                crossroot_runner::QEMU_TREE_PACKAGES,
+                &crossroot_archive::PathFilter::all()
+            ),
+            None
+        );
         fs_err::create_dir_all(root.join("usr/bin")).unwrap();
         fs_err::write(root.join("usr/bin/qemu-s390x-static"), "").unwrap();
         assert_eq!(
@@ -323,6 +373,6 @@ mod tests {
         );
         // Removing the manifest makes the tree unfinished.
         fs_err::remove_file(parent.join("0123456789abcdef/manifest.json")).unwrap();
-        assert_eq!(cached_host_tree(dir.path(), "qemu-s390x"), None);
+        assert_eq!(qemu(dir.path(), "qemu-s390x"), None);
     }
 }

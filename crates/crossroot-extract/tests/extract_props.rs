@@ -7,7 +7,7 @@ mod extract_support;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path};
 
-use crossroot_archive::extract::{
+use crossroot_extract::{
     ExtractError, ExtractOptions, extract_deb, finalize_tree, relative_symlink_target,
     resolve_lexically, sanitize_member_path,
 };

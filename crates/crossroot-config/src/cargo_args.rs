@@ -1,0 +1,495 @@
+//! The one reader of cargo's command line: the flags of cargo's that concern crossroot, read
+//! once from wherever they appear, while every argument goes on to cargo unchanged.
+//!
+//! `crossroot test --target arm64 --offline -p foo -- --nocapture`: clap hands everything
+//! after the subcommand to cargo, so `--offline`, `--locked`, `--frozen`, `--release`,
+//! `--profile`, `--target-dir`, `--manifest-path`, `-p` and `--config` are read here, before
+//! any `--` (what follows it belongs to the test binary or the program). Flags that take a
+//! value are known, so a value is never mistaken for a flag. Pure: no I/O.
+
+use std::ffi::{OsStr, OsString};
+use std::path::PathBuf;
+
+/// cargo's flags that take a value (long and short forms), so the reader skips their values.
+const TAKES_VALUE: &[&str] = &[
+    "--target",
+    "--target-dir",
+    "--manifest-path",
+    "--profile",
+    "--config",
+    "-p",
+    "--package",
+    "--exclude",
+    "-F",
+    "--features",
+    "-j",
+    "--jobs",
+    "--bin",
+    "--example",
+    "--test",
+    "--bench",
+    "--color",
+    "--message-format",
+    "--lockfile-path",
+    "-Z",
+    "--artifact-dir",
+    "--out-dir",
+];
+
+/// What crossroot reads from cargo's arguments. `args` is kept as it was given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CargoArgs {
+    /// Every argument, unchanged, in order.
+    pub args: Vec<OsString>,
+    /// Each `--target` value, in order (cargo builds for several when given several).
+    pub targets: Vec<String>,
+    /// `--offline`, `--frozen`, or `--config net.offline=true`.
+    pub offline: bool,
+    /// `--locked` or `--frozen`.
+    pub locked: bool,
+    /// The profile: `--profile P` (last wins), else `release` for `--release`.
+    pub profile: Option<String>,
+    pub target_dir: Option<PathBuf>,
+    pub manifest_path: Option<PathBuf>,
+    /// `-p`/`--package` values.
+    pub packages: Vec<String>,
+    /// `--config` values (`KEY=VALUE` or a file), in order.
+    pub configs: Vec<String>,
+}
+
+impl CargoArgs {
+    /// Read `args` (everything after crossroot's subcommand).
+    pub fn parse<S: AsRef<OsStr>>(args: &[S]) -> CargoArgs {
+        let mut out = CargoArgs {
+            args: args.iter().map(|a| a.as_ref().to_os_string()).collect(),
+            ..CargoArgs::default()
+        };
+        let mut release = false;
+        let mut i = 0;
+        while i < args.len() {
+            let raw = args[i].as_ref();
+            i += 1;
+            let arg = raw.to_string_lossy();
+            if arg == "--" {
+                break;
+            }
+            // `--flag=value`, `--flag value`, `-pfoo`, `-p foo`.
+            let (flag, inline): (&str, Option<String>) = if arg.starts_with("--") {
+                match arg.split_once('=') {
+                    Some((f, v)) => (f, Some(v.to_string())),
+                    None => (arg.as_ref(), None),
+                }
+            } else if let Some((short, rest)) = short_with_value(&arg) {
+                (short, Some(rest.to_string()))
+            } else {
+                (arg.as_ref(), None)
+            };
+            let value = if TAKES_VALUE.contains(&flag) {
+                match inline {
+                    Some(v) => Some(v),
+                    None => {
+                        let v = args
+                            .get(i)
+                            .map(|a| a.as_ref().to_string_lossy().into_owned());
+                        i += 1;
+                        v
+                    }
+                }
+            } else {
+                None
+            };
+            match (flag, value) {
+                ("--offline", _) => out.offline = true,
+                ("--locked", _) => out.locked = true,
+                ("--frozen", _) => {
+                    out.offline = true;
+                    out.locked = true;
+                }
+                ("--release" | "-r", _) => release = true,
+                ("--target", Some(v)) => out.targets.push(v),
+                ("--target-dir", Some(v)) => out.target_dir = Some(PathBuf::from(v)),
+                ("--manifest-path", Some(v)) => out.manifest_path = Some(PathBuf::from(v)),
+                ("--profile", Some(v)) => out.profile = Some(v),
+                ("-p" | "--package", Some(v)) => out.packages.push(v),
+                ("--config", Some(v)) => {
+                    if config_sets_offline(&v) {
+                        out.offline = true;
+                    }
+                    out.configs.push(v);
+                }
+                _ => {}
+            }
+        }
+        if out.profile.is_none() && release {
+            out.profile = Some("release".into());
+        }
+        out
+    }
+
+    /// The profile cargo builds with for `subcommand`: `--profile`/`--release`, else `test`
+    /// for test and bench (`bench` for bench), else `dev`.
+    pub fn profile_for(&self, subcommand: &str) -> &str {
+        match (&self.profile, subcommand) {
+            (Some(p), _) => p,
+            (None, "bench") => "bench",
+            (None, "test") => "test",
+            (None, _) => "dev",
+        }
+    }
+
+    /// The arguments with every `--target` value spelled as `triple`, the Rust triple cargo
+    /// knows (`aarch64-linux` or `aarch64-unknown-linux-gnu.2.31` → `aarch64-unknown-linux-gnu`).
+    /// Nothing after `--` is touched.
+    pub fn with_triple(&self, triple: &str) -> Vec<OsString> {
+        let mut out = Vec::with_capacity(self.args.len());
+        let mut it = self.args.iter();
+        while let Some(arg) = it.next() {
+            let text = arg.to_string_lossy();
+            if text == "--" {
+                out.push(arg.clone());
+                out.extend(it.by_ref().cloned());
+                break;
+            }
+            if text == "--target" {
+                out.push(arg.clone());
+                if it.next().is_some() {
+                    out.push(triple.into());
+                }
+            } else if text.starts_with("--target=") {
+                out.push(format!("--target={triple}").into());
+            } else {
+                out.push(arg.clone());
+                if TAKES_VALUE.contains(&text.as_ref()) {
+                    if let Some(v) = it.next() {
+                        out.push(v.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// `-pfoo` → (`-p`, `foo`) for a short flag that takes a value.
+fn short_with_value(arg: &str) -> Option<(&str, &str)> {
+    let short = arg.get(..2)?;
+    let rest = arg.get(2..).filter(|r| !r.is_empty())?;
+    (short.starts_with('-') && TAKES_VALUE.contains(&short)).then_some((short, rest))
+}
+
+/// `net.offline=true` (cargo's `--config` spelling of `--offline`).
+fn config_sets_offline(value: &str) -> bool {
+    value
+        .split_once('=')
+        .is_some_and(|(k, v)| k.trim() == "net.offline" && v.trim().trim_matches('"') == "true")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> CargoArgs {
+        CargoArgs::parse(args)
+    }
+
+    #[test]
+    fn flags_are_read_wherever_they_appear_and_args_pass_unchanged() {
+        // (arguments, targets, offline, locked, profile, manifest, target-dir, packages)
+        type Case<'a> = (
+            &'a [&'a str],
+            &'a [&'a str],
+            bool,
+            bool,
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<&'a str>,
+            &'a [&'a str],
+        );
+        let cases: &[Case<'_>] = &[
+            (
+                &["--target", "arm64", "--offline"],
+                &["arm64"],
+                true,
+                false,
+                None,
+                None,
+                None,
+                &[],
+            ),
+            (
+                &["--offline", "--target=arm64"],
+                &["arm64"],
+                true,
+                false,
+                None,
+                None,
+                None,
+                &[],
+            ),
+            (
+                &["--target", "arm64", "--locked"],
+                &["arm64"],
+                false,
+                true,
+                None,
+                None,
+                None,
+                &[],
+            ),
+            (
+                &["--frozen", "--target", "x"],
+                &["x"],
+                true,
+                true,
+                None,
+                None,
+                None,
+                &[],
+            ),
+            (
+                &["--target", "x", "--", "--offline", "--target", "y"],
+                &["x"],
+                false,
+                false,
+                None,
+                None,
+                None,
+                &[],
+            ),
+            (
+                &["--release", "--target", "x"],
+                &["x"],
+                false,
+                false,
+                Some("release"),
+                None,
+                None,
+                &[],
+            ),
+            (
+                &["-r", "--target", "x"],
+                &["x"],
+                false,
+                false,
+                Some("release"),
+                None,
+                None,
+                &[],
+            ),
+            (
+                &["--profile", "dist", "--release"],
+                &[],
+                false,
+                false,
+                Some("dist"),
+                None,
+                None,
+                &[],
+            ),
+            (
+                &["--profile=dist"],
+                &[],
+                false,
+                false,
+                Some("dist"),
+                None,
+                None,
+                &[],
+            ),
+            (
+                &["--target", "x", "--manifest-path", "a/Cargo.toml"],
+                &["x"],
+                false,
+                false,
+                None,
+                Some("a/Cargo.toml"),
+                None,
+                &[],
+            ),
+            (
+                &["--manifest-path=a/Cargo.toml"],
+                &[],
+                false,
+                false,
+                None,
+                Some("a/Cargo.toml"),
+                None,
+                &[],
+            ),
+            (
+                &["--target-dir", "out", "--target", "x"],
+                &["x"],
+                false,
+                false,
+                None,
+                None,
+                Some("out"),
+                &[],
+            ),
+            (
+                &["--target-dir=out"],
+                &[],
+                false,
+                false,
+                None,
+                None,
+                Some("out"),
+                &[],
+            ),
+            (
+                &["-p", "a", "--package=b", "-pc", "--package", "d"],
+                &[],
+                false,
+                false,
+                None,
+                None,
+                None,
+                &["a", "b", "c", "d"],
+            ),
+            // A value that looks like a flag is a value.
+            (
+                &["--features", "--offline", "--target", "x"],
+                &["x"],
+                false,
+                false,
+                None,
+                None,
+                None,
+                &[],
+            ),
+            (
+                &["-F", "--locked"],
+                &[],
+                false,
+                false,
+                None,
+                None,
+                None,
+                &[],
+            ),
+            // Several targets, in order.
+            (
+                &["--target", "a", "--target=b"],
+                &["a", "b"],
+                false,
+                false,
+                None,
+                None,
+                None,
+                &[],
+            ),
+            (
+                &["--config", "net.offline=true"],
+                &[],
+                true,
+                false,
+                None,
+                None,
+                None,
+                &[],
+            ),
+            (
+                &["--config=net.offline = true"],
+                &[],
+                true,
+                false,
+                None,
+                None,
+                None,
+                &[],
+            ),
+            (
+                &["--config", "net.offline=false"],
+                &[],
+                false,
+                false,
+                None,
+                None,
+                None,
+                &[],
+            ),
+            // After `--`, nothing is read.
+            (
+                &["--", "--frozen", "--release"],
+                &[],
+                false,
+                false,
+                None,
+                None,
+                None,
+                &[],
+            ),
+            (&[], &[], false, false, None, None, None, &[]),
+        ];
+        for (args, targets, offline, locked, profile, manifest, target_dir, packages) in cases {
+            let c = parse(args);
+            assert_eq!(
+                c.args,
+                args.iter().map(OsString::from).collect::<Vec<_>>(),
+                "{args:?}"
+            );
+            assert_eq!(c.targets, *targets, "{args:?}");
+            assert_eq!(c.offline, *offline, "offline {args:?}");
+            assert_eq!(c.locked, *locked, "locked {args:?}");
+            assert_eq!(c.profile.as_deref(), *profile, "profile {args:?}");
+            assert_eq!(
+                c.manifest_path.as_deref(),
+                manifest.map(std::path::Path::new),
+                "{args:?}"
+            );
+            assert_eq!(
+                c.target_dir.as_deref(),
+                target_dir.map(std::path::Path::new),
+                "{args:?}"
+            );
+            assert_eq!(c.packages, *packages, "packages {args:?}");
+        }
+    }
+
+    #[test]
+    fn profiles_follow_cargo() {
+        assert_eq!(parse(&[]).profile_for("build"), "dev");
+        assert_eq!(parse(&[]).profile_for("test"), "test");
+        assert_eq!(parse(&[]).profile_for("bench"), "bench");
+        assert_eq!(parse(&["--release"]).profile_for("test"), "release");
+        assert_eq!(parse(&["--profile", "dist"]).profile_for("build"), "dist");
+    }
+
+    #[test]
+    fn targets_become_triples_and_everything_else_passes_through() {
+        let os = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
+        let t = "aarch64-unknown-linux-gnu";
+        assert_eq!(
+            parse(&[
+                "--release",
+                "--target",
+                "aarch64-linux",
+                "-p",
+                "x",
+                "--",
+                "--target",
+                "y"
+            ])
+            .with_triple(t),
+            os(&["--release", "--target", t, "-p", "x", "--", "--target", "y"])
+        );
+        assert_eq!(
+            parse(&["--target=arm64.2.31"]).with_triple(t),
+            os(&["--target=aarch64-unknown-linux-gnu"])
+        );
+        // A `--target` that is the value of another flag is not a target.
+        assert_eq!(
+            parse(&["--features", "--target", "--target", "arm64"]).with_triple(t),
+            os(&["--features", "--target", "--target", t])
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_keeps_every_argument(args in proptest::collection::vec("[-a-z=.é]{0,12}", 0..8)) {
+            let c = CargoArgs::parse(&args);
+            proptest::prop_assert_eq!(c.args.len(), args.len());
+            proptest::prop_assert_eq!(c.with_triple("x").len(), args.len());
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! The one error type of provisioning: every library error it can meet, each keeping its hint.
+
+use crossroot_hint::Hint;
+
+/// Why a target could not be provisioned (or planned). Every variant wraps a library error whose
+/// [`Hint`] is passed on, so a hint can never be lost on the way to the user: a new library
+/// error type cannot reach this enum without a variant, and a variant cannot be added without
+/// the match in [`Hint::hint`] below.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Target(#[from] crossroot_target::TargetError),
+    #[error(transparent)]
+    Config(#[from] crossroot_config::ConfigError),
+    #[error(transparent)]
+    Archive(#[from] crossroot_archive::ArchiveError),
+    #[error(transparent)]
+    Store(#[from] crossroot_store::StoreError),
+    #[error(transparent)]
+    Toolchain(#[from] crossroot_toolchain::Error),
+    #[error(transparent)]
+    Runner(#[from] crossroot_runner::Error),
+    #[error(transparent)]
+    Filter(#[from] crossroot_archive::FilterError),
+    /// A step failed; `source` says why.
+    #[error("could not provision {what} for `{target}`")]
+    Step {
+        what: &'static str,
+        target: String,
+        #[source]
+        source: Box<Error>,
+    },
+    /// `--offline` (or `--frozen`, `CROSSROOT_OFFLINE`) and something must be downloaded.
+    #[error("{what} for `{target}` is not installed, {why}")]
+    Offline {
+        what: String,
+        target: String,
+        why: &'static str,
+        fix: String,
+    },
+    /// crossroot provisions host tools only for hosts in its target table.
+    #[error("crossroot cannot provision host tools on a `{arch}` host")]
+    UnsupportedHost { arch: &'static str },
+    #[error("cannot read or write `{}`: {source}", path.display())]
+    Io {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// Wrap `self` as the failure of one step (`the sysroot`, `clang`, `QEMU`).
+    pub(crate) fn in_step(self, what: &'static str, target: &crossroot_target::Target) -> Error {
+        Error::Step {
+            what,
+            target: target.to_string(),
+            source: Box::new(self),
+        }
+    }
+}
+
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
+        match self {
+            Error::Target(e) => e.hint(),
+            Error::Config(e) => e.hint(),
+            Error::Archive(e) => e.hint(),
+            Error::Store(e) => e.hint(),
+            Error::Toolchain(e) => e.hint(),
+            Error::Runner(e) => e.hint(),
+            Error::Filter(e) => e.hint(),
+            Error::Step { source, .. } => source.hint(),
+            Error::Offline { fix, .. } => Some(fix.clone()),
+            Error::UnsupportedHost { .. } => Some(
+                "install clang (14 or newer) and qemu-user yourself: crossroot uses them from PATH"
+                    .into(),
+            ),
+            Error::Io { .. } => None,
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! The provisioning pipeline: given a resolved [`Request`] and a [`Reporter`], make a target
+//! ready to build and run for — the Rust std (rustup), the sysroot (Debian archive), a C
+//! compiler and linker, the runner (native or QEMU), pkg-config — and return the environment
+//! for cargo, cc-rs, pkg-config, bindgen, CMake and meson ([`TargetEnv`]).
+//!
+//! Owns: the order of the steps and every decision about where each piece comes from (host,
+//! cache or archive), the lockfile round trip, the archive client's lifetime (one per command,
+//! created only when something is missing), the `--offline` and `--insecure-skip-verify`
+//! policies, and the dry-run [`plan`] that `doctor` and `targets` read.
+//! Must not: parse command lines, read the process environment (the caller passes a
+//! [`HostEnv`]), print (status goes through the [`Reporter`]), or know about cargo's
+//! arguments. A new kind of target adds its steps here, in one place.
+//!
+//! ```text
+//! flags ─▶ Settings + Request::resolve ─▶ Provisioner::provision ─▶ TargetEnv ─▶ cargo
+//!                                   └──▶ plan::plan (doctor, targets)
+//! ```
+
+mod error;
+pub mod host;
+mod pipeline;
+pub mod plan;
+mod request;
+
+pub use crossroot_store::Reporter;
+pub use error::Error;
+pub use pipeline::{HOST_TOOLS_RELEASE, INSECURE_WARNING, Provisioner, TargetEnv};
+pub use request::{HostEnv, Needs, NoMirror, Request, Settings, Verify, target_packages};
+
+/// Why nothing may be downloaded, as the end of a sentence.
+pub const OFFLINE_WHY: &str = "but --offline (or --frozen, CROSSROOT_OFFLINE) forbids downloading";

@@ -1,0 +1,416 @@
+//! The pipeline: a [`Request`] → the Rust std, the sysroot, a C compiler and linker, the
+//! runner, pkg-config, generated files → a [`TargetEnv`].
+//!
+//! The fast path (everything present) runs no process and touches no network: the active Rust
+//! toolchain is read from rustup's settings, tool versions come from a probe cache, trees are
+//! found through their `current` pointers, and generated files are only compared.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Instant;
+
+use crossroot_archive::{ArchiveClient, ClientOptions, Lockfile, PathFilter, Sysroot};
+use crossroot_store::{Cache, Reporter};
+use crossroot_target::{Release, Target};
+use crossroot_toolchain::clang::{self, CToolchain, ProbeCache};
+use crossroot_toolchain::env::{CrossSetup, Decision};
+use crossroot_toolchain::files::{self, Generated};
+use crossroot_toolchain::rust;
+
+use crate::request::{Request, Settings, Verify};
+use crate::{Error, host};
+
+/// The release host tool trees (clang, QEMU, pkgconf) come from.
+pub const HOST_TOOLS_RELEASE: Release = Release::Bookworm;
+
+/// The warning `--insecure-skip-verify` earns, printed once per command.
+pub const INSECURE_WARNING: &str = "--insecure-skip-verify: NOT checking the archive's OpenPGP \
+     signature or any hash. Anyone on the network path can change what ends up in the sysroot.";
+
+/// A target ready to build and run for.
+#[derive(Debug)]
+pub struct TargetEnv {
+    pub target: Target,
+    pub release: Release,
+    pub sysroot: PathBuf,
+    pub toolchain: CToolchain,
+    /// How target programs run: `None` when they run natively (or no runner was asked for).
+    pub runner: Option<crossroot_runner::Runner>,
+    pub generated: Generated,
+    /// Each variable crossroot sets, or leaves to the user who set it.
+    pub decisions: Vec<Decision>,
+}
+
+impl TargetEnv {
+    /// Set every variable the user did not set themselves.
+    pub fn apply(&self, cmd: &mut Command) {
+        for d in &self.decisions {
+            if let Decision::Set(v) = d {
+                cmd.env(&v.key, &v.value);
+            }
+        }
+    }
+}
+
+/// Provisions targets for one command: owns the archive client (created only when something
+/// is missing), the lockfile (loaded once) and the reporter.
+pub struct Provisioner {
+    settings: Settings,
+    cache: Cache,
+    reporter: Arc<dyn Reporter>,
+    /// One client per mirror URL (per-target tables may name different mirrors).
+    clients: Vec<(crossroot_config::Mirror, ArchiveClient)>,
+    lock: Option<Option<(PathBuf, Lockfile)>>,
+    warned_insecure: bool,
+}
+
+impl std::fmt::Debug for Provisioner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Provisioner")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Provisioner {
+    pub fn new(settings: Settings, reporter: Arc<dyn Reporter>) -> Provisioner {
+        Provisioner {
+            cache: Cache::new(settings.config.cache_dir.clone()),
+            settings,
+            reporter,
+            clients: Vec::new(),
+            lock: None,
+            warned_insecure: false,
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn cache(&self) -> &Cache {
+        &self.cache
+    }
+
+    /// Resolve `target` for this command's configuration.
+    pub fn request(&self, target: Target, needs: crate::Needs) -> Result<Request, Error> {
+        Request::resolve(&self.settings.config, target, needs)
+    }
+
+    /// Provision everything `req` needs and compute its environment.
+    pub fn provision(&mut self, req: &Request) -> Result<TargetEnv, Error> {
+        let env = self.settings.env.clone();
+        let lookup = |k: &str| env.get(k);
+        let target = req.target;
+        let triple = target.triple();
+        let path_var = env.get("PATH");
+        let tool_dir = self.cache.root().join(crossroot_store::TOOLCHAIN);
+
+        // 1. Rust std.
+        let rust_tc = rust::locate(&self.settings.cwd, &lookup)?;
+        if !rust_tc.has_std(triple) {
+            // Without rustup this is an error that names the exact fix.
+            rust::add_std_command(&rust_tc, triple)?;
+            if self.settings.offline() {
+                return Err(Error::Offline {
+                    what: "the Rust standard library".into(),
+                    target: target.to_string(),
+                    why: crate::OFFLINE_WHY,
+                    fix: format!(
+                        "run `rustup target add {triple}` once while online, or run without --offline"
+                    ),
+                });
+            }
+            self.reporter.status(
+                "Installing",
+                &format!("the Rust standard library for `{triple}` (`rustup target add {triple}`)"),
+            );
+            rust::add_std(&rust_tc, triple)?;
+        }
+
+        // 2. Sysroot.
+        let sysroot = self
+            .sysroot(req)
+            .map_err(|e| e.in_step("the sysroot", &target))?
+            .root;
+
+        // 3. C compiler and linker.
+        let probes_file = tool_dir.join("probes.json");
+        let mut probes = ProbeCache::load(&probes_file);
+        let ld_lld = rust_tc.rust_lld();
+        let host_clang = clang::find_host_clang(path_var.as_deref(), &mut probes)
+            .and_then(|(c, v)| clang::host_toolchain(c, v, ld_lld.clone(), path_var.as_deref()));
+        let toolchain = match host_clang {
+            Some(tc) => tc,
+            None => {
+                let tree = self
+                    .host_tree(
+                        "clang",
+                        clang::CLANG_TREE_PACKAGES,
+                        &PathFilter::parse(clang::CLANG_TREE_FILTER)?,
+                    )
+                    .map_err(|e| e.in_step("clang", &target))?;
+                let libs = clang::link_tree_libraries(
+                    &tree,
+                    host::host_spec()?.multiarch,
+                    &tool_dir.join(format!("clang-libs-{}", short_hash(&[&tree]))),
+                )?;
+                clang::tree_toolchain(&tree, libs, ld_lld.clone(), path_var.as_deref(), triple)?
+            }
+        };
+
+        // 4. The runner.
+        let runner = match crossroot_runner::kind(target.spec, host::host_machine()) {
+            _ if !req.needs.runner => None,
+            crossroot_runner::Kind::Native => None,
+            crossroot_runner::Kind::Qemu => {
+                let qemu =
+                    match crossroot_runner::find_host_qemu(target.spec, path_var.as_deref(), |p| {
+                        probes.version(p, &["--version"], crossroot_runner::parse_qemu_version)
+                    }) {
+                        Some(q) => q,
+                        None => {
+                            let tree = self
+                                .host_tree(
+                                    crossroot_runner::qemu_tree_name(target.spec),
+                                    crossroot_runner::QEMU_TREE_PACKAGES,
+                                    &PathFilter::parse(&crossroot_runner::qemu_tree_filter(
+                                        target.spec,
+                                    ))?,
+                                )
+                                .map_err(|e| e.in_step("QEMU", &target))?;
+                            crossroot_runner::qemu_in_tree(&tree, target.spec)?
+                        }
+                    };
+                crossroot_runner::runner_for(target.spec, host::host_machine(), &qemu, &sysroot)
+            }
+        };
+        probes.save(&probes_file)?;
+
+        // 5. pkg-config on the host.
+        let gen_dir = tool_dir.join(format!(
+            "{}-{}",
+            triple,
+            short_hash(&[&sysroot, &toolchain.clang])
+        ));
+        let pkg_config = if clang::find_on_path("pkg-config", path_var.as_deref()).is_some()
+            || clang::find_on_path("pkgconf", path_var.as_deref()).is_some()
+        {
+            None
+        } else {
+            let tree = self
+                .host_tree("pkgconf", &["pkgconf-bin"], &PathFilter::all())
+                .map_err(|e| e.in_step("pkg-config", &target))?;
+            let wrapper = gen_dir.join("bin/pkg-config");
+            let libs = clang::link_tree_libraries(
+                &tree,
+                host::host_spec()?.multiarch,
+                &tool_dir.join(format!("pkgconf-libs-{}", short_hash(&[&tree]))),
+            )?;
+            files::write_if_changed(
+                &wrapper,
+                files::exec_wrapper(&tree.join("usr/bin/pkgconf"), &[], &[libs]).as_bytes(),
+                true,
+            )?;
+            Some(wrapper)
+        };
+
+        // 6. Generated files and the environment.
+        let emulator = runner.as_ref().map(crossroot_runner::Runner::argv);
+        let generated = files::generate(
+            &gen_dir,
+            target.spec,
+            &sysroot,
+            &toolchain,
+            emulator.as_deref(),
+        )?;
+        let runner_value = match &runner {
+            None => None,
+            Some(r) => Some(match r.cargo_value() {
+                Some(v) => v,
+                None => {
+                    let w = gen_dir.join("bin/runner");
+                    r.write_wrapper(&w)?;
+                    w.display().to_string()
+                }
+            }),
+        };
+        let vars = crossroot_toolchain::env::cross_env(&CrossSetup {
+            spec: target.spec,
+            sysroot: &sysroot,
+            cc: &generated.cc,
+            cxx: &generated.cxx,
+            ar: &toolchain.ar,
+            pkg_config: pkg_config.as_deref(),
+            libclang_dir: toolchain.libclang_dir.as_deref(),
+            resource_dir: toolchain.resource_dir.as_deref(),
+            cmake_toolchain_file: Some(&generated.cmake_toolchain),
+            runner: runner_value,
+        });
+        let decisions = crossroot_toolchain::env::decide(vars, lookup);
+        Ok(TargetEnv {
+            target,
+            release: req.release,
+            sysroot,
+            toolchain,
+            runner,
+            generated,
+            decisions,
+        })
+    }
+
+    /// The sysroot `req` would use now, without building anything: the lockfile's, else the
+    /// last one built, if it covers the requested packages.
+    pub fn find_sysroot(&mut self, req: &Request) -> Result<Option<Sysroot>, Error> {
+        let cache = self.cache.clone();
+        let found = crossroot_archive::find_sysroot(
+            &cache,
+            &req.target,
+            req.release,
+            self.lockfile()?.as_ref().map(|(_, l)| l),
+        )?;
+        Ok(found
+            .filter(|s| req.packages.iter().all(|p| s.requested.contains(p)) && s.root.is_dir()))
+    }
+
+    /// `req`'s sysroot: the one present if it covers the request, else built (or extended)
+    /// from the archive, keeping `crossroot.lock` up to date.
+    pub fn sysroot(&mut self, req: &Request) -> Result<Sysroot, Error> {
+        if let Some(s) = self.find_sysroot(req)? {
+            return Ok(s);
+        }
+        self.build_sysroot(req)
+    }
+
+    /// Build (or re-check) `req`'s sysroot from the archive, whatever is present.
+    pub fn build_sysroot(&mut self, req: &Request) -> Result<Sysroot, Error> {
+        let start = Instant::now();
+        let mirror = req
+            .mirror
+            .clone()
+            .map_err(crossroot_config::ConfigError::from)?;
+        self.lockfile()?;
+        let client = self.client(&mirror)?;
+        let before = self.clients[client].1.bytes_fetched();
+        let mut lock = self.lock.take().flatten();
+        let built = self.clients[client].1.ensure_sysroot(
+            &req.target,
+            req.release,
+            &req.packages,
+            lock.as_mut().map(|(_, l)| l),
+        );
+        let saved = match &lock {
+            Some((path, l)) => l.save(path).map(|wrote| wrote.then(|| path.clone())),
+            None => Ok(None),
+        };
+        self.lock = Some(lock);
+        let sysroot = built?;
+        if let Some(path) = saved? {
+            self.reporter.note(&format!("wrote {}", path.display()));
+        }
+        let fetched = self.clients[client].1.bytes_fetched() - before;
+        self.reporter.status(
+            "Finished",
+            &format!(
+                "{} sysroot ({}, {} packages) in {:.2}s{}",
+                req.target.triple(),
+                req.release,
+                sysroot.packages.len(),
+                start.elapsed().as_secs_f64(),
+                if fetched > 0 {
+                    format!(", {} downloaded", crossroot_archive::human_bytes(fetched))
+                } else {
+                    String::new()
+                }
+            ),
+        );
+        Ok(sysroot)
+    }
+
+    /// A tree of host-architecture packages unpacked in the cache: found if present, else
+    /// built from the archive (the mirror configured for no target in particular).
+    /// Only the members `filter` keeps are unpacked (`PathFilter::all()` for everything).
+    pub fn host_tree(
+        &mut self,
+        name: &str,
+        packages: &[&str],
+        filter: &PathFilter,
+    ) -> Result<PathBuf, Error> {
+        let arch = host::host_spec()?.debian_arch;
+        if let Some(t) = crossroot_archive::find_host_tree(
+            &self.cache,
+            name,
+            arch,
+            HOST_TOOLS_RELEASE,
+            packages,
+            filter,
+        )? {
+            return Ok(t.root);
+        }
+        let mirror = self.settings.config.mirror(None)?;
+        let packages: Vec<String> = packages.iter().map(|p| p.to_string()).collect();
+        let client = self.client(&mirror)?;
+        let tree = self.clients[client].1.ensure_host_tree(
+            name,
+            arch,
+            HOST_TOOLS_RELEASE,
+            &packages,
+            filter,
+        )?;
+        Ok(tree.root)
+    }
+
+    /// `crossroot.lock`, loaded once per command.
+    fn lockfile(&mut self) -> Result<&Option<(PathBuf, Lockfile)>, Error> {
+        if self.lock.is_none() {
+            let loaded = match self.settings.lock_path() {
+                Some(path) => {
+                    let lock = Lockfile::load(&path)?;
+                    Some((path, lock))
+                }
+                None => None,
+            };
+            self.lock = Some(loaded);
+        }
+        Ok(self.lock.get_or_insert(None))
+    }
+
+    /// The index in `clients` of the archive client for `mirror`, created on first use.
+    fn client(&mut self, mirror: &crossroot_config::MirrorChoice) -> Result<usize, Error> {
+        if let Some(i) = self.clients.iter().position(|(u, _)| *u == mirror.url) {
+            return Ok(i);
+        }
+        {
+            self.reporter
+                .note(&format!("mirror {} (from {})", mirror.url, mirror.source));
+            if self.settings.verify == Verify::InsecureSkip && !self.warned_insecure {
+                self.warned_insecure = true;
+                self.reporter.status("Warning", INSECURE_WARNING);
+            }
+            let opts = ClientOptions {
+                mirror: mirror.url.clone(),
+                cache: self.cache.clone(),
+                offline: self.settings.config.offline,
+                locked: self.settings.config.locked,
+                verify: self.settings.verify == Verify::Checked,
+                keyring: self.settings.keyring.clone(),
+            };
+            let client = ArchiveClient::new(opts, self.reporter.clone())?;
+            self.clients.push((mirror.url.clone(), client));
+        }
+        Ok(self.clients.len() - 1)
+    }
+}
+
+/// FNV-1a: a short, stable name for a directory derived from paths.
+fn short_hash(parts: &[&Path]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in p.as_os_str().as_encoded_bytes().iter().chain(b"\0") {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{:012x}", h & 0xffff_ffff_ffff)
+}
