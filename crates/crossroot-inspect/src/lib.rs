@@ -604,3 +604,11 @@ fn target_float_name(f: crossroot_target::FloatAbi) -> &'static str {
 
 #[cfg(test)]
 mod tests;
+
+/// A file of `tests/fixtures/` (unit tests of several modules read them).
+#[cfg(test)]
+pub(crate) fn test_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
