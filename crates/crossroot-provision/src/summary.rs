@@ -216,7 +216,9 @@ impl Summary {
         row("target", "result", "passed", "failed", "time");
         for t in &self.targets {
             let count = |f: fn(&TestCounts) -> u64| {
-                t.tests.as_ref().map_or_else(|| "-".into(), |c| f(c).to_string())
+                t.tests
+                    .as_ref()
+                    .map_or_else(|| "-".into(), |c| f(c).to_string())
             };
             let time = match t.result {
                 Outcome::Skipped => "-".to_string(),

@@ -98,6 +98,10 @@ pub enum Command {
     Doc(CargoArgs),
     /// `cargo clippy` for a target.
     Clippy(CargoArgs),
+    /// `cargo nextest run|list|archive` for a target, running the tests under QEMU.
+    Nextest(PassArgs),
+    /// Any cargo subcommand (`llvm-cov`, `hack`, …) with a target's environment and runner.
+    Cargo(PassArgs),
     /// Run any target program with the target's sysroot.
     Exec {
         #[arg(long, short)]
@@ -120,11 +124,29 @@ pub enum Command {
 /// Arguments passed through to cargo; crossroot reads `--target` from them.
 #[derive(Debug, Args)]
 pub struct CargoArgs {
+    /// With several targets: write the summary as JSON to FILE (shape: docs/summary-json.md).
+    #[arg(long, value_name = "FILE")]
+    pub summary_json: Option<PathBuf>,
     /// Everything cargo accepts, including `--target T`, `--release`, `-p`, `--`.
     #[arg(
         trailing_var_arg = true,
         allow_hyphen_values = true,
         value_name = "CARGO ARGS"
+    )]
+    pub args: Vec<OsString>,
+}
+
+/// A subcommand and its arguments, passed through to cargo; crossroot reads `--target`.
+#[derive(Debug, Args)]
+pub struct PassArgs {
+    /// The subcommand (`run`, `list`, `archive` for nextest; any for `crossroot cargo`).
+    #[arg(value_name = "SUBCOMMAND")]
+    pub subcommand: OsString,
+    /// Its arguments, including `--target T` (one target).
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "ARGS"
     )]
     pub args: Vec<OsString>,
 }
