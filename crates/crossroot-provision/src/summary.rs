@@ -6,8 +6,8 @@
 
 use serde::Serialize;
 
-/// The version of the JSON shape ([`Summary::to_json`]); bumped on an incompatible change.
-pub const SUMMARY_JSON_VERSION: u32 = 1;
+/// The schema of the JSON shape ([`Summary::to_json`]); bumped on an incompatible change.
+pub const SUMMARY_JSON_SCHEMA: u32 = 1;
 
 /// Test counts, summed over every test binary and doctest run of one target.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -169,7 +169,8 @@ impl TargetRun {
 /// Every target's row, in the order the targets were given.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
-    pub version: u32,
+    /// [`SUMMARY_JSON_SCHEMA`].
+    pub schema: u32,
     /// The cargo subcommand (`test`, `build`, …).
     pub command: String,
     /// Whether every target ran and succeeded.
@@ -180,7 +181,7 @@ pub struct Summary {
 impl Summary {
     pub fn new(command: impl Into<String>, targets: Vec<TargetRun>) -> Summary {
         Summary {
-            version: SUMMARY_JSON_VERSION,
+            schema: SUMMARY_JSON_SCHEMA,
             command: command.into(),
             ok: targets.iter().all(|t| t.result == Outcome::Ok),
             targets,
@@ -420,7 +421,7 @@ aarch64-unknown-linux-gnu  ok         12.0s
         assert_eq!(
             v,
             serde_json::json!({
-                "version": 1,
+                "schema": 1,
                 "command": "test",
                 "ok": false,
                 "targets": [

@@ -269,4 +269,88 @@ mod tests {
             .map(OsString::from)
         );
     }
+
+    #[test]
+    fn summary_json_is_crossroots_wherever_it_is_written() {
+        for argv in [
+            &[
+                "crossroot",
+                "test",
+                "--summary-json",
+                "s.json",
+                "--target",
+                "a,b",
+            ][..],
+            &[
+                "crossroot",
+                "test",
+                "--target",
+                "a,b",
+                "--summary-json",
+                "s.json",
+            ],
+            &[
+                "crossroot",
+                "test",
+                "--no-fail-fast",
+                "--summary-json=s.json",
+                "--target=a,b",
+            ],
+        ] {
+            let cli = Cli::try_parse_from(argv).unwrap();
+            let Command::Test(args) = cli.command else {
+                panic!()
+            };
+            let cargo = crossroot_config::CargoArgs::parse(&args.args);
+            let file = args.summary_json.or(cargo.summary_json.clone());
+            assert_eq!(file, Some(PathBuf::from("s.json")), "{argv:?}");
+            assert_eq!(cargo.targets, ["a", "b"], "{argv:?}");
+            assert!(
+                !cargo
+                    .for_target("t")
+                    .iter()
+                    .any(|a| a.to_string_lossy().contains("summary")),
+                "{argv:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn nextest_and_cargo_take_a_subcommand_and_pass_the_rest() {
+        let cli = Cli::try_parse_from([
+            "crossroot",
+            "nextest",
+            "run",
+            "--target",
+            "arm64",
+            "--archive-file",
+            "a.tar.zst",
+            "--partition",
+            "count:1/2",
+        ])
+        .unwrap();
+        let Command::Nextest(a) = cli.command else {
+            panic!()
+        };
+        assert_eq!(a.subcommand, "run");
+        assert_eq!(
+            a.args,
+            [
+                "--target",
+                "arm64",
+                "--archive-file",
+                "a.tar.zst",
+                "--partition",
+                "count:1/2"
+            ]
+            .map(OsString::from)
+        );
+        let cli =
+            Cli::try_parse_from(["crossroot", "cargo", "llvm-cov", "--target", "arm64"]).unwrap();
+        let Command::Cargo(a) = cli.command else {
+            panic!()
+        };
+        assert_eq!(a.subcommand, "llvm-cov");
+        assert_eq!(a.args, ["--target", "arm64"].map(OsString::from));
+    }
 }

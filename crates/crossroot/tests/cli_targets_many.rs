@@ -63,11 +63,13 @@ fn a_bad_target_in_a_list_fails_the_command_before_anything_runs() {
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         let err = stderr(&out);
         assert_eq!(
-            err,
-            "error: unknown target `s390x-linx`\n  hint: did you mean `s390x-linux`?",
+            err, "error: unknown target `s390x-linx`\n  hint: did you mean `s390x-linux`?",
             "{args:?}"
         );
-        assert!(!dir.path().join("cache").exists(), "nothing was provisioned");
+        assert!(
+            !dir.path().join("cache").exists(),
+            "nothing was provisioned"
+        );
     }
 }
 

@@ -44,15 +44,20 @@ fn rows(summary: &serde_json::Value) -> Vec<(String, String, Option<u64>)> {
 }
 
 #[test]
-fn two_targets_one_summary() {
-    if !enabled("two_targets_one_summary") {
+fn three_targets_one_summary() {
+    if !enabled("three_targets_one_summary") {
         return;
     }
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let json = e2e_dir().join("two-targets-summary.json");
+    let json = e2e_dir().join("three-targets-summary.json");
     let out = crossroot()
         .current_dir(example("hello-threads"))
-        .args(["test", "--target", "aarch64-linux,s390x-linux", "--summary-json"])
+        .args([
+            "test",
+            "--target",
+            "aarch64-linux,s390x-linux,armv7-linux",
+            "--summary-json",
+        ])
         .arg(&json)
         .output()
         .expect("run crossroot");
@@ -61,7 +66,7 @@ fn two_targets_one_summary() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         stdout.matches("test result: ok.").count(),
-        6,
+        9,
         "3 suites per target: {}",
         text(&out)
     );
@@ -69,24 +74,25 @@ fn two_targets_one_summary() {
     let table: Vec<Vec<&str>> = stderr
         .lines()
         .skip_while(|l| !l.starts_with("target "))
-        .take(3)
+        .take(4)
         .map(|l| l.split_whitespace().collect())
         .collect();
-    assert_eq!(table.len(), 3, "{}", text(&out));
+    assert_eq!(table.len(), 4, "{}", text(&out));
     assert_eq!(
         table[0],
         ["target", "result", "passed", "failed", "time"],
         "{}",
         text(&out)
     );
-    for (row, triple) in table[1..]
-        .iter()
-        .zip(["aarch64-unknown-linux-gnu", "s390x-unknown-linux-gnu"])
-    {
+    for (row, triple) in table[1..].iter().zip([
+        "aarch64-unknown-linux-gnu",
+        "s390x-unknown-linux-gnu",
+        "armv7-unknown-linux-gnueabihf",
+    ]) {
         // hello-threads: 3 unit tests and 1 doctest.
         assert_eq!(row[..4], [triple, "ok", "4", "0"], "{}", text(&out));
     }
-    assert!(stderr.contains("2 targets: 2 ok"), "{}", text(&out));
+    assert!(stderr.contains("3 targets: 3 ok"), "{}", text(&out));
     let s = summary(&json);
     assert_eq!(s["ok"], true);
     assert_eq!(
@@ -94,6 +100,7 @@ fn two_targets_one_summary() {
         [
             ("aarch64-unknown-linux-gnu".into(), "ok".into(), Some(4)),
             ("s390x-unknown-linux-gnu".into(), "ok".into(), Some(4)),
+            ("armv7-unknown-linux-gnueabihf".into(), "ok".into(), Some(4)),
         ]
     );
 }
@@ -132,7 +139,13 @@ fn a_failing_target_stops_the_rest_unless_no_fail_fast() {
     for (extra, aarch64) in [(None, "skipped"), (Some("--no-fail-fast"), "ok")] {
         let out = crossroot()
             .current_dir(&project)
-            .args(["test", "--target", "s390x-linux", "--target", "aarch64-linux"])
+            .args([
+                "test",
+                "--target",
+                "s390x-linux",
+                "--target",
+                "aarch64-linux",
+            ])
             .args(extra)
             .arg("--summary-json")
             .arg(&json)
@@ -205,18 +218,19 @@ fn nextest_runs_archives_and_runs_from_the_archive_elsewhere() {
         .expect("run crossroot nextest list");
     assert!(out.status.success(), "{}", text(&out));
     let listed = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        listed.matches("tests::").count(),
-        3,
-        "{}",
-        text(&out)
-    );
+    assert_eq!(listed.matches("tests::").count(), 3, "{}", text(&out));
 
     // Archive here, run from another directory against a copy of the workspace.
     let archive = e2e_dir().join("hello-threads-aarch64.tar.zst");
     let out = crossroot()
         .current_dir(&project)
-        .args(["nextest", "archive", "--target", "aarch64-linux", "--archive-file"])
+        .args([
+            "nextest",
+            "archive",
+            "--target",
+            "aarch64-linux",
+            "--archive-file",
+        ])
         .arg(&archive)
         .output()
         .expect("run crossroot nextest archive");
@@ -227,7 +241,13 @@ fn nextest_runs_archives_and_runs_from_the_archive_elsewhere() {
     let from_archive = |extra: &[&str]| {
         crossroot()
             .current_dir(elsewhere.path())
-            .args(["nextest", "run", "--target", "aarch64-linux", "--archive-file"])
+            .args([
+                "nextest",
+                "run",
+                "--target",
+                "aarch64-linux",
+                "--archive-file",
+            ])
             .arg(&archive)
             .arg("--workspace-remap")
             .arg(&workspace)
