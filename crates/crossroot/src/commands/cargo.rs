@@ -51,10 +51,12 @@ pub fn run(
     };
 
     if let [target] = targets.as_slice() {
-        // One target: cargo's output and exit code, as before; a summary file if asked for.
+        // One target: cargo's output and exit code, as before; a summary file if asked for
+        // (only then is cargo's stdout read, since a pipe turns libtest's colours off).
         let tenv = provision(&mut provisioner, *target, needs, printer)?;
         let started = Instant::now();
-        let ran = run_one(global, subcommand, &cargo_args, &tenv, printer)?;
+        let count = summary_json.is_some();
+        let ran = run_one(global, subcommand, &cargo_args, &tenv, count, printer)?;
         let code = ran.exit_code();
         if let Some(path) = summary_json {
             let row = ran.into_row(target.to_string(), started);
@@ -97,7 +99,7 @@ pub fn run(
             Ok(tenv) => {
                 printer.status("Target", format!("`{target}`: cargo {subcommand}"));
                 let started = Instant::now();
-                let ran = run_one(global, subcommand, &cargo_args, &tenv, printer)?;
+                let ran = run_one(global, subcommand, &cargo_args, &tenv, true, printer)?;
                 if !ran.ok() {
                     first_failure.get_or_insert(ran.exit_code());
                 }
@@ -349,13 +351,14 @@ impl Ran {
     }
 }
 
-/// Run `cargo SUBCOMMAND` for `tenv`'s target; for `test`, cargo's stdout is copied to ours as
-/// it comes and libtest's result lines are counted.
+/// Run `cargo SUBCOMMAND` for `tenv`'s target; for `test` with `count_tests`, cargo's stdout is
+/// copied to ours as it comes and libtest's result lines are counted.
 fn run_one(
     global: &GlobalArgs,
     subcommand: &str,
     cargo_args: &CargoArgs,
     tenv: &TargetEnv,
+    count_tests: bool,
     printer: &Printer,
 ) -> anyhow::Result<Ran> {
     let manifest_path = global.manifest_path.clone();
@@ -387,7 +390,7 @@ fn run_one(
     let failed_to_run = |e: std::io::Error| {
         anyhow::anyhow!(e).context(format!("failed to run `{}`", cargo.to_string_lossy()))
     };
-    let (status, tests) = if subcommand == "test" {
+    let (status, tests) = if subcommand == "test" && count_tests {
         cmd.stdout(Stdio::piped());
         let mut child = cmd.spawn().map_err(failed_to_run)?;
         let mut tally = TestTally::default();
