@@ -19,6 +19,7 @@
 //! | `debian-packages` | list of package names | every layer and target table adds to the list |
 //! | `debian-release` | release name (`bookworm`, `trixie`, `12`, `stable`…) | highest layer wins |
 //! | `mirror` | `http://`, `https://` or `file:///` URL of a Debian archive (see [`Mirror`]) | highest layer wins |
+//! | `targets` | list of targets (`["aarch64-linux", "s390x-linux"]`), used when no `--target` is given; not in per-target tables | highest layer wins (the whole list) |
 //!
 //! For scalar keys the order is: flag > environment > package target table > package >
 //! workspace target table > workspace. Environment: `CROSSROOT_MIRROR`,
@@ -246,7 +247,7 @@ impl crossroot_hint::Hint for ConfigError {
                 Some("pass the path of a `Cargo.toml`, or run crossroot inside a cargo project".into())
             }
             ConfigError::InvalidValue { .. } => Some(
-                "see the crossroot-config docs: `debian-packages` is a list of strings, `debian-release` and `mirror` are strings".into(),
+                "see the crossroot-config docs: `debian-packages` and `targets` are lists of strings, `debian-release` and `mirror` are strings".into(),
             ),
             ConfigError::BadRelease { .. } => Some(format!(
                 "use one of: {}",
@@ -273,6 +274,8 @@ pub(crate) struct Layer {
     pub(crate) packages: Vec<String>,
     pub(crate) release: Option<Release>,
     pub(crate) mirror: Option<Mirror>,
+    /// `targets = [...]` (general tables only), as written.
+    pub(crate) targets: Option<Vec<String>>,
 }
 
 /// One `[*.metadata.crossroot]` section with its per-target tables.
@@ -448,6 +451,16 @@ impl Config {
                 searched: found.files,
             }),
         }
+    }
+
+    /// The `targets = [...]` list of the highest layer that has one (package over workspace),
+    /// as written (aliases allowed), and the file it came from. Commands that build use it when
+    /// no `--target` is given.
+    pub fn targets(&self) -> Option<(&[String], &Path)> {
+        self.layers
+            .iter()
+            .rev()
+            .find_map(|l| Some((l.general.targets.as_deref()?, l.file.as_path())))
     }
 
     /// The directory `Cargo.lock` and `crossroot.lock` live in: the workspace root, else `cwd`.

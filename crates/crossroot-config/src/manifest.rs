@@ -8,7 +8,13 @@ use std::path::{Path, PathBuf};
 
 use crate::{ConfigError, FileLayer, Layer};
 
-const KEYS: &[&str] = &["debian-packages", "debian-release", "mirror", "target"];
+const KEYS: &[&str] = &[
+    "debian-packages",
+    "debian-release",
+    "mirror",
+    "targets",
+    "target",
+];
 const TARGET_KEYS: &[&str] = &["debian-packages", "debian-release", "mirror"];
 
 /// The nearest `Cargo.toml` in `start` or one of its ancestors.
@@ -221,6 +227,20 @@ fn parse_layer(
                     v,
                     crate::MirrorSource::Config(file.to_path_buf()),
                 )?);
+            }
+            "targets" if known.contains(&"targets") => {
+                let expected = "a list of targets such as [\"aarch64-linux\", \"s390x-linux\"]";
+                let list = value.as_array().ok_or_else(|| invalid(key, expected))?;
+                let mut targets = Vec::new();
+                for item in list {
+                    let t = item
+                        .as_str()
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .ok_or_else(|| invalid(key, expected))?;
+                    targets.push(t.to_string());
+                }
+                layer.targets = Some(targets);
             }
             "target" if known.contains(&"target") => {} // handled by the caller
             other => warnings.push(unknown_key(file, name, other, known)),

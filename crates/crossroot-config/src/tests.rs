@@ -326,6 +326,62 @@ debian-package = ["b"]
 }
 
 #[test]
+fn the_targets_list_comes_from_the_highest_layer_that_has_one() {
+    let ws = tree(&[
+        (
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"app\", \"lib\"]\n[workspace.metadata.crossroot]\ntargets = [\"aarch64-linux\", \" s390x-linux \"]\n",
+        ),
+        (
+            "app/Cargo.toml",
+            "[package]\nname = \"app\"\n[package.metadata.crossroot]\ntargets = [\"armv7-linux\"]\n",
+        ),
+        ("lib/Cargo.toml", "[package]\nname = \"lib\"\n"),
+    ]);
+    let env = home_env(ws.path());
+    let (list, file) = load(&ws.path().join("lib"), &env, &Flags::default())
+        .targets()
+        .map(|(l, f)| (l.to_vec(), f.to_path_buf()))
+        .unwrap();
+    assert_eq!(list, ["aarch64-linux", "s390x-linux"]);
+    assert_eq!(file, ws.path().join("Cargo.toml"));
+    let app = load(&ws.path().join("app"), &env, &Flags::default());
+    let (list, file) = app.targets().unwrap();
+    assert_eq!(list, ["armv7-linux"]);
+    assert_eq!(file, ws.path().join("app/Cargo.toml"));
+    assert!(app.warnings.is_empty(), "{:?}", app.warnings);
+
+    let none = tree(&[("Cargo.toml", "[package]\nname = \"x\"\n")]);
+    assert!(
+        load(none.path(), &home_env(none.path()), &Flags::default())
+            .targets()
+            .is_none()
+    );
+}
+
+#[test]
+fn targets_in_a_target_table_and_misspelt_targets_warn() {
+    let dir = tree(&[(
+        "Cargo.toml",
+        "[package]\nname = \"x\"\n[package.metadata.crossroot]\ntagrets = [\"arm64\"]\n[package.metadata.crossroot.target.aarch64-unknown-linux-gnu]\ntargets = [\"arm64\"]\n",
+    )]);
+    let cfg = load(dir.path(), &home_env(dir.path()), &Flags::default());
+    let w = cfg.warnings.join("\n");
+    assert_eq!(cfg.warnings.len(), 2, "{w}");
+    assert!(
+        w.contains("unknown key `tagrets` in [package.metadata.crossroot] (ignored); did you mean `targets`?"),
+        "{w}"
+    );
+    assert!(
+        w.contains(
+            "unknown key `targets` in [package.metadata.crossroot.target.aarch64-unknown-linux-gnu]"
+        ),
+        "{w}"
+    );
+    assert!(cfg.targets().is_none());
+}
+
+#[test]
 fn wrongly_typed_values_are_errors_naming_file_and_key() {
     for (body, key) in [
         (
@@ -338,6 +394,12 @@ fn wrongly_typed_values_are_errors_naming_file_and_key() {
         ),
         ("mirror = 3", "package.metadata.crossroot.mirror"),
         ("target = 1", "package.metadata.crossroot.target"),
+        ("targets = \"arm64\"", "package.metadata.crossroot.targets"),
+        (
+            "targets = [\"arm64\", 2]",
+            "package.metadata.crossroot.targets",
+        ),
+        ("targets = [\" \"]", "package.metadata.crossroot.targets"),
     ] {
         let dir = tree(&[(
             "Cargo.toml",

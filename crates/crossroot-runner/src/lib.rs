@@ -322,6 +322,11 @@ mod tests {
             text.contains("exec '/q/qemu-s390x' '-L' '/my sr'"),
             "{text}"
         );
+        // It prints nothing of its own: test listers (cargo-nextest) read the program's stdout
+        // through the runner.
+        let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+        assert_eq!(lines.len(), 1, "{text}");
+        assert!(lines[0].starts_with("exec "), "{text}");
     }
 
     #[test]

@@ -34,6 +34,8 @@ pub fn run(cli: Cli, printer: &Printer) -> anyhow::Result<ExitCode> {
         Command::Bench(a) => cargo::run(global, "bench", a, printer),
         Command::Doc(a) => cargo::run(global, "doc", a, printer),
         Command::Clippy(a) => cargo::run(global, "clippy", a, printer),
+        Command::Nextest(a) => cargo::nextest(global, a, printer),
+        Command::Cargo(a) => cargo::any(global, a, printer),
         Command::Exec { target, program } => exec::run(global, &target, program, printer),
         Command::Env { target, format } => env::run(global, &target, format, printer),
         Command::Inspect(args) => inspect::run(global, args, printer),
