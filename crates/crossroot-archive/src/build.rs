@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use crate::ArchiveClient;
 use crate::error::{ArchiveError, boxed};
-use crossroot_extract::PathFilter;
 use crate::http::Expect;
 use crate::lockfile::LockedPackage;
+use crossroot_extract::PathFilter;
 
 /// Parallel downloads. The mirror is usually far from the bottleneck; a handful of connections
 /// hides per-request latency without hammering it.

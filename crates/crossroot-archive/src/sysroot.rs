@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ArchiveError, boxed};
-use crossroot_extract::PathFilter;
 use crate::lockfile::{LockedPackage, LockedTarget, Lockfile};
 use crate::{ArchiveClient, Cache, Release, debian};
+use crossroot_extract::PathFilter;
 
 /// One installed package (the same record as in the lockfile).
 pub type InstalledPackage = LockedPackage;
