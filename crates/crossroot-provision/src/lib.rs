@@ -21,6 +21,7 @@ pub mod host;
 mod pipeline;
 pub mod plan;
 mod request;
+mod windows;
 
 pub use crossroot_store::Reporter;
 pub use error::Error;
