@@ -14,7 +14,8 @@ use crossroot_target::{GlibcVersion, Target, TargetSpec};
 use serde::Serialize;
 
 use crate::{
-    ElfKind, ElfReport, InspectPathError, Lookup, Mismatch, SysrootResolution, VersionedSymbol,
+    Binary, ElfKind, ElfReport, InspectPathError, Lookup, Mismatch, PeReport, SysrootResolution,
+    VersionedSymbol,
 };
 
 /// The whole `--json` document.
@@ -46,7 +47,10 @@ pub struct FileReport {
     pub ok: bool,
     /// Why the file could not be read; then the other fields are `None`.
     pub error: Option<String>,
+    /// Set for an ELF file.
     pub elf: Option<ElfReport>,
+    /// Set for a PE (Windows) file.
+    pub pe: Option<PeReport>,
     pub sysroot: Option<SysrootCheck>,
     pub expect_target: Option<ExpectCheck>,
     pub glibc_floor: Option<FloorCheck>,
@@ -117,8 +121,9 @@ impl crossroot_hint::Hint for ReportError {
 /// Read `path` and run `checks` on it. A file that cannot be read is a report with an
 /// `error`, not an `Err`; `Err` is a check that cannot run at all.
 pub fn inspect_file(path: &Path, checks: &Checks<'_>) -> Result<FileReport, ReportError> {
-    let report = match crate::inspect_path(path) {
-        Ok(report) => report,
+    let report = match crate::inspect_binary_path(path) {
+        Ok(Binary::Elf(report)) => *report,
+        Ok(Binary::Pe(report)) => return Ok(FileReport::new_pe(path, report, checks.expect)),
         Err(err) => return Ok(FileReport::unreadable(path, &err)),
     };
     let sysroot = match checks.sysroot {
@@ -211,9 +216,33 @@ impl FileReport {
             ok,
             error: None,
             elf: Some(report),
+            pe: None,
             sysroot,
             expect_target,
             glibc_floor,
+        }
+    }
+
+    /// The report of a PE file, with the expected-target check run. The sysroot and glibc floor
+    /// checks are about ELF files and do not apply.
+    pub fn new_pe(path: &Path, report: PeReport, expect: Option<Target>) -> FileReport {
+        let expect_target = expect.map(|t| {
+            let mismatches = crate::pe_mismatches(&report, t.spec);
+            ExpectCheck {
+                target: t.spec.triple,
+                ok: mismatches.is_empty(),
+                mismatches,
+            }
+        });
+        FileReport {
+            path: path.display().to_string(),
+            ok: expect_target.as_ref().is_none_or(|c| c.ok),
+            error: None,
+            elf: None,
+            pe: Some(report),
+            sysroot: None,
+            expect_target,
+            glibc_floor: None,
         }
     }
 
@@ -231,6 +260,7 @@ impl FileReport {
             ok: false,
             error: Some(error),
             elf: None,
+            pe: None,
             sysroot: None,
             expect_target: None,
             glibc_floor: None,
@@ -291,6 +321,9 @@ impl FileReport {
 
     /// The short readable report of this file; `None` when it could not be read.
     pub fn human(&self) -> Option<String> {
+        if let Some(p) = &self.pe {
+            return Some(self.human_pe(p));
+        }
         let e = self.elf.as_ref()?;
         let mut s = format!(
             "{}: {} {} {}, {}\n",
@@ -429,6 +462,54 @@ impl FileReport {
             );
         }
         Some(s)
+    }
+}
+
+impl FileReport {
+    fn human_pe(&self, p: &PeReport) -> String {
+        let mut s = format!("{}: {}\n", self.path, p.describe());
+        let mut field = |key: &str, value: String| {
+            s.push_str(&format!("  {:<12} {value}\n", format!("{key}:")));
+        };
+        field(
+            "targets",
+            if p.targets.is_empty() {
+                "none of the supported targets".into()
+            } else {
+                p.targets.join(", ")
+            },
+        );
+        field(
+            "imports",
+            if p.imports.is_empty() {
+                "none".into()
+            } else {
+                p.imports.join(", ")
+            },
+        );
+        field(
+            "must ship",
+            if p.must_ship.is_empty() {
+                "nothing: every DLL it imports is part of Windows".into()
+            } else {
+                format!(
+                    "{} (not part of Windows: put them beside the program)",
+                    p.must_ship.join(", ")
+                )
+            },
+        );
+        field("stripped", if p.symbols { "no" } else { "yes" }.into());
+        if let Some(c) = &self.expect_target {
+            field(
+                "expected",
+                if c.ok {
+                    format!("fits {}", c.target)
+                } else {
+                    format!("does NOT fit {}", c.target)
+                },
+            );
+        }
+        s
     }
 }
 
@@ -576,5 +657,67 @@ mod tests {
         assert!(problems[0].contains("(missing)"), "{problems:?}");
         let human = r.human().expect("readable");
         assert!(human.contains(": MISSING\n"), "{human}");
+    }
+
+    #[test]
+    fn a_pe_file_reports_its_imports_and_fits_only_windows() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let exe = dir.path().join("app.exe");
+        let bytes = crate::pe::tests::minimal_pe(
+            true,
+            crossroot_target::pe_machine::IMAGE_FILE_MACHINE_AMD64,
+            3,
+            false,
+            &["KERNEL32.dll", "libgcc_s_seh-1.dll", "zlib1.dll"],
+        );
+        fs_err::write(&exe, bytes).expect("write");
+        let checks = Checks {
+            expect: Some(target("win64")),
+            ..Checks::default()
+        };
+        let r = inspect_file(&exe, &checks).expect("report");
+        assert!(r.ok && r.elf.is_none());
+        let human = r.human().expect("readable");
+        assert!(
+            human.contains(": PE32+ x86-64 console executable\n"),
+            "{human}"
+        );
+        assert!(
+            human.contains("  must ship:   libgcc_s_seh-1.dll, zlib1.dll (not part of Windows"),
+            "{human}"
+        );
+        assert!(
+            human.contains("  expected:    fits x86_64-pc-windows-gnu\n"),
+            "{human}"
+        );
+        // A PE for a Linux target, and an ELF for a Windows one, do not fit.
+        let linux = Checks {
+            expect: Some(target("x86_64-unknown-linux-gnu")),
+            ..Checks::default()
+        };
+        let r = inspect_file(&exe, &linux).expect("report");
+        assert!(!r.ok);
+        assert!(
+            r.problems()[0].ends_with(
+                "does not fit `x86_64-unknown-linux-gnu`: format: the target has ELF (Linux), the file has PE32+ (Windows)"
+            ),
+            "{:?}",
+            r.problems()
+        );
+        let r = inspect_file(&fixture("aarch64-gnu"), &checks).expect("report");
+        assert!(!r.ok);
+        assert!(
+            r.problems()[0]
+                .contains("format: the target has PE (Windows), the file has ELF (Linux)"),
+            "{:?}",
+            r.problems()
+        );
+        let json = serde_json::to_value(Document::new(vec![
+            inspect_file(&exe, &checks).expect("report"),
+        ]))
+        .expect("json");
+        assert_eq!(json["files"][0]["pe"]["must_ship"][1], "zlib1.dll");
+        assert_eq!(json["files"][0]["pe"]["subsystem"]["name"], "console");
+        assert_eq!(json["files"][0]["elf"], serde_json::Value::Null);
     }
 }

@@ -24,6 +24,7 @@ mod pipeline;
 pub mod plan;
 mod request;
 pub mod summary;
+mod windows;
 
 pub use crossroot_store::Reporter;
 pub use error::Error;

@@ -93,6 +93,10 @@ impl Provisioner {
         &self.cache
     }
 
+    pub(crate) fn reporter(&self) -> &Arc<dyn Reporter> {
+        &self.reporter
+    }
+
     /// Resolve `target` for this command's configuration.
     pub fn request(&self, target: Target, needs: crate::Needs) -> Result<Request, Error> {
         Request::resolve(&self.settings.config, target, needs)
@@ -129,21 +133,35 @@ impl Provisioner {
             rust::add_std(&rust_tc, triple)?;
         }
 
-        // 2. Sysroot.
-        let sysroot = self
-            .sysroot(req)
-            .map_err(|e| e.in_step("the sysroot", &target))?
-            .root;
-
-        // 3. C compiler and linker.
         let probes_file = tool_dir.join("probes.json");
         let mut probes = ProbeCache::load(&probes_file);
+        let windows = target.spec.is_windows();
+
+        // 2. Sysroot (for Windows: the mingw-w64 tree, which is also 3., the compiler).
+        let (sysroot, mingw) = if windows {
+            let (tree, tc) = self
+                .mingw(req, &tool_dir)
+                .map_err(|e| e.in_step("the mingw-w64 toolchain", &target))?;
+            (tree, Some(tc))
+        } else {
+            let root = self
+                .sysroot(req)
+                .map_err(|e| e.in_step("the sysroot", &target))?
+                .root;
+            (root, None)
+        };
+
+        // 3. C compiler and linker.
         let ld_lld = rust_tc.rust_lld();
-        let host_clang = clang::find_host_clang(path_var.as_deref(), &mut probes)
-            .and_then(|(c, v)| clang::host_toolchain(c, v, ld_lld.clone(), path_var.as_deref()));
-        let toolchain = match host_clang {
-            Some(tc) => tc,
-            None => {
+        let host_clang = if windows {
+            None
+        } else {
+            clang::find_host_clang(path_var.as_deref(), &mut probes)
+                .and_then(|(c, v)| clang::host_toolchain(c, v, ld_lld.clone(), path_var.as_deref()))
+        };
+        let toolchain = match (mingw, host_clang) {
+            (Some(tc), _) | (None, Some(tc)) => tc,
+            (None, None) => {
                 let tree = self
                     .host_tree(
                         "clang",
@@ -161,9 +179,18 @@ impl Provisioner {
         };
 
         // 4. The runner.
+        let gen_dir = tool_dir.join(format!(
+            "{}-{}",
+            triple,
+            short_hash(&[&sysroot, &toolchain.clang])
+        ));
         let runner = match crossroot_runner::kind(target.spec, host::host_machine()) {
             _ if !req.needs.runner => None,
             crossroot_runner::Kind::Native => None,
+            crossroot_runner::Kind::Wine => Some(
+                self.wine(req, &toolchain, &tool_dir, &gen_dir)
+                    .map_err(|e| e.in_step("Wine", &target))?,
+            ),
             crossroot_runner::Kind::Qemu => {
                 let qemu =
                     match crossroot_runner::find_host_qemu(target.spec, path_var.as_deref(), |p| {
@@ -189,11 +216,6 @@ impl Provisioner {
         probes.save(&probes_file)?;
 
         // 5. pkg-config on the host.
-        let gen_dir = tool_dir.join(format!(
-            "{}-{}",
-            triple,
-            short_hash(&[&sysroot, &toolchain.clang])
-        ));
         let pkg_config = if clang::find_on_path("pkg-config", path_var.as_deref()).is_some()
             || clang::find_on_path("pkgconf", path_var.as_deref()).is_some()
         {
@@ -404,7 +426,7 @@ impl Provisioner {
 }
 
 /// FNV-1a: a short, stable name for a directory derived from paths.
-fn short_hash(parts: &[&Path]) -> String {
+pub(crate) fn short_hash(parts: &[&Path]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for p in parts {
         for b in p.as_os_str().as_encoded_bytes().iter().chain(b"\0") {

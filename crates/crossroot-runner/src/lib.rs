@@ -1,4 +1,5 @@
-//! Running target programs on the host: QEMU user mode with the target's sysroot.
+//! Running target programs on the host: QEMU user mode with the target's sysroot, or Wine for
+//! the Windows targets ([`wine`]).
 //!
 //! Owns: finding a usable QEMU (host `qemu-<arch>[-static]` >= 7, or one in a provisioned tree of
 //! Debian's `qemu-user-static`), and the exact invocation — as a command, as cargo's
@@ -19,7 +20,9 @@ use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crossroot_target::{Libc, TargetSpec};
+use crossroot_target::{Libc, RunnerKind, TargetSpec};
+
+pub mod wine;
 
 /// The oldest QEMU crossroot trusts (7.2 is bookworm's).
 pub const MIN_QEMU: u32 = 7;
@@ -47,6 +50,16 @@ pub fn qemu_tree_filter(spec: &TargetSpec) -> Vec<String> {
 pub enum Error {
     #[error("no `{qemu}` in the provisioned QEMU tree at `{tree}`")]
     NotInTree { qemu: &'static str, tree: PathBuf },
+    #[error("the Wine tree at `{tree}` has no `{missing}`")]
+    WineTree { tree: PathBuf, missing: PathBuf },
+    #[error("failed to run `{program}`")]
+    Spawn {
+        program: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{command}` failed\n{stderr}")]
+    Failed { command: String, stderr: String },
     #[error("failed to write the runner wrapper `{path}`")]
     Write {
         path: PathBuf,
@@ -62,7 +75,11 @@ impl crossroot_hint::Hint for Error {
                 "the cached tree may be damaged: remove `{}` and run again",
                 tree.display()
             )),
-            Error::Write { .. } => None,
+            Error::WineTree { tree, .. } => Some(format!(
+                "the cached tree may be damaged: remove `{}` and run again",
+                tree.display()
+            )),
+            Error::Write { .. } | Error::Spawn { .. } | Error::Failed { .. } => None,
         }
     }
 }
@@ -119,6 +136,8 @@ pub enum Kind {
     Native,
     /// QEMU user mode with the sysroot as loader prefix.
     Qemu,
+    /// Wine with a private prefix (Windows targets).
+    Wine,
 }
 
 /// How programs of `spec` run on a host whose ELF machine is `host_machine`.
@@ -126,7 +145,10 @@ pub fn kind(spec: &TargetSpec, host_machine: u16) -> Kind {
     if spec.runs_natively_on(host_machine) {
         Kind::Native
     } else {
-        Kind::Qemu
+        match spec.runner {
+            RunnerKind::Qemu => Kind::Qemu,
+            RunnerKind::Wine => Kind::Wine,
+        }
     }
 }
 

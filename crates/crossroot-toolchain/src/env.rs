@@ -174,7 +174,17 @@ pub fn cross_env(setup: &CrossSetup<'_>) -> Vec<EnvVar> {
 }
 
 /// `PKG_CONFIG_LIBDIR` for the sysroot: only the target's `.pc` files, never the host's.
+/// For Windows targets, the mingw-w64 tree's (`usr/<triplet>/lib/pkgconfig`, where Debian's
+/// `libz-mingw-w64-dev` and friends put theirs).
 pub fn pkg_config_libdir(spec: &TargetSpec, sysroot: &Path) -> String {
+    if spec.is_windows() {
+        let base = sysroot.join("usr").join(spec.multiarch);
+        return [base.join("lib/pkgconfig"), base.join("share/pkgconfig")]
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect::<Vec<_>>()
+            .join(":");
+    }
     let dirs: Vec<PathBuf> = vec![
         sysroot
             .join("usr/lib")

@@ -53,7 +53,7 @@ fn targets_lists_every_target() {
     }
     // The host-dependent columns (std installed, runner, sysroot) are masked; the facts are not.
     insta::with_settings!({filters => vec![
-        (r"(?m)(yes|no|\?) +(native|none|qemu \(host\)|qemu \(cache\)) +(yes|no)$", "[STD] [RUNNER] [SYSROOT]"),
+        (r"(?m)(yes|no|\?) +(native|none|wine|qemu \(host\)|qemu \(cache\)) +(yes|no)$", "[STD] [RUNNER] [SYSROOT]"),
         (r"STD +RUNNER +SYSROOT", "STD RUNNER SYSROOT"),
     ]}, {
         insta::assert_snapshot!("targets_table", stdout);
@@ -70,11 +70,14 @@ const JSON_KEYS: &[&str] = &[
     "libc",
     "loader",
     "multiarch",
+    "os",
+    "pe_machine",
     "qemu",
     "qemu_available",
     "qemu_path",
     "qemu_source",
     "releases",
+    "runner_kind",
     "runs_natively",
     "rust_std_installed",
     "sysroot_cached",
