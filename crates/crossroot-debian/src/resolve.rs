@@ -145,6 +145,8 @@ pub struct ResolvedPackage {
     pub size: u64,
     /// `.deb` SHA-256.
     pub sha256: Sha256Digest,
+    /// `Installed-Size:` in KiB, as the signed index says (bounds what the `.deb` may unpack).
+    pub installed_size: Option<u64>,
     /// Why it is here: the requested package first, then each dependency as written, e.g.
     /// `["libssl-dev", "libssl3 (= 3.0.11-1~deb12u2)", "libc6 (>= 2.34)"]`. A requested
     /// package has a one-element chain.
@@ -673,6 +675,7 @@ impl Universe {
                     filename: p.filename.clone(),
                     size: p.size,
                     sha256: p.sha256,
+                    installed_size: p.installed_size,
                     reason: s.chain,
                 }
             })

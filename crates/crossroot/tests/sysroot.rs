@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use crossroot_test::pgp::TestSigner;
-use crossroot_test::{ArchiveBuilder, BuiltArchive, DebSpec, Fault, TestServer};
+use crossroot_test::{ArchiveBuilder, BuiltArchive, DebSpec, Entry, Fault, TestServer};
 
 const TRIPLET: &str = "aarch64-linux-gnu";
 
@@ -121,8 +121,13 @@ fn archive_key() -> TestSigner {
 /// The fixture's packages as an archive of `suite`, signed by [`archive_key`], dated `date`
 /// (default: the builder's).
 fn build_archive(suite: &str, date: Option<&str>) -> BuiltArchive {
+    build_archive_with(suite, date, Vec::new())
+}
+
+/// [`build_archive`] with `extra` packages besides the fixture's.
+fn build_archive_with(suite: &str, date: Option<&str>, extra: Vec<DebSpec>) -> BuiltArchive {
     let mut builder = ArchiveBuilder::new(suite).arch("arm64");
-    for d in debs() {
+    for d in debs().into_iter().chain(extra) {
         builder = builder.deb(d);
     }
     if let Some(date) = date {
@@ -137,8 +142,16 @@ fn build_archive(suite: &str, date: Option<&str>) -> BuiltArchive {
 /// The archive, signed by a fresh key; the keyring given to crossroot is that key's unless
 /// `trusted` says otherwise.
 fn fixture_signed_by(trusted: Option<&TestSigner>) -> Env {
+    fixture_of(build_archive("bookworm", None), trusted)
+}
+
+/// The fixture with `extra` packages in its archive.
+fn fixture_with(extra: Vec<DebSpec>) -> Env {
+    fixture_of(build_archive_with("bookworm", None, extra), None)
+}
+
+fn fixture_of(archive: BuiltArchive, trusted: Option<&TestSigner>) -> Env {
     let key = archive_key();
-    let archive = build_archive("bookworm", None);
     let server = TestServer::start(archive.root().to_path_buf());
     let home = tempfile::tempdir().unwrap();
     let keyring = home.path().join("keyring.asc");
@@ -1029,4 +1042,42 @@ fn a_damaged_cached_deb_is_fetched_again() {
     // It was evicted, so the next online run fetches it.
     assert!(!cached.exists());
     env.ok(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
+}
+
+#[test]
+fn a_package_unpacking_beyond_its_signed_installed_size_is_refused() {
+    let env = fixture_with(vec![
+        // Honest: 3 MiB of data, Installed-Size 3 MiB.
+        DebSpec::new("libbig1", "1.0-1", "arm64")
+            .installed_size(3 << 10)
+            .entry(Entry::zeros(&usrlib("libbig.a"), 3 << 20)),
+        // A bomb: a few KB of .deb claiming 4 KiB installed, unpacking 64 MiB.
+        DebSpec::new("libbomb1", "1.0-1", "arm64")
+            .installed_size(4)
+            .file(&usrlib("libbomb.so.1"), elf(183))
+            .entry(Entry::zeros(&usrlib("libbomb.a"), 64 << 20)),
+    ]);
+    assert!(env.archive.deb("libbomb1").size < 64 << 10);
+    let root = last_line(&env.ok(&["sysroot", "add", "--target", "arm64", "libbig1"]));
+    assert_eq!(
+        fs_err::metadata(root.join(usrlib("libbig.a")))
+            .unwrap()
+            .len(),
+        3 << 20
+    );
+
+    let err = env.fail(&["sysroot", "add", "--target", "arm64", "libbomb1"]);
+    assert!(err.contains("libbomb1_1.0-1_arm64.deb"), "{err}");
+    assert!(err.contains("Installed-Size is 4 KiB"), "{err}");
+    // Nothing of it reached a ready sysroot, and no half-unpacked tree is left behind.
+    let now = last_line(&env.ok(&["sysroot", "path", "--target", "arm64"]));
+    assert_eq!(now, root);
+    assert!(!now.join(usrlib("libbomb.a")).exists());
+    let list = env.ok(&["sysroot", "list", "--target", "arm64"]);
+    assert!(!list.contains("libbomb1"), "{list}");
+    assert!(
+        env.staging_leftovers().is_empty(),
+        "{:?}",
+        env.staging_leftovers()
+    );
 }
