@@ -150,10 +150,18 @@ impl ArchiveClient {
             .map(|p| p.trim().to_string())
             .filter(|p| !p.is_empty())
             .collect();
+        let cache = &self.opts.cache;
+        // Held until the tree is returned, so `cache clean` or `prune` never empties the cache
+        // under this build, nor halfway through a tree the fast path would then report ready.
+        let _in_use = cache.lock_in_use(|| {
+            self.reporter.status(
+                "Waiting",
+                "for another crossroot process to finish cleaning the cache",
+            );
+        })?;
         if let Some(found) = self.fast_path(spec, &wanted, lock.as_deref())? {
             return Ok(found);
         }
-        let cache = &self.opts.cache;
         let _guard = cache.lock(&spec.parent.join(".lock"), || {
             self.reporter.status(
                 "Waiting",
@@ -517,6 +525,7 @@ pub fn list_sysroots(
 
 /// Remove every sysroot of `triple` (each release under its lock). Returns bytes freed.
 pub fn remove_sysroots(cache: &Cache, triple: &str) -> Result<u64, ArchiveError> {
+    let _in_use = cache.lock_in_use(|| {})?;
     let tdir = cache.bucket(crossroot_store::SYSROOTS).join(triple);
     let mut freed = 0;
     let Ok(releases) = fs_err::read_dir(&tdir) else {
@@ -537,8 +546,10 @@ pub fn remove_sysroots(cache: &Cache, triple: &str) -> Result<u64, ArchiveError>
 }
 
 /// Remove trees that are not current (they can be rebuilt from a lockfile) and `.deb`s no
-/// remaining tree uses. Returns bytes freed.
-pub fn prune(cache: &Cache) -> Result<u64, ArchiveError> {
+/// remaining tree uses. Returns bytes freed. Runs alone: it waits until no other process builds
+/// in the cache (`on_wait` is called once if it has to), and they wait for it.
+pub fn prune(cache: &Cache, on_wait: impl FnOnce()) -> Result<u64, ArchiveError> {
+    let _all = cache.lock_all(on_wait)?;
     let mut freed = 0;
     let mut keep: BTreeSet<String> = BTreeSet::new();
     for bucket in [crossroot_store::SYSROOTS, crossroot_store::TOOLS] {

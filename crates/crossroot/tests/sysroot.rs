@@ -1081,3 +1081,106 @@ fn a_package_unpacking_beyond_its_signed_installed_size_is_refused() {
         env.staging_leftovers()
     );
 }
+
+/// Every file and link the fixture's `.deb`s of `packages` hold, relative to the sysroot.
+fn fixture_paths(packages: &[String]) -> Vec<String> {
+    debs()
+        .into_iter()
+        .filter(|d| packages.contains(&d.name))
+        .flat_map(|d| d.entries)
+        .filter_map(|e| match e {
+            Entry::File { path, .. } | Entry::Symlink { path, .. } => Some(path),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn cache_clean_or_prune_during_add_waits_and_never_leaves_a_broken_sysroot() {
+    let env = fixture();
+    let cwd = env.home.path().join("work");
+    fs_err::create_dir_all(&cwd).unwrap();
+    let parent = env
+        .cache()
+        .join("sysroots-v1/aarch64-unknown-linux-gnu/bookworm");
+    for round in 0..4 {
+        let cleaner = if round % 2 == 0 { "clean" } else { "prune" };
+        // So that the add has a tree to build (a prune keeps the current one).
+        env.ok(&["sysroot", "remove", "--target", "arm64"]);
+        let add = env
+            .cmd_in(&cwd, &["sysroot", "add", "--target", "arm64", "libssl-dev"])
+            .env("CROSSROOT_TEST_EXTRACT_DELAY_MS", "300")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Once it is unpacking into its staging directory, clean (or prune) the cache.
+        let mut staged = false;
+        for _ in 0..400 {
+            if walk(&parent)
+                .iter()
+                .any(|p| p.to_string_lossy().contains(".tmp-") && p.ends_with("usr"))
+            {
+                staged = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        let clean = env.run(&["cache", cleaner]);
+        let add = add.wait_with_output().unwrap();
+        assert!(staged, "round {round}: the add never started unpacking");
+        assert!(
+            clean.status.success(),
+            "round {round}: cache {cleaner}: {}",
+            text(&clean.stderr)
+        );
+        assert!(
+            text(&clean.stderr).contains("Waiting for other crossroot processes"),
+            "round {round}: cache {cleaner} did not wait for the add: {}",
+            text(&clean.stderr)
+        );
+        assert!(
+            add.status.success(),
+            "round {round}: add during cache {cleaner}: {}",
+            text(&add.stderr)
+        );
+        // The sysroot add printed is complete, or (after a clean) gone as a whole: a tree
+        // marked ready (its manifest is there) holds every file of its packages.
+        let root = last_line(&text(&add.stdout));
+        let manifest = root.parent().unwrap().join("manifest.json");
+        if cleaner == "prune" {
+            assert!(manifest.is_file(), "round {round}: prune removed {root:?}");
+        }
+        if manifest.is_file() {
+            let manifest: serde_json::Value =
+                serde_json::from_slice(&fs_err::read(&manifest).unwrap()).unwrap();
+            let names: Vec<String> = manifest["packages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["name"].as_str().unwrap().to_string())
+                .collect();
+            assert!(names.contains(&"libssl-dev".to_string()), "{names:?}");
+            for path in fixture_paths(&names) {
+                assert!(
+                    root.join(&path).symlink_metadata().is_ok(),
+                    "round {round}: `{path}` is missing from the ready sysroot {root:?}"
+                );
+            }
+            assert_sane_sysroot(&root);
+        } else {
+            assert!(
+                !root.exists(),
+                "round {round}: half a sysroot is left at {root:?}"
+            );
+        }
+    }
+    // And the cache still works.
+    let root = last_line(&env.ok(&["sysroot", "add", "--target", "arm64", "libssl-dev"]));
+    assert!(root.join("usr/include/openssl/ssl.h").is_file());
+    assert!(
+        env.staging_leftovers().is_empty(),
+        "{:?}",
+        env.staging_leftovers()
+    );
+}
