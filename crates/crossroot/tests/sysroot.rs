@@ -1184,3 +1184,30 @@ fn cache_clean_or_prune_during_add_waits_and_never_leaves_a_broken_sysroot() {
         env.staging_leftovers()
     );
 }
+
+#[test]
+fn exec_of_a_missing_program_says_so_before_provisioning() {
+    let env = fixture();
+    for (program, says) in [
+        (
+            "./target/aarch64-unknown-linux-gnu/debug/nope",
+            "no such file",
+        ),
+        ("no-such-program-xyz", "not on PATH"),
+    ] {
+        let out = env.run(&["exec", "--target", "arm64", "--", program]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains(&format!("error: program `{program}` not found")),
+            "{err}"
+        );
+        assert!(err.contains(says), "{err}");
+        assert!(
+            err.contains("hint:") && err.contains("target/aarch64-unknown-linux-gnu/debug/"),
+            "{err}"
+        );
+    }
+    // Nothing was provisioned for a program that cannot run.
+    assert_eq!(env.server.log(), Vec::<String>::new());
+}
