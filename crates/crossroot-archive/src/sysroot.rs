@@ -145,11 +145,15 @@ impl ArchiveClient {
         packages: &[String],
         lock: Option<&mut Lockfile>,
     ) -> Result<(PathBuf, Manifest), ArchiveError> {
-        let wanted: BTreeSet<String> = packages
-            .iter()
-            .map(|p| p.trim().to_string())
-            .filter(|p| !p.is_empty())
-            .collect();
+        // An empty or malformed name fails here, before any lock, download or resolution.
+        for p in packages {
+            crossroot_debian::resolve::check_request(p).map_err(|e| ArchiveError::Resolve {
+                arch: spec.arch.to_string(),
+                release: spec.release.name().to_string(),
+                source: boxed(e),
+            })?;
+        }
+        let wanted: BTreeSet<String> = packages.iter().map(|p| p.trim().to_string()).collect();
         let cache = &self.opts.cache;
         // Held until the tree is returned, so `cache clean` or `prune` never empties the cache
         // under this build, nor halfway through a tree the fast path would then report ready.

@@ -1211,3 +1211,32 @@ fn exec_of_a_missing_program_says_so_before_provisioning() {
     // Nothing was provisioned for a program that cannot run.
     assert_eq!(env.server.log(), Vec::<String>::new());
 }
+
+#[test]
+fn empty_or_absurd_package_names_and_floors_are_refused_before_any_download() {
+    let env = fixture();
+    let long = "a".repeat(10_000);
+    for (args, says) in [
+        (
+            vec!["sysroot", "add", "--target", "arm64", ""],
+            "the package name is empty",
+        ),
+        (
+            vec!["sysroot", "add", "--target", "arm64", long.as_str()],
+            "10000 characters",
+        ),
+        (
+            vec!["sysroot", "path", "--target", "arm64.2.99"],
+            "glibc floor 2.99",
+        ),
+    ] {
+        // Bounded: the long name used to take half a minute of CPU before its error.
+        let out = env.run_bounded(&[], &args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(err.contains("hint:"), "{args:?}: {err}");
+        assert!(err.len() < 2_000, "the error repeats the input: {err}");
+    }
+    assert_eq!(env.server.log(), Vec::<String>::new());
+}
