@@ -200,9 +200,8 @@ impl ArchiveClient {
             }
             (None, Some(_)) => {}
         }
-        let covers = |have: &[String]| requested.iter().all(|r| have.contains(r));
         let packages: Vec<LockedPackage> = match (&entry, &current) {
-            (Some(e), _) if covers(&e.requested) => e.packages.clone(),
+            (Some(e), _) if satisfied(&requested, &e.requested, &e.packages) => e.packages.clone(),
             _ if self.opts.locked && lock.is_some() => {
                 return Err(ArchiveError::LockWouldChange {
                     target: spec.name.to_string(),
@@ -223,7 +222,10 @@ impl ArchiveClient {
                     },
                 });
             }
-            (_, Some(m)) if m.release == spec.release.name() && covers(&m.requested) => {
+            (_, Some(m))
+                if m.release == spec.release.name()
+                    && satisfied(&requested, &m.requested, &m.packages) =>
+            {
                 m.packages.clone()
             }
             _ => self.resolve(spec, &requested)?,
@@ -276,7 +278,7 @@ impl ArchiveClient {
                 else {
                     return Ok(None);
                 };
-                if !wanted.iter().all(|w| entry.requested.contains(w)) {
+                if !satisfied(wanted, &entry.requested, &entry.packages) {
                     return Ok(None);
                 }
                 set_hash(&entry.packages)
@@ -292,7 +294,7 @@ impl ArchiveClient {
         };
         if manifest.release != spec.release.name()
             || manifest.filter != spec.filter.fingerprint()
-            || !wanted.iter().all(|w| manifest.requested.contains(w))
+            || !satisfied(wanted, &manifest.requested, &manifest.packages)
         {
             return Ok(None);
         }
@@ -371,6 +373,15 @@ impl ArchiveClient {
         );
         Ok(())
     }
+}
+
+/// Whether a tree asked for `requested` and holding `packages` already has everything in
+/// `wanted`: each was asked for, or is installed by that name (the base set's `libc6-dev`, a
+/// dependency such as `libssl3`), so adding it changes nothing.
+fn satisfied(wanted: &BTreeSet<String>, requested: &[String], packages: &[LockedPackage]) -> bool {
+    wanted
+        .iter()
+        .all(|w| requested.contains(w) || packages.iter().any(|p| p.name == *w))
 }
 
 /// The sysroot `target` would use now without building anything: the lockfile's if it is

@@ -1240,3 +1240,29 @@ fn empty_or_absurd_package_names_and_floors_are_refused_before_any_download() {
     }
     assert_eq!(env.server.log(), Vec::<String>::new());
 }
+
+#[test]
+fn adding_packages_already_in_the_sysroot_sends_no_request() {
+    let env = fixture();
+    let first = last_line(&env.ok(&["sysroot", "add", "--target", "arm64", "libssl-dev"]));
+    env.server.clear_log();
+    // The base set, a dependency, and what was asked for before: all already installed.
+    for package in ["libc6-dev", "libssl3", "libssl-dev"] {
+        let again = last_line(&env.ok(&["sysroot", "add", "--target", "arm64", package]));
+        assert_eq!(again, first, "{package}");
+    }
+    let both = env.ok(&[
+        "sysroot",
+        "add",
+        "--target",
+        "arm64",
+        "libc6-dev",
+        "linux-libc-dev",
+    ]);
+    assert_eq!(last_line(&both), first);
+    assert_eq!(env.server.log(), Vec::<String>::new());
+    // Something new still resolves and builds.
+    let root = last_line(&env.ok(&["sysroot", "add", "--target", "arm64", "zlib1g-dev"]));
+    assert!(root.join("usr/include/zlib.h").is_file());
+    assert!(root.join("usr/include/openssl/ssl.h").is_file());
+}
