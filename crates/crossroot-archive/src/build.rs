@@ -206,16 +206,42 @@ impl ArchiveClient {
     ) -> Result<(), ArchiveError> {
         let file = fs_err::File::open(deb)?;
         let reader = std::io::BufReader::with_capacity(256 * 1024, file);
+        let defaults = crossroot_extract::ExtractOptions::default();
         let opts = crossroot_extract::ExtractOptions {
             filter: filter.clone(),
-            ..crossroot_extract::ExtractOptions::default()
+            max_unpacked_bytes: unpack_limit(pkg.installed_size, defaults.max_unpacked_bytes),
+            ..defaults
         };
         crossroot_extract::extract_deb(reader, root, &opts)
             .map(|_| ())
-            .map_err(|source| ArchiveError::Extract {
-                deb: format!("{}_{}_{}.deb", pkg.name, pkg.version, pkg.arch),
-                source,
+            .map_err(|source| match (source, pkg.installed_size) {
+                (crossroot_extract::ExtractError::TooLarge { limit }, Some(installed_kib)) => {
+                    ArchiveError::UnpacksTooLarge {
+                        deb: deb_name(pkg),
+                        installed_kib,
+                        limit,
+                    }
+                }
+                (source, _) => ArchiveError::Extract {
+                    deb: deb_name(pkg),
+                    source,
+                },
             })
+    }
+}
+
+/// The most a package's data tarball may unpack to: twice its signed `Installed-Size` (KiB)
+/// plus 1 MiB, never more than `general`. `Installed-Size` counts each file rounded up to a
+/// KiB and every other entry as one KiB, while the tarball spends 512 bytes of header on each
+/// entry and pads data to 512 bytes, so an honest package stays well inside twice its size;
+/// the MiB covers the tarball's end blocks and small packages.
+fn unpack_limit(installed_kib: Option<u64>, general: u64) -> u64 {
+    match installed_kib {
+        Some(kib) => kib
+            .saturating_mul(2 * 1024)
+            .saturating_add(1024 * 1024)
+            .min(general),
+        None => general,
     }
 }
 
@@ -238,5 +264,20 @@ pub fn human_bytes(n: u64) -> String {
         format!("{:.1} kB", n as f64 / 1e3)
     } else {
         format!("{n} B")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unpack_limit;
+
+    #[test]
+    fn the_unpack_limit_follows_the_signed_installed_size() {
+        let general = 8 << 30;
+        assert_eq!(unpack_limit(Some(0), general), 1 << 20);
+        assert_eq!(unpack_limit(Some(300), general), 600 * 1024 + (1 << 20));
+        // Without a signed size (an older lockfile), and never above the general limit.
+        assert_eq!(unpack_limit(None, general), general);
+        assert_eq!(unpack_limit(Some(u64::MAX), general), general);
     }
 }

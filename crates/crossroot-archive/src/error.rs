@@ -85,6 +85,15 @@ pub enum ArchiveError {
         #[source]
         source: crossroot_extract::ExtractError,
     },
+    #[error(
+        "`{deb}` unpacks to more than {limit} bytes, though its signed Installed-Size is \
+         {installed_kib} KiB: refused as a decompression bomb"
+    )]
+    UnpacksTooLarge {
+        deb: String,
+        installed_kib: u64,
+        limit: u64,
+    },
     #[error("--offline: {} needed file(s) are not in the cache:\n{}", missing.len(), missing.iter().map(|m| format!("    {m}")).collect::<Vec<_>>().join("\n"))]
     OfflineMissing { missing: Vec<String> },
     #[error("--locked: crossroot.lock would change for `{target}`: {reason}")]
@@ -249,6 +258,10 @@ impl crossroot_hint::Hint for ArchiveError {
                 "delete `{}` (or run `crossroot cache clean`) and run the command again",
                 path.display()
             ),
+            ArchiveError::UnpacksTooLarge { .. } => "the signed index and the package disagree; \
+                 the mirror may be compromised: try another mirror (`--mirror`), and report it if \
+                 it persists"
+                .to_string(),
             ArchiveError::Store(e) => return e.hint(),
             _ => return None,
         })

@@ -145,15 +145,27 @@ impl ArchiveClient {
         packages: &[String],
         lock: Option<&mut Lockfile>,
     ) -> Result<(PathBuf, Manifest), ArchiveError> {
-        let wanted: BTreeSet<String> = packages
-            .iter()
-            .map(|p| p.trim().to_string())
-            .filter(|p| !p.is_empty())
-            .collect();
+        // An empty or malformed name fails here, before any lock, download or resolution.
+        for p in packages {
+            crossroot_debian::resolve::check_request(p).map_err(|e| ArchiveError::Resolve {
+                arch: spec.arch.to_string(),
+                release: spec.release.name().to_string(),
+                source: boxed(e),
+            })?;
+        }
+        let wanted: BTreeSet<String> = packages.iter().map(|p| p.trim().to_string()).collect();
+        let cache = &self.opts.cache;
+        // Held until the tree is returned, so `cache clean` or `prune` never empties the cache
+        // under this build, nor halfway through a tree the fast path would then report ready.
+        let _in_use = cache.lock_in_use(|| {
+            self.reporter.status(
+                "Waiting",
+                "for another crossroot process to finish cleaning the cache",
+            );
+        })?;
         if let Some(found) = self.fast_path(spec, &wanted, lock.as_deref())? {
             return Ok(found);
         }
-        let cache = &self.opts.cache;
         let _guard = cache.lock(&spec.parent.join(".lock"), || {
             self.reporter.status(
                 "Waiting",
@@ -188,9 +200,8 @@ impl ArchiveClient {
             }
             (None, Some(_)) => {}
         }
-        let covers = |have: &[String]| requested.iter().all(|r| have.contains(r));
         let packages: Vec<LockedPackage> = match (&entry, &current) {
-            (Some(e), _) if covers(&e.requested) => e.packages.clone(),
+            (Some(e), _) if satisfied(&requested, &e.requested, &e.packages) => e.packages.clone(),
             _ if self.opts.locked && lock.is_some() => {
                 return Err(ArchiveError::LockWouldChange {
                     target: spec.name.to_string(),
@@ -211,7 +222,10 @@ impl ArchiveClient {
                     },
                 });
             }
-            (_, Some(m)) if m.release == spec.release.name() && covers(&m.requested) => {
+            (_, Some(m))
+                if m.release == spec.release.name()
+                    && satisfied(&requested, &m.requested, &m.packages) =>
+            {
                 m.packages.clone()
             }
             _ => self.resolve(spec, &requested)?,
@@ -264,7 +278,7 @@ impl ArchiveClient {
                 else {
                     return Ok(None);
                 };
-                if !wanted.iter().all(|w| entry.requested.contains(w)) {
+                if !satisfied(wanted, &entry.requested, &entry.packages) {
                     return Ok(None);
                 }
                 set_hash(&entry.packages)
@@ -280,7 +294,7 @@ impl ArchiveClient {
         };
         if manifest.release != spec.release.name()
             || manifest.filter != spec.filter.fingerprint()
-            || !wanted.iter().all(|w| manifest.requested.contains(w))
+            || !satisfied(wanted, &manifest.requested, &manifest.packages)
         {
             return Ok(None);
         }
@@ -359,6 +373,15 @@ impl ArchiveClient {
         );
         Ok(())
     }
+}
+
+/// Whether a tree asked for `requested` and holding `packages` already has everything in
+/// `wanted`: each was asked for, or is installed by that name (the base set's `libc6-dev`, a
+/// dependency such as `libssl3`), so adding it changes nothing.
+fn satisfied(wanted: &BTreeSet<String>, requested: &[String], packages: &[LockedPackage]) -> bool {
+    wanted
+        .iter()
+        .all(|w| requested.contains(w) || packages.iter().any(|p| p.name == *w))
 }
 
 /// The sysroot `target` would use now without building anything: the lockfile's if it is
@@ -517,6 +540,7 @@ pub fn list_sysroots(
 
 /// Remove every sysroot of `triple` (each release under its lock). Returns bytes freed.
 pub fn remove_sysroots(cache: &Cache, triple: &str) -> Result<u64, ArchiveError> {
+    let _in_use = cache.lock_in_use(|| {})?;
     let tdir = cache.bucket(crossroot_store::SYSROOTS).join(triple);
     let mut freed = 0;
     let Ok(releases) = fs_err::read_dir(&tdir) else {
@@ -537,8 +561,10 @@ pub fn remove_sysroots(cache: &Cache, triple: &str) -> Result<u64, ArchiveError>
 }
 
 /// Remove trees that are not current (they can be rebuilt from a lockfile) and `.deb`s no
-/// remaining tree uses. Returns bytes freed.
-pub fn prune(cache: &Cache) -> Result<u64, ArchiveError> {
+/// remaining tree uses. Returns bytes freed. Runs alone: it waits until no other process builds
+/// in the cache (`on_wait` is called once if it has to), and they wait for it.
+pub fn prune(cache: &Cache, on_wait: impl FnOnce()) -> Result<u64, ArchiveError> {
+    let _all = cache.lock_all(on_wait)?;
     let mut freed = 0;
     let mut keep: BTreeSet<String> = BTreeSet::new();
     for bucket in [crossroot_store::SYSROOTS, crossroot_store::TOOLS] {

@@ -104,6 +104,13 @@ impl Provisioner {
 
     /// Provision everything `req` needs and compute its environment.
     pub fn provision(&mut self, req: &Request) -> Result<TargetEnv, Error> {
+        // The cache is in use until everything is written: `cache clean`/`prune` wait.
+        let _in_use = self.cache.lock_in_use(|| {
+            self.reporter.status(
+                "Waiting",
+                "for another crossroot process to finish cleaning the cache",
+            );
+        })?;
         let env = self.settings.env.clone();
         let lookup = |k: &str| env.get(k);
         let target = req.target;

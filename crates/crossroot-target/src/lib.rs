@@ -615,6 +615,16 @@ pub enum TargetError {
     NoDebianArch { input: String },
     #[error("invalid glibc floor `{suffix}` in `{input}`: expected a version like `2.31`")]
     BadFloor { input: String, suffix: String },
+    #[error(
+        "glibc floor {floor} in `{input}` is newer than any Debian release crossroot knows \
+         (the newest, {newest}, ships glibc {newest_glibc})"
+    )]
+    FloorAboveNewest {
+        input: String,
+        floor: GlibcVersion,
+        newest: Release,
+        newest_glibc: GlibcVersion,
+    },
     #[error("`{triple}` uses musl, so a glibc floor (`.{floor}`) does not apply")]
     FloorOnMusl {
         triple: &'static str,
@@ -681,6 +691,18 @@ impl crossroot_hint::Hint for TargetError {
             TargetError::BadFloor { input, .. } => {
                 let base = input.split('.').next().unwrap_or(input);
                 Some(format!("write it as `{base}.2.31`"))
+            }
+            TargetError::FloorAboveNewest {
+                input,
+                newest_glibc,
+                ..
+            } => {
+                let base = input.split('.').next().unwrap_or(input);
+                Some(format!(
+                    "a floor is the oldest glibc the binaries must run on: check the number \
+                     (e.g. `{base}.{newest_glibc}`), or drop it (`{base}`) to build against the \
+                     default release"
+                ))
             }
             TargetError::FloorOnMusl { triple, .. } => Some(format!(
                 "musl binaries are static and do not depend on the device's glibc: use `{triple}`"
@@ -764,7 +786,25 @@ fn split_floor(input: &str) -> Result<(&str, Option<GlibcVersion>), TargetError>
         return Ok((input, None));
     };
     match suffix.parse::<GlibcVersion>() {
-        Ok(v) => Ok((name, Some(v))),
+        Ok(v) => {
+            // A floor above every release's glibc is a typo (`2.99`), not a wish to build
+            // against a glibc no release has.
+            let newest = Release::ALL
+                .iter()
+                .filter_map(|r| r.glibc().map(|g| (*r, g)))
+                .max_by_key(|(_, g)| *g);
+            match newest {
+                Some((newest, newest_glibc)) if v > newest_glibc => {
+                    Err(TargetError::FloorAboveNewest {
+                        input: input.to_string(),
+                        floor: v,
+                        newest,
+                        newest_glibc,
+                    })
+                }
+                _ => Ok((name, Some(v))),
+            }
+        }
         Err(()) => Err(TargetError::BadFloor {
             input: input.to_string(),
             suffix: suffix.to_string(),

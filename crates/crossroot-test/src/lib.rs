@@ -1,5 +1,6 @@
 //! Test support for crossroot: a builder that writes a small, real, signed Debian archive into a
-//! temp dir, `.deb` files built from a description, and a 127.0.0.1 HTTP server that serves it
+//! temp dir, `.deb` files built from a description (hostile ones too: escapes, devices,
+//! decompression bombs), and a 127.0.0.1 HTTP server that serves it
 //! and can inject faults (404, 500, truncation, replaced bodies, trickled, stalled and oversized
 //! bodies); `pgp` makes the signing key.
 //!
