@@ -8,8 +8,14 @@ use std::path::{Path, PathBuf};
 
 use crate::{ConfigError, FileLayer, Layer};
 
-const KEYS: &[&str] = &["debian-packages", "debian-release", "mirror", "target"];
-const TARGET_KEYS: &[&str] = &["debian-packages", "debian-release", "mirror"];
+const KEYS: &[&str] = &[
+    "debian-packages",
+    "debian-release",
+    "mirror",
+    "static-deps",
+    "target",
+];
+const TARGET_KEYS: &[&str] = &["debian-packages", "debian-release", "mirror", "static-deps"];
 
 /// The nearest `Cargo.toml` in `start` or one of its ancestors.
 pub fn find_manifest(start: &Path) -> Option<PathBuf> {
@@ -221,6 +227,13 @@ fn parse_layer(
                     v,
                     crate::MirrorSource::Config(file.to_path_buf()),
                 )?);
+            }
+            "static-deps" => {
+                layer.static_deps = Some(
+                    value
+                        .as_bool()
+                        .ok_or_else(|| invalid(key, "`true` or `false`"))?,
+                );
             }
             "target" if known.contains(&"target") => {} // handled by the caller
             other => warnings.push(unknown_key(file, name, other, known)),
