@@ -39,6 +39,18 @@ pub enum Error {
     /// crossroot provisions host tools only for hosts in its target table.
     #[error("crossroot cannot provision host tools on a `{arch}` host")]
     UnsupportedHost { arch: &'static str },
+    /// A musl target asks for Debian packages, which are built against glibc.
+    #[error(
+        "`{target}` cannot use the Debian package{} {}: Debian builds its libraries against glibc, and glibc objects must never be linked into a musl binary",
+        if packages.len() == 1 { "" } else { "s" },
+        packages.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+    )]
+    MuslWithDebianLibraries {
+        target: String,
+        packages: Vec<String>,
+        /// The glibc target of the same architecture, if crossroot supports it.
+        gnu: Option<&'static str>,
+    },
     #[error("cannot read or write `{}`: {source}", path.display())]
     Io {
         path: std::path::PathBuf,
@@ -73,6 +85,19 @@ impl Hint for Error {
                 "install clang (14 or newer) and qemu-user yourself: crossroot uses them from PATH"
                     .into(),
             ),
+            Error::MuslWithDebianLibraries { gnu, .. } => {
+                let mut hint = "remove them from `debian-packages` for this target and build the C library from \
+                     source through the crate's own feature (e.g. `openssl` with `vendored`, `libz-sys` \
+                     with `static`, `rusqlite` with `bundled`)"
+                    .to_string();
+                if let Some(gnu) = gnu {
+                    hint.push_str(&format!(
+                        ", or build for `{gnu}` with `--static-deps`, which links Debian's static \
+                         libraries into a binary that needs only glibc"
+                    ));
+                }
+                Some(hint)
+            }
             Error::Io { .. } => None,
         }
     }
