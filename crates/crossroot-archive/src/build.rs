@@ -1,6 +1,7 @@
 //! Fetch `.deb`s into the content-addressed cache several at a time and, when building a tree,
 //! unpack each one as soon as it is there.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -28,12 +29,13 @@ impl ArchiveClient {
     }
 
     /// Make sure every `.deb` is in the cache, then (when `into` is given) unpack each into that
-    /// directory. Downloads and unpacking overlap; several run at once.
+    /// directory. Downloads and unpacking overlap; several run at once. Returns the shared
+    /// libraries each package wrote (file name → package), for [`crate::library_owners`].
     pub(crate) fn fetch_and_unpack(
         &self,
         packages: &[LockedPackage],
         into: Option<&Path>,
-    ) -> Result<(), ArchiveError> {
+    ) -> Result<BTreeMap<String, String>, ArchiveError> {
         if self.opts.offline {
             let missing = self.missing_debs(packages);
             if !missing.is_empty() {
@@ -72,6 +74,7 @@ impl ArchiveClient {
             order.len() as u64,
             Some(fetch_bytes),
         );
+        let owners: Mutex<BTreeMap<String, String>> = Mutex::new(BTreeMap::new());
         let next = AtomicUsize::new(0);
         let failed = AtomicBool::new(false);
         let first_error: Mutex<Option<ArchiveError>> = Mutex::new(None);
@@ -88,7 +91,13 @@ impl ArchiveClient {
                         let Some(pkg) = order.get(i) else { return };
                         let result = self.ensure_deb(pkg).and_then(|deb| match into {
                             Some(root) => {
-                                let r = self.unpack(pkg, &deb, root);
+                                let r = self.unpack(pkg, &deb, root).map(|paths| {
+                                    let mut owners =
+                                        owners.lock().unwrap_or_else(|p| p.into_inner());
+                                    for name in shared_libraries(&paths) {
+                                        owners.entry(name).or_insert_with(|| pkg.name.clone());
+                                    }
+                                });
                                 if let Some(d) = delay {
                                     std::thread::sleep(d);
                                 }
@@ -113,7 +122,7 @@ impl ArchiveClient {
         self.reporter.end();
         match first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
             Some(e) => Err(e),
-            None => Ok(()),
+            None => Ok(owners.into_inner().unwrap_or_else(|p| p.into_inner())),
         }
     }
 
@@ -152,16 +161,32 @@ impl ArchiveClient {
         Ok(dest)
     }
 
-    fn unpack(&self, pkg: &LockedPackage, deb: &Path, root: &Path) -> Result<(), ArchiveError> {
+    fn unpack(
+        &self,
+        pkg: &LockedPackage,
+        deb: &Path,
+        root: &Path,
+    ) -> Result<Vec<PathBuf>, ArchiveError> {
         let file = fs_err::File::open(deb)?;
         let reader = std::io::BufReader::with_capacity(256 * 1024, file);
         crossroot_extract::extract_deb(reader, root, &crossroot_extract::ExtractOptions::default())
-            .map(|_| ())
+            .map(|d| d.paths)
             .map_err(|source| ArchiveError::Extract {
                 deb: format!("{}_{}_{}.deb", pkg.name, pkg.version, pkg.arch),
                 source,
             })
     }
+}
+
+/// The file names of the shared libraries among `paths` (`libssl.so.3`, `libz.so`): files
+/// named `*.so*` under `lib/` or `usr/lib/`.
+fn shared_libraries(paths: &[PathBuf]) -> impl Iterator<Item = String> + '_ {
+    paths.iter().filter_map(|p| {
+        let p = p.strip_prefix(".").unwrap_or(p);
+        let name = p.file_name()?.to_str()?;
+        let in_lib = p.starts_with("lib") || p.starts_with("usr/lib");
+        (in_lib && name.contains(".so")).then(|| name.to_string())
+    })
 }
 
 fn test_delay() -> Option<std::time::Duration> {

@@ -27,8 +27,8 @@ pub use build::human_bytes;
 pub use error::ArchiveError;
 pub use lockfile::{LOCKFILE_NAME, LockedPackage, LockedTarget, Lockfile};
 pub use sysroot::{
-    HostTree, InstalledPackage, Manifest, Sysroot, find_host_tree, find_sysroot, list_sysroots,
-    prune, remove_sysroots,
+    HostTree, InstalledPackage, Manifest, Sysroot, find_host_tree, find_sysroot, library_owners,
+    list_sysroots, prune, remove_sysroots,
 };
 
 /// How the client talks to the archive.

@@ -5,7 +5,9 @@
 //! after the subcommand to cargo, so `--offline`, `--locked`, `--frozen`, `--release`,
 //! `--profile`, `--target-dir`, `--manifest-path`, `-p` and `--config` are read here, before
 //! any `--` (what follows it belongs to the test binary or the program). Flags that take a
-//! value are known, so a value is never mistaken for a flag. Pure: no I/O.
+//! value are known, so a value is never mistaken for a flag. crossroot's own `--static-deps`,
+//! written among cargo's arguments, is read and taken out (cargo does not know it); every other
+//! argument goes on unchanged. Pure: no I/O.
 
 use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
@@ -36,11 +38,14 @@ const TAKES_VALUE: &[&str] = &[
     "--out-dir",
 ];
 
-/// What crossroot reads from cargo's arguments. `args` is kept as it was given.
+/// What crossroot reads from cargo's arguments. `args` is kept as it was given, less
+/// crossroot's own `--static-deps`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CargoArgs {
-    /// Every argument, unchanged, in order.
+    /// Every argument for cargo, unchanged, in order.
     pub args: Vec<OsString>,
+    /// crossroot's `--static-deps`, written after the subcommand.
+    pub static_deps: bool,
     /// Each `--target` value, in order (cargo builds for several when given several).
     pub targets: Vec<String>,
     /// `--offline`, `--frozen`, or `--config net.offline=true`.
@@ -65,6 +70,8 @@ impl CargoArgs {
             ..CargoArgs::default()
         };
         let mut release = false;
+        // Where crossroot's own flags sit in `args`, to take them out.
+        let mut own: Vec<usize> = Vec::new();
         let mut i = 0;
         while i < args.len() {
             let raw = args[i].as_ref();
@@ -84,6 +91,7 @@ impl CargoArgs {
             } else {
                 (arg.as_ref(), None)
             };
+            let own_flag = flag == "--static-deps" && inline.is_none();
             let value = if TAKES_VALUE.contains(&flag) {
                 match inline {
                     Some(v) => Some(v),
@@ -99,6 +107,10 @@ impl CargoArgs {
                 None
             };
             match (flag, value) {
+                ("--static-deps", _) if own_flag => {
+                    out.static_deps = true;
+                    own.push(i - 1);
+                }
                 ("--offline", _) => out.offline = true,
                 ("--locked", _) => out.locked = true,
                 ("--frozen", _) => {
@@ -122,6 +134,9 @@ impl CargoArgs {
         }
         if out.profile.is_none() && release {
             out.profile = Some("release".into());
+        }
+        for i in own.into_iter().rev() {
+            out.args.remove(i);
         }
         out
     }
@@ -444,6 +459,33 @@ mod tests {
             );
             assert_eq!(c.packages, *packages, "packages {args:?}");
         }
+    }
+
+    #[test]
+    fn crossroots_static_deps_is_read_and_taken_out_before_the_double_dash() {
+        let os = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
+        let c = parse(&[
+            "--target",
+            "arm64",
+            "--static-deps",
+            "-p",
+            "x",
+            "--",
+            "--static-deps",
+        ]);
+        assert!(c.static_deps);
+        assert_eq!(
+            c.args,
+            os(&["--target", "arm64", "-p", "x", "--", "--static-deps"]),
+            "cargo never sees crossroot's flag; the test binary's arguments stay"
+        );
+        let c = parse(&["--target", "arm64", "--", "--static-deps"]);
+        assert!(!c.static_deps);
+        assert_eq!(c.args.len(), 4);
+        // A value of a flag is never mistaken for it.
+        let c = parse(&["--features", "--static-deps"]);
+        assert!(!c.static_deps);
+        assert_eq!(c.args.len(), 2);
     }
 
     #[test]

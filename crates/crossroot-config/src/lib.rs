@@ -178,11 +178,12 @@ pub struct Flags {
 impl Flags {
     /// Add the flags crossroot shares with cargo, read from cargo's own arguments by
     /// [`CargoArgs`] (`crossroot test --target T --offline`, where clap hands everything after
-    /// the subcommand to cargo): `--offline`, `--locked`, `--frozen`, and `--manifest-path`
-    /// unless crossroot's own flag gave one.
+    /// the subcommand to cargo): `--offline`, `--locked`, `--frozen`, crossroot's
+    /// `--static-deps`, and `--manifest-path` unless crossroot's own flag gave one.
     pub fn merge_cargo(mut self, cargo: &CargoArgs) -> Self {
         self.offline |= cargo.offline;
         self.locked |= cargo.locked;
+        self.static_deps |= cargo.static_deps;
         if self.manifest_path.is_none() {
             self.manifest_path = cargo.manifest_path.clone();
         }

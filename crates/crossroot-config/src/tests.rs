@@ -586,6 +586,9 @@ fn flags_from_cargo_args() {
     ]));
     assert_eq!(f.manifest_path.as_deref(), Some(Path::new("a/Cargo.toml")));
     assert!(f.offline && f.locked);
+    assert!(!f.static_deps);
+    let f = Flags::default().merge_cargo(&CargoArgs::parse(&["--static-deps"]));
+    assert!(f.static_deps);
 
     // A flag crossroot parsed itself wins.
     let f = Flags {
