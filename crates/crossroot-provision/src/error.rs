@@ -86,7 +86,8 @@ impl Hint for Error {
                     .into(),
             ),
             Error::MuslWithDebianLibraries { gnu, .. } => {
-                let mut hint = "remove them from `debian-packages` for this target and build the C library from \
+                let mut hint = "list them only in the glibc targets' tables \
+                     (`[package.metadata.crossroot.target.<triple>]`) and build the C library from \
                      source through the crate's own feature (e.g. `openssl` with `vendored`, `libz-sys` \
                      with `static`, `rusqlite` with `bundled`)"
                     .to_string();
