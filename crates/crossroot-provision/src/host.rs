@@ -275,7 +275,7 @@ mod tests {
         fs_err::write(
             dir.join("manifest.json"),
             format!(
-                r#"{{"format":1,"name":"{name}","release":"bookworm","arch":"{arch}","requested":{requested},"packages":[]}}"#
+                r#"{{"format":2,"name":"{name}","release":"bookworm","arch":"{arch}","requested":{requested},"packages":[]}}"#
             ),
         )
         .unwrap();

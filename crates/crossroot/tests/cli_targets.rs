@@ -119,7 +119,7 @@ fn fake_tree(parent: &Path, name: &str, arch: &str, requested: &str) -> PathBuf 
     fs_err::write(
         dir.join("manifest.json"),
         format!(
-            r#"{{"format":1,"name":"{name}","release":"bookworm","arch":"{arch}","requested":[{requested}],"packages":[]}}"#
+            r#"{{"format":2,"name":"{name}","release":"bookworm","arch":"{arch}","requested":[{requested}],"packages":[]}}"#
         ),
     )
     .expect("manifest");
