@@ -1,6 +1,7 @@
 //! Fetch `.deb`s into the content-addressed cache several at a time and, when building a tree,
 //! unpack each one as soon as it is there.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -30,13 +31,14 @@ impl ArchiveClient {
 
     /// Make sure every `.deb` is in the cache, then (when `into` is given) unpack into that
     /// directory the members of each that `filter` keeps. Downloads and unpacking overlap;
-    /// several run at once.
+    /// several run at once. Returns the shared libraries each package wrote (file name →
+    /// package), for [`crate::library_owners`].
     pub(crate) fn fetch_and_unpack(
         &self,
         packages: &[LockedPackage],
         into: Option<&Path>,
         filter: &PathFilter,
-    ) -> Result<(), ArchiveError> {
+    ) -> Result<BTreeMap<String, String>, ArchiveError> {
         if self.opts.offline {
             let missing = self.missing_debs(packages);
             if !missing.is_empty() {
@@ -75,6 +77,7 @@ impl ArchiveClient {
             order.len() as u64,
             Some(fetch_bytes),
         );
+        let owners: Mutex<BTreeMap<String, String>> = Mutex::new(BTreeMap::new());
         let next = AtomicUsize::new(0);
         let failed = AtomicBool::new(false);
         let first_error: Mutex<Option<ArchiveError>> = Mutex::new(None);
@@ -91,7 +94,17 @@ impl ArchiveClient {
                         let Some(pkg) = order.get(i) else { return };
                         let result = self.ensure_deb(pkg).and_then(|deb| match into {
                             Some(root) => {
-                                let r = self.unpack_or_refetch(pkg, &deb, root, filter);
+                                let r =
+                                    self.unpack_or_refetch(pkg, &deb, root, filter)
+                                        .map(|paths| {
+                                            let mut owners =
+                                                owners.lock().unwrap_or_else(|p| p.into_inner());
+                                            for name in shared_libraries(&paths) {
+                                                owners
+                                                    .entry(name)
+                                                    .or_insert_with(|| pkg.name.clone());
+                                            }
+                                        });
                                 if let Some(d) = delay {
                                     std::thread::sleep(d);
                                 }
@@ -116,7 +129,7 @@ impl ArchiveClient {
         self.reporter.end();
         match first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
             Some(e) => Err(e),
-            None => Ok(()),
+            None => Ok(owners.into_inner().unwrap_or_else(|p| p.into_inner())),
         }
     }
 
@@ -164,9 +177,10 @@ impl ArchiveClient {
         deb: &Path,
         root: &Path,
         filter: &PathFilter,
-    ) -> Result<(), ArchiveError> {
-        let Err(first) = self.unpack(pkg, deb, root, filter) else {
-            return Ok(());
+    ) -> Result<Vec<PathBuf>, ArchiveError> {
+        let first = match self.unpack(pkg, deb, root, filter) {
+            Ok(paths) => return Ok(paths),
+            Err(e) => e,
         };
         if !self.opts.verify {
             return Err(first);
@@ -203,7 +217,7 @@ impl ArchiveClient {
         deb: &Path,
         root: &Path,
         filter: &PathFilter,
-    ) -> Result<(), ArchiveError> {
+    ) -> Result<Vec<PathBuf>, ArchiveError> {
         let file = fs_err::File::open(deb)?;
         let reader = std::io::BufReader::with_capacity(256 * 1024, file);
         let defaults = crossroot_extract::ExtractOptions::default();
@@ -213,7 +227,7 @@ impl ArchiveClient {
             ..defaults
         };
         crossroot_extract::extract_deb(reader, root, &opts)
-            .map(|_| ())
+            .map(|d| d.paths)
             .map_err(|source| match (source, pkg.installed_size) {
                 (crossroot_extract::ExtractError::TooLarge { limit }, Some(installed_kib)) => {
                     ArchiveError::UnpacksTooLarge {
@@ -247,6 +261,17 @@ fn unpack_limit(installed_kib: Option<u64>, general: u64) -> u64 {
 
 fn deb_name(pkg: &LockedPackage) -> String {
     format!("{}_{}_{}.deb", pkg.name, pkg.version, pkg.arch)
+}
+
+/// The file names of the shared libraries among `paths` (`libssl.so.3`, `libz.so`): files
+/// named `*.so*` under `lib/` or `usr/lib/`.
+fn shared_libraries(paths: &[PathBuf]) -> impl Iterator<Item = String> + '_ {
+    paths.iter().filter_map(|p| {
+        let p = p.strip_prefix(".").unwrap_or(p);
+        let name = p.file_name()?.to_str()?;
+        let in_lib = p.starts_with("lib") || p.starts_with("usr/lib");
+        (in_lib && name.contains(".so")).then(|| name.to_string())
+    })
 }
 
 fn test_delay() -> Option<std::time::Duration> {

@@ -7,7 +7,9 @@
 //! directory.) A tree is present only
 //! when its `manifest.json` exists: the manifest is written into the staging directory last,
 //! and the directory is renamed into place in one step, so a killed process leaves at worst a
-//! `.tmp-*` staging directory, which the next run removes under the lock.
+//! `.tmp-*` staging directory, which the next run removes under the lock. Beside the manifest,
+//! `libraries.json` records which package shipped each shared library (for `inspect` and the
+//! `--static-deps` check); it is optional, so trees built before it existed still load.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -23,8 +25,13 @@ use crossroot_extract::PathFilter;
 pub type InstalledPackage = LockedPackage;
 
 const MANIFEST: &str = "manifest.json";
+/// Which package shipped each shared library of the tree (file name → package), next to
+/// `root/`. Trees built before crossroot recorded it have none ([`library_owners`] is empty).
+const OWNERS: &str = "libraries.json";
 const CURRENT: &str = "current";
-const FORMAT: u32 = 1;
+/// 2: trees record which package shipped each shared library (`libraries.json`). A tree of an
+/// older format is not found, so it is built again (from the cached `.deb`s, no download).
+const FORMAT: u32 = 2;
 
 /// What a finished tree contains; written last, so its presence marks the tree complete.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -342,7 +349,7 @@ impl ArchiveClient {
         let staged = self.opts.cache.stage_dir(&spec.parent)?;
         let root = staged.path().join("root");
         fs_err::create_dir(&root)?;
-        self.fetch_and_unpack(&manifest.packages, Some(&root), spec.filter)?;
+        let owners = self.fetch_and_unpack(&manifest.packages, Some(&root), spec.filter)?;
         let report = crossroot_extract::finalize_tree(&root, spec.release.merged_usr()).map_err(
             |source| ArchiveError::Extract {
                 deb: format!("the tree of `{}`", spec.name),
@@ -360,6 +367,11 @@ impl ArchiveClient {
             path: dest.join(MANIFEST),
             source: boxed(e),
         })?;
+        let owners = serde_json::to_vec_pretty(&owners).map_err(|e| ArchiveError::Manifest {
+            path: dest.join(OWNERS),
+            source: boxed(e),
+        })?;
+        crossroot_store::write_atomic(&staged.path().join(OWNERS), &owners)?;
         crossroot_store::write_atomic(&staged.path().join(MANIFEST), &json)?;
         staged.persist(dest)?;
         self.reporter.status(
@@ -382,6 +394,16 @@ fn satisfied(wanted: &BTreeSet<String>, requested: &[String], packages: &[Locked
     wanted
         .iter()
         .all(|w| requested.contains(w) || packages.iter().any(|p| p.name == *w))
+}
+
+/// Which package of the tree whose root is `root` ships each shared library (`libssl.so.3` →
+/// `libssl3`), as recorded when the tree was built. Empty for a tree built before crossroot
+/// recorded it, or a directory that is not one of crossroot's trees.
+pub fn library_owners(root: &Path) -> std::collections::BTreeMap<String, String> {
+    root.parent()
+        .and_then(|dir| fs_err::read(dir.join(OWNERS)).ok())
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
 }
 
 /// The sysroot `target` would use now without building anything: the lockfile's if it is

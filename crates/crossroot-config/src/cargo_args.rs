@@ -10,8 +10,8 @@
 //! Several targets: `--target a,b` and `--target a --target b` both give [`CargoArgs::targets`]
 //! `[a, b]`; [`CargoArgs::for_target`] writes the arguments of one cargo run per target.
 //! `--keep-going` (cargo's, for build/check/clippy/doc) and `--no-fail-fast` (cargo's, for
-//! test/bench) also make crossroot go on to the next target after one fails. One flag here is
-//! crossroot's own and never reaches cargo: `--summary-json FILE`.
+//! test/bench) also make crossroot go on to the next target after one fails. Two flags here are
+//! crossroot's own and never reach cargo: `--summary-json FILE` and `--static-deps`.
 
 use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
@@ -46,11 +46,14 @@ const TAKES_VALUE: &[&str] = &[
 /// crossroot's own flag among cargo's: where to write the several-targets summary.
 const SUMMARY_JSON: &str = "--summary-json";
 
-/// What crossroot reads from cargo's arguments. `args` is kept as it was given.
+/// What crossroot reads from cargo's arguments. `args` is kept as it was given, less
+/// crossroot's own `--static-deps`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CargoArgs {
-    /// Every argument, unchanged, in order.
+    /// Every argument for cargo, unchanged, in order.
     pub args: Vec<OsString>,
+    /// crossroot's `--static-deps`, written after the subcommand.
+    pub static_deps: bool,
     /// Each `--target` value, in order, comma-separated lists split (`--target a,b --target c`
     /// → `[a, b, c]`), empty items dropped.
     pub targets: Vec<String>,
@@ -80,6 +83,8 @@ impl CargoArgs {
             ..CargoArgs::default()
         };
         let mut release = false;
+        // Where crossroot's own flags sit in `args`, to take them out.
+        let mut own: Vec<usize> = Vec::new();
         let mut i = 0;
         while i < args.len() {
             let raw = args[i].as_ref();
@@ -99,6 +104,7 @@ impl CargoArgs {
             } else {
                 (arg.as_ref(), None)
             };
+            let own_flag = flag == "--static-deps" && inline.is_none();
             let value = if TAKES_VALUE.contains(&flag) {
                 match inline {
                     Some(v) => Some(v),
@@ -114,6 +120,10 @@ impl CargoArgs {
                 None
             };
             match (flag, value) {
+                ("--static-deps", _) if own_flag => {
+                    out.static_deps = true;
+                    own.push(i - 1);
+                }
                 ("--offline", _) => out.offline = true,
                 ("--locked", _) => out.locked = true,
                 ("--frozen", _) => {
@@ -144,6 +154,9 @@ impl CargoArgs {
         }
         if out.profile.is_none() && release {
             out.profile = Some("release".into());
+        }
+        for i in own.into_iter().rev() {
+            out.args.remove(i);
         }
         out
     }
@@ -517,6 +530,33 @@ mod tests {
             );
             assert_eq!(c.packages, *packages, "packages {args:?}");
         }
+    }
+
+    #[test]
+    fn crossroots_static_deps_is_read_and_taken_out_before_the_double_dash() {
+        let os = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
+        let c = parse(&[
+            "--target",
+            "arm64",
+            "--static-deps",
+            "-p",
+            "x",
+            "--",
+            "--static-deps",
+        ]);
+        assert!(c.static_deps);
+        assert_eq!(
+            c.args,
+            os(&["--target", "arm64", "-p", "x", "--", "--static-deps"]),
+            "cargo never sees crossroot's flag; the test binary's arguments stay"
+        );
+        let c = parse(&["--target", "arm64", "--", "--static-deps"]);
+        assert!(!c.static_deps);
+        assert_eq!(c.args.len(), 4);
+        // A value of a flag is never mistaken for it.
+        let c = parse(&["--features", "--static-deps"]);
+        assert!(!c.static_deps);
+        assert_eq!(c.args.len(), 2);
     }
 
     #[test]

@@ -13,9 +13,10 @@ const KEYS: &[&str] = &[
     "debian-release",
     "mirror",
     "targets",
+    "static-deps",
     "target",
 ];
-const TARGET_KEYS: &[&str] = &["debian-packages", "debian-release", "mirror"];
+const TARGET_KEYS: &[&str] = &["debian-packages", "debian-release", "mirror", "static-deps"];
 
 /// The nearest `Cargo.toml` in `start` or one of its ancestors.
 pub fn find_manifest(start: &Path) -> Option<PathBuf> {
@@ -241,6 +242,13 @@ fn parse_layer(
                     targets.push(t.to_string());
                 }
                 layer.targets = Some(targets);
+            }
+            "static-deps" => {
+                layer.static_deps = Some(
+                    value
+                        .as_bool()
+                        .ok_or_else(|| invalid(key, "`true` or `false`"))?,
+                );
             }
             "target" if known.contains(&"target") => {} // handled by the caller
             other => warnings.push(unknown_key(file, name, other, known)),

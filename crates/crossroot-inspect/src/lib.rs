@@ -18,6 +18,7 @@
 //! [`artefacts`] finds the files one cargo invocation produced (from plain values: target and
 //! build directory, triple, profile directory, start time) and keeps the memo of failures;
 //! [`floor`] checks them against a glibc floor and words the result ([`floor::FloorError`]);
+//! [`deps`] names the libraries outside glibc a file needs (for `--static-deps` and `inspect`);
 //! [`report`] builds `crossroot inspect`'s per-file report, its wording and the JSON shape of
 //! `docs/inspect-json.md`. Their I/O is reading directories and files; the choices are pure.
 //!
@@ -33,6 +34,7 @@ use serde::{Serialize, Serializer};
 
 pub mod artefacts;
 mod attributes;
+pub mod deps;
 mod detect;
 pub mod floor;
 mod pe;

@@ -8,6 +8,7 @@
 //! (reading the file and looking its libraries up in the sysroot). Within schema 1 the JSON
 //! fields are only ever added, never renamed or removed.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crossroot_target::{GlibcVersion, Target, TargetSpec};
@@ -54,6 +55,40 @@ pub struct FileReport {
     pub sysroot: Option<SysrootCheck>,
     pub expect_target: Option<ExpectCheck>,
     pub glibc_floor: Option<FloorCheck>,
+    /// Where the file runs: the lowest glibc, and what else the machine must have installed.
+    pub runs_on: Option<RunsOn>,
+}
+
+/// Where a file runs (`runs_on` in JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunsOn {
+    /// The lowest glibc the file runs on (`"2.34"`); null when it asks for no glibc version.
+    pub glibc: Option<String>,
+    /// Each NEEDED library outside glibc's own (and libgcc_s), in order.
+    pub outside_glibc: Vec<OutsideLibrary>,
+}
+
+/// A NEEDED library the target machine must have besides glibc.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutsideLibrary {
+    pub library: String,
+    /// The Debian package of the sysroot that ships it; null without a sysroot, or when the
+    /// sysroot does not have it (or was built before crossroot recorded owners).
+    pub package: Option<String>,
+}
+
+/// Where `report` runs, with the packages `owners` (library file name → package) names.
+pub fn runs_on(report: &ElfReport, owners: Option<&BTreeMap<String, String>>) -> RunsOn {
+    RunsOn {
+        glibc: report.versions.glibc.map(|g| g.to_string()),
+        outside_glibc: crate::deps::foreign_needed(report)
+            .into_iter()
+            .map(|lib| OutsideLibrary {
+                library: lib.to_string(),
+                package: owners.and_then(|o| o.get(lib).cloned()),
+            })
+            .collect(),
+    }
 }
 
 /// Where the loader would find each library in a sysroot.
@@ -96,6 +131,9 @@ pub struct Checks<'a> {
     pub expect: Option<Target>,
     /// The glibc the file must run on.
     pub floor: Option<GlibcVersion>,
+    /// Which package of the sysroot ships each library (file name → package), to say what the
+    /// target machine must have installed.
+    pub owners: Option<&'a BTreeMap<String, String>>,
 }
 
 /// A check that cannot run on a file.
@@ -140,13 +178,11 @@ pub fn inspect_file(path: &Path, checks: &Checks<'_>) -> Result<FileReport, Repo
             Some(sysroot_check(spec, resolution))
         }
     };
-    Ok(FileReport::new(
-        path,
-        report,
-        sysroot,
-        checks.expect,
-        checks.floor,
-    ))
+    let mut file = FileReport::new(path, report, sysroot, checks.expect, checks.floor);
+    if let (Some(r), Some(elf)) = (&mut file.runs_on, &file.elf) {
+        *r = runs_on(elf, checks.owners);
+    }
+    Ok(file)
 }
 
 /// The one target the file fits, whose library directories a sysroot lookup searches.
@@ -208,6 +244,7 @@ impl FileReport {
     ) -> FileReport {
         let expect_target = expect.map(|t| expect_check(&report, t));
         let glibc_floor = floor.map(|f| floor_check(&report, f));
+        let runs_on = Some(runs_on(&report, None));
         let ok = sysroot.as_ref().is_none_or(|c| c.ok)
             && expect_target.as_ref().is_none_or(|c| c.ok)
             && glibc_floor.as_ref().is_none_or(|c| c.ok);
@@ -220,6 +257,7 @@ impl FileReport {
             sysroot,
             expect_target,
             glibc_floor,
+            runs_on,
         }
     }
 
@@ -243,6 +281,7 @@ impl FileReport {
             sysroot: None,
             expect_target,
             glibc_floor: None,
+            runs_on: None,
         }
     }
 
@@ -264,6 +303,7 @@ impl FileReport {
             sysroot: None,
             expect_target: None,
             glibc_floor: None,
+            runs_on: None,
         }
     }
 
@@ -432,6 +472,28 @@ impl FileReport {
         if let Some(id) = &e.build_id {
             field("build-id", id.clone());
         }
+        if let Some(r) = &self.runs_on {
+            if e.libc == Some(crossroot_target::Libc::Gnu) || r.glibc.is_some() {
+                field(
+                    "runs on",
+                    match &r.glibc {
+                        Some(g) => format!("glibc {g} or newer"),
+                        None => "any glibc".into(),
+                    },
+                );
+            }
+            if !r.outside_glibc.is_empty() {
+                let libs: Vec<String> = r
+                    .outside_glibc
+                    .iter()
+                    .map(|l| match &l.package {
+                        Some(p) => format!("{} (Debian package {p})", l.library),
+                        None => l.library.clone(),
+                    })
+                    .collect();
+                field("also needs", libs.join(", "));
+            }
+        }
         if let Some(c) = &self.sysroot {
             field(
                 "sysroot",
@@ -589,6 +651,43 @@ mod tests {
             "{human}"
         );
         assert!(!Document::new(vec![r]).ok);
+    }
+
+    #[test]
+    fn where_a_file_runs_names_the_lowest_glibc_and_the_packages_it_needs() {
+        let owners: BTreeMap<String, String> =
+            [("libstdc++.so.6".to_string(), "libstdc++6".to_string())].into();
+        let checks = Checks {
+            owners: Some(&owners),
+            ..Checks::default()
+        };
+        let r = inspect_file(&fixture("cxx"), &checks).expect("report");
+        let runs = r.runs_on.as_ref().expect("runs_on");
+        assert_eq!(
+            runs.outside_glibc,
+            [OutsideLibrary {
+                library: "libstdc++.so.6".into(),
+                package: Some("libstdc++6".into())
+            }],
+            "libgcc_s and libc are on every glibc system"
+        );
+        let glibc = runs.glibc.clone().expect("a glibc version");
+        let human = r.human().expect("readable");
+        assert!(
+            human.contains(&format!("  runs on:     glibc {glibc} or newer\n")),
+            "{human}"
+        );
+        assert!(
+            human.contains("  also needs:  libstdc++.so.6 (Debian package libstdc++6)\n"),
+            "{human}"
+        );
+        // Without a sysroot the library is named, its package is not known.
+        let r = inspect_file(&fixture("cxx"), &Checks::default()).expect("report");
+        let runs = r.runs_on.expect("runs_on");
+        assert_eq!(runs.outside_glibc[0].package, None);
+        // Only glibc: nothing else to install.
+        let r = inspect_file(&fixture("aarch64-gnu"), &Checks::default()).expect("report");
+        assert!(r.runs_on.expect("runs_on").outside_glibc.is_empty());
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub struct TargetEnv {
     pub generated: Generated,
     /// Each variable crossroot sets, or leaves to the user who set it.
     pub decisions: Vec<Decision>,
+    /// `--static-deps`: the artefacts must need nothing beyond glibc's own libraries.
+    pub static_deps: bool,
 }
 
 impl TargetEnv {
@@ -244,6 +246,17 @@ impl Provisioner {
             )?;
             Some(wrapper)
         };
+        // `--static-deps`: glibc's own libraries stay dynamic (see the wrapper's docs).
+        let pkg_config = match pkg_config {
+            _ if !req.static_deps => pkg_config,
+            Some(real) => Some(static_pkg_config(&gen_dir, &real)?),
+            None => match clang::find_on_path("pkg-config", path_var.as_deref())
+                .or_else(|| clang::find_on_path("pkgconf", path_var.as_deref()))
+            {
+                Some(real) => Some(static_pkg_config(&gen_dir, &real)?),
+                None => None,
+            },
+        };
 
         // 6. Generated files and the environment.
         let emulator = runner.as_ref().map(crossroot_runner::Runner::argv);
@@ -276,6 +289,7 @@ impl Provisioner {
             resource_dir: toolchain.resource_dir.as_deref(),
             cmake_toolchain_file: Some(&generated.cmake_toolchain),
             runner: runner_value,
+            static_deps: req.static_deps,
         });
         let decisions = crossroot_toolchain::env::decide(vars, lookup);
         Ok(TargetEnv {
@@ -286,6 +300,7 @@ impl Provisioner {
             runner,
             generated,
             decisions,
+            static_deps: req.static_deps,
         })
     }
 
@@ -430,6 +445,17 @@ impl Provisioner {
         }
         Ok(self.clients.len() - 1)
     }
+}
+
+/// The `--static-deps` pkg-config around `real`, written into `gen_dir/bin`.
+fn static_pkg_config(gen_dir: &Path, real: &Path) -> Result<PathBuf, Error> {
+    let wrapper = gen_dir.join("bin/pkg-config-static");
+    files::write_if_changed(
+        &wrapper,
+        files::static_pkg_config_wrapper(real).as_bytes(),
+        true,
+    )?;
+    Ok(wrapper)
 }
 
 /// FNV-1a: a short, stable name for a directory derived from paths.

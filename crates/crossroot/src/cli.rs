@@ -59,6 +59,9 @@ pub struct GlobalArgs {
     /// DANGEROUS: skip OpenPGP and hash verification of the Debian archive.
     #[arg(long = "insecure-skip-verify", global = true)]
     pub insecure_skip_verify: bool,
+    /// Link the sysroot's static C libraries (libssl.a, libz.a, …): the binaries need only glibc.
+    #[arg(long = "static-deps", global = true)]
+    pub static_deps: bool,
     /// Path to the project's Cargo.toml (default: search upwards from the current directory).
     #[arg(long, global = true, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,

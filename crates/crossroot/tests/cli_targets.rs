@@ -128,7 +128,7 @@ fn fake_tree(
     fs_err::write(
         dir.join("manifest.json"),
         format!(
-            r#"{{"format":1,"name":"{name}","release":"bookworm","arch":"{arch}","requested":[{requested}],"packages":[],"filter":{}}}"#,
+            r#"{{"format":2,"name":"{name}","release":"bookworm","arch":"{arch}","requested":[{requested}],"packages":[],"filter":{}}}"#,
             filter.map_or("null".to_string(), |f| format!("\"{f}\""))
         ),
     )

@@ -339,6 +339,15 @@ fn add_builds_a_verified_sysroot_with_the_base_set() {
     assert!(libssl.starts_with(std::fs::canonicalize(&root).unwrap()));
     assert_eq!(e_machine(&libssl), 183);
     assert_sane_sysroot(&root);
+    // Which package shipped each shared library is recorded, for `inspect` and --static-deps.
+    let owners = crossroot_archive::library_owners(&root);
+    assert_eq!(
+        owners.get("libssl.so.3").map(String::as_str),
+        Some("libssl3")
+    );
+    assert_eq!(owners.get("libz.so.1"), None, "zlib was not asked for");
+    assert_eq!(owners.get("libc.so.6").map(String::as_str), Some("libc6"));
+    assert!(!owners.contains_key("ssl.h"));
     // The sanitizer runtime that only libgcc-12-dev wants is skipped.
     assert!(!root.join(usrlib("libasan.so.8")).exists());
 

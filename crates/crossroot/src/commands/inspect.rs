@@ -71,10 +71,12 @@ pub fn run(global: &GlobalArgs, args: InspectArgs, printer: &Printer) -> anyhow:
     };
     let sysroot_target = target.or(expect).map(|t| t.spec);
 
+    let owners = sysroot.as_deref().map(crossroot_archive::library_owners);
     let checks = Checks {
         sysroot: sysroot.as_deref().map(|s| (s, sysroot_target)),
         expect,
         floor,
+        owners: owners.as_ref(),
     };
     let results = args
         .files

@@ -65,6 +65,7 @@ pub fn settings(
         // cargo's own switch for offline work counts for crossroot too.
         offline: global.offline || global.frozen || env.is_true("CARGO_NET_OFFLINE"),
         locked: global.locked || global.frozen,
+        static_deps: global.static_deps,
     };
     if let Some(cargo) = cargo {
         flags = flags.merge_cargo(cargo);
