@@ -1,14 +1,16 @@
 //! Fetch `.deb`s into the content-addressed cache several at a time and, when building a tree,
 //! unpack each one as soon as it is there.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use crate::ArchiveClient;
-use crate::error::ArchiveError;
+use crate::error::{ArchiveError, boxed};
 use crate::http::Expect;
 use crate::lockfile::LockedPackage;
+use crossroot_extract::PathFilter;
 
 /// Parallel downloads. The mirror is usually far from the bottleneck; a handful of connections
 /// hides per-request latency without hammering it.
@@ -27,13 +29,16 @@ impl ArchiveClient {
             .collect()
     }
 
-    /// Make sure every `.deb` is in the cache, then (when `into` is given) unpack each into that
-    /// directory. Downloads and unpacking overlap; several run at once.
+    /// Make sure every `.deb` is in the cache, then (when `into` is given) unpack into that
+    /// directory the members of each that `filter` keeps. Downloads and unpacking overlap;
+    /// several run at once. Returns the shared libraries each package wrote (file name →
+    /// package), for [`crate::library_owners`].
     pub(crate) fn fetch_and_unpack(
         &self,
         packages: &[LockedPackage],
         into: Option<&Path>,
-    ) -> Result<(), ArchiveError> {
+        filter: &PathFilter,
+    ) -> Result<BTreeMap<String, String>, ArchiveError> {
         if self.opts.offline {
             let missing = self.missing_debs(packages);
             if !missing.is_empty() {
@@ -72,6 +77,7 @@ impl ArchiveClient {
             order.len() as u64,
             Some(fetch_bytes),
         );
+        let owners: Mutex<BTreeMap<String, String>> = Mutex::new(BTreeMap::new());
         let next = AtomicUsize::new(0);
         let failed = AtomicBool::new(false);
         let first_error: Mutex<Option<ArchiveError>> = Mutex::new(None);
@@ -88,7 +94,17 @@ impl ArchiveClient {
                         let Some(pkg) = order.get(i) else { return };
                         let result = self.ensure_deb(pkg).and_then(|deb| match into {
                             Some(root) => {
-                                let r = self.unpack(pkg, &deb, root);
+                                let r =
+                                    self.unpack_or_refetch(pkg, &deb, root, filter)
+                                        .map(|paths| {
+                                            let mut owners =
+                                                owners.lock().unwrap_or_else(|p| p.into_inner());
+                                            for name in shared_libraries(&paths) {
+                                                owners
+                                                    .entry(name)
+                                                    .or_insert_with(|| pkg.name.clone());
+                                            }
+                                        });
                                 if let Some(d) = delay {
                                     std::thread::sleep(d);
                                 }
@@ -113,7 +129,7 @@ impl ArchiveClient {
         self.reporter.end();
         match first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
             Some(e) => Err(e),
-            None => Ok(()),
+            None => Ok(owners.into_inner().unwrap_or_else(|p| p.into_inner())),
         }
     }
 
@@ -152,16 +168,110 @@ impl ArchiveClient {
         Ok(dest)
     }
 
-    fn unpack(&self, pkg: &LockedPackage, deb: &Path, root: &Path) -> Result<(), ArchiveError> {
+    /// Unpack the cached `deb`; should that fail, check whether the cached file is still the
+    /// one the index signed. A damaged one is evicted and downloaded once more (or, offline,
+    /// reported with what to do), so it cannot fail the same way on every run.
+    fn unpack_or_refetch(
+        &self,
+        pkg: &LockedPackage,
+        deb: &Path,
+        root: &Path,
+        filter: &PathFilter,
+    ) -> Result<Vec<PathBuf>, ArchiveError> {
+        let first = match self.unpack(pkg, deb, root, filter) {
+            Ok(paths) => return Ok(paths),
+            Err(e) => e,
+        };
+        if !self.opts.verify {
+            return Err(first);
+        }
+        let intact = crate::http::hash_file(deb)
+            .is_ok_and(|(sha, len)| sha == pkg.sha256 && len == pkg.size);
+        if intact {
+            // The signed package itself is what failed.
+            return Err(first);
+        }
+        let removed = match fs_err::remove_file(deb) {
+            Ok(()) => true,
+            Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+        };
+        if self.opts.offline || !removed {
+            return Err(ArchiveError::DamagedCache {
+                deb: deb_name(pkg),
+                path: deb.to_path_buf(),
+                removed,
+                source: boxed(first),
+            });
+        }
+        self.reporter.status(
+            "Refetching",
+            &format!("{} (the cached copy was damaged)", deb_name(pkg)),
+        );
+        let deb = self.ensure_deb(pkg)?;
+        self.unpack(pkg, &deb, root, filter)
+    }
+
+    fn unpack(
+        &self,
+        pkg: &LockedPackage,
+        deb: &Path,
+        root: &Path,
+        filter: &PathFilter,
+    ) -> Result<Vec<PathBuf>, ArchiveError> {
         let file = fs_err::File::open(deb)?;
         let reader = std::io::BufReader::with_capacity(256 * 1024, file);
-        crossroot_extract::extract_deb(reader, root, &crossroot_extract::ExtractOptions::default())
-            .map(|_| ())
-            .map_err(|source| ArchiveError::Extract {
-                deb: format!("{}_{}_{}.deb", pkg.name, pkg.version, pkg.arch),
-                source,
+        let defaults = crossroot_extract::ExtractOptions::default();
+        let opts = crossroot_extract::ExtractOptions {
+            filter: filter.clone(),
+            max_unpacked_bytes: unpack_limit(pkg.installed_size, defaults.max_unpacked_bytes),
+            ..defaults
+        };
+        crossroot_extract::extract_deb(reader, root, &opts)
+            .map(|d| d.paths)
+            .map_err(|source| match (source, pkg.installed_size) {
+                (crossroot_extract::ExtractError::TooLarge { limit }, Some(installed_kib)) => {
+                    ArchiveError::UnpacksTooLarge {
+                        deb: deb_name(pkg),
+                        installed_kib,
+                        limit,
+                    }
+                }
+                (source, _) => ArchiveError::Extract {
+                    deb: deb_name(pkg),
+                    source,
+                },
             })
     }
+}
+
+/// The most a package's data tarball may unpack to: twice its signed `Installed-Size` (KiB)
+/// plus 1 MiB, never more than `general`. `Installed-Size` counts each file rounded up to a
+/// KiB and every other entry as one KiB, while the tarball spends 512 bytes of header on each
+/// entry and pads data to 512 bytes, so an honest package stays well inside twice its size;
+/// the MiB covers the tarball's end blocks and small packages.
+fn unpack_limit(installed_kib: Option<u64>, general: u64) -> u64 {
+    match installed_kib {
+        Some(kib) => kib
+            .saturating_mul(2 * 1024)
+            .saturating_add(1024 * 1024)
+            .min(general),
+        None => general,
+    }
+}
+
+fn deb_name(pkg: &LockedPackage) -> String {
+    format!("{}_{}_{}.deb", pkg.name, pkg.version, pkg.arch)
+}
+
+/// The file names of the shared libraries among `paths` (`libssl.so.3`, `libz.so`): files
+/// named `*.so*` under `lib/` or `usr/lib/`.
+fn shared_libraries(paths: &[PathBuf]) -> impl Iterator<Item = String> + '_ {
+    paths.iter().filter_map(|p| {
+        let p = p.strip_prefix(".").unwrap_or(p);
+        let name = p.file_name()?.to_str()?;
+        let in_lib = p.starts_with("lib") || p.starts_with("usr/lib");
+        (in_lib && name.contains(".so")).then(|| name.to_string())
+    })
 }
 
 fn test_delay() -> Option<std::time::Duration> {
@@ -179,5 +289,20 @@ pub fn human_bytes(n: u64) -> String {
         format!("{:.1} kB", n as f64 / 1e3)
     } else {
         format!("{n} B")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unpack_limit;
+
+    #[test]
+    fn the_unpack_limit_follows_the_signed_installed_size() {
+        let general = 8 << 30;
+        assert_eq!(unpack_limit(Some(0), general), 1 << 20);
+        assert_eq!(unpack_limit(Some(300), general), 600 * 1024 + (1 << 20));
+        // Without a signed size (an older lockfile), and never above the general limit.
+        assert_eq!(unpack_limit(None, general), general);
+        assert_eq!(unpack_limit(Some(u64::MAX), general), general);
     }
 }

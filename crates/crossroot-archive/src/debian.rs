@@ -177,6 +177,7 @@ fn resolve_text(
             sha256: p.sha256.to_hex(),
             size: p.size,
             filename: p.filename,
+            installed_size: p.installed_size,
         })
         .collect())
 }

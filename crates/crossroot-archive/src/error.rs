@@ -2,6 +2,23 @@
 
 use std::path::PathBuf;
 
+use crate::http::{HTTP_LOW_SPEED_LIMIT_VAR, HTTP_LOW_SPEED_TIME_VAR, HTTP_TIMEOUT_VAR};
+
+/// The environment variable that lets a deliberately older `InRelease` replace a newer cached one.
+pub const ALLOW_ROLLBACK_VAR: &str = "CROSSROOT_ALLOW_RELEASE_ROLLBACK";
+
+fn oversized(url: &str, limit: u64, signed: bool) -> String {
+    if signed {
+        format!("`{url}` is larger than its signed size of {limit} bytes; stopped reading there")
+    } else {
+        format!(
+            "`{url}` is larger than {} MiB, the most crossroot reads of a file without a signed \
+             size; stopped reading there",
+            limit >> 20
+        )
+    }
+}
+
 /// Anything that can go wrong while fetching, verifying or building a sysroot.
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
@@ -68,6 +85,15 @@ pub enum ArchiveError {
         #[source]
         source: crossroot_extract::ExtractError,
     },
+    #[error(
+        "`{deb}` unpacks to more than {limit} bytes, though its signed Installed-Size is \
+         {installed_kib} KiB: refused as a decompression bomb"
+    )]
+    UnpacksTooLarge {
+        deb: String,
+        installed_kib: u64,
+        limit: u64,
+    },
     #[error("--offline: {} needed file(s) are not in the cache:\n{}", missing.len(), missing.iter().map(|m| format!("    {m}")).collect::<Vec<_>>().join("\n"))]
     OfflineMissing { missing: Vec<String> },
     #[error("--locked: crossroot.lock would change for `{target}`: {reason}")]
@@ -81,6 +107,51 @@ pub enum ArchiveError {
     #[error("the sysroot manifest `{path}` is damaged")]
     Manifest {
         path: PathBuf,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("`{value}` in {var} is not {expected}")]
+    BadEnv {
+        var: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+    #[error("`{url}` did not finish within {secs} s ({HTTP_TIMEOUT_VAR})")]
+    Deadline { url: String, secs: u64 },
+    #[error(
+        "`{url}` is too slow: {got} bytes in the last {secs} s, below {limit} bytes/s \
+         ({HTTP_LOW_SPEED_LIMIT_VAR} over {HTTP_LOW_SPEED_TIME_VAR})"
+    )]
+    TooSlow {
+        url: String,
+        got: u64,
+        secs: u64,
+        limit: u64,
+    },
+    #[error("{}", oversized(url, *limit, *signed))]
+    Oversized {
+        url: String,
+        limit: u64,
+        signed: bool,
+    },
+    #[error("cannot write `{}`", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("refusing `{url}`")]
+    ReleaseCheck {
+        url: String,
+        #[source]
+        source: crossroot_debian::verify::ReleaseCheckError,
+    },
+    #[error("the cached package `{deb}` is damaged (`{}`)", path.display())]
+    DamagedCache {
+        deb: String,
+        path: PathBuf,
+        /// Whether crossroot could remove it.
+        removed: bool,
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
@@ -141,6 +212,56 @@ impl crossroot_hint::Hint for ArchiveError {
                 "run `crossroot sysroot remove` for that target and add the packages again".to_string()
             }
             ArchiveError::Extract { source, .. } => return source.hint(),
+            ArchiveError::BadEnv { var, .. } => format!("set {var} to a whole number, or unset it"),
+            ArchiveError::Deadline { .. } => format!(
+                "the mirror or the network is slow; try again, use a closer mirror, or allow more \
+                 time per file with {HTTP_TIMEOUT_VAR}=<seconds>"
+            ),
+            ArchiveError::TooSlow { .. } => format!(
+                "the mirror or the network stalled; try again or use another mirror. On a slow \
+                 link, lower {HTTP_LOW_SPEED_LIMIT_VAR} (bytes/s, 0 turns the check off) or raise \
+                 {HTTP_LOW_SPEED_TIME_VAR} (seconds)"
+            ),
+            ArchiveError::Oversized { signed: true, .. } => {
+                "the mirror served a file that does not match the signed index (mid-sync or tampered); \
+                 nothing was kept — try again later or use another mirror"
+                    .to_string()
+            }
+            ArchiveError::Oversized { signed: false, .. } => {
+                "this is not a Debian InRelease; check the mirror URL".to_string()
+            }
+            ArchiveError::Write { path, .. } => format!(
+                "check the free space and permissions where `{}` lives (the cache, see \
+                 `crossroot cache dir`); `crossroot cache prune` frees space",
+                path.display()
+            ),
+            ArchiveError::ReleaseCheck {
+                source: source @ crossroot_debian::verify::ReleaseCheckError::Older { .. },
+                ..
+            } => format!(
+                "{} — if you pinned an older mirror snapshot on purpose, set {ALLOW_ROLLBACK_VAR}=1 \
+                 to accept it (the cached index is then replaced); the packages a project's \
+                 crossroot.lock pins are built without reading the index",
+                source.hint().unwrap_or_default()
+            ),
+            ArchiveError::ReleaseCheck { source, .. } => return source.hint(),
+            ArchiveError::DamagedCache {
+                path,
+                removed: true,
+                ..
+            } => format!(
+                "crossroot removed it; run the command again without --offline to download it \
+                 again (`crossroot cache clean` empties the whole cache; the file was `{}`)",
+                path.display()
+            ),
+            ArchiveError::DamagedCache { path, .. } => format!(
+                "delete `{}` (or run `crossroot cache clean`) and run the command again",
+                path.display()
+            ),
+            ArchiveError::UnpacksTooLarge { .. } => "the signed index and the package disagree; \
+                 the mirror may be compromised: try another mirror (`--mirror`), and report it if \
+                 it persists"
+                .to_string(),
             ArchiveError::Store(e) => return e.hint(),
             _ => return None,
         })

@@ -5,11 +5,34 @@ use std::path::PathBuf;
 
 use crossroot_config::MirrorFile;
 use crossroot_debian::prefilter::keep_needed_fields;
+use crossroot_debian::{index, verify};
 
 use crate::ArchiveClient;
 use crate::debian;
 use crate::error::{ArchiveError, boxed};
 use crate::http::{Conditional, Validators, hash_file};
+
+/// The most crossroot reads of an `InRelease` (nothing signs its size); Debian's are ~150 KiB.
+const MAX_IN_RELEASE: u64 = 16 << 20;
+
+fn parse_release(url: &MirrorFile, signed: &str) -> Result<index::ReleaseFile, ArchiveError> {
+    index::parse_release(signed).map_err(|e| ArchiveError::Parse {
+        what: url.to_string(),
+        source: boxed(e),
+    })
+}
+
+fn check(url: &MirrorFile, r: Result<(), verify::ReleaseCheckError>) -> Result<(), ArchiveError> {
+    r.map_err(|source| ArchiveError::ReleaseCheck {
+        url: url.to_string(),
+        source,
+    })
+}
+
+/// `CROSSROOT_ALLOW_RELEASE_ROLLBACK=1`: a deliberate pin to an older snapshot.
+fn rollback_allowed() -> bool {
+    std::env::var(crate::ALLOW_ROLLBACK_VAR).is_ok_and(|v| v.trim() == "1")
+}
 
 /// A verified, decompressed `Packages` index for one suite and architecture.
 pub(crate) struct VerifiedIndex {
@@ -27,7 +50,9 @@ impl ArchiveClient {
             .join(suite)
     }
 
-    /// The signed text of `dists/<suite>/InRelease` (verified unless verification is off).
+    /// The signed text of `dists/<suite>/InRelease` (verified unless verification is off),
+    /// checked to be `suite`'s and, when a copy is cached, not older than that copy. A refused
+    /// document never replaces the cached one.
     fn in_release(&self, suite: &str) -> Result<String, ArchiveError> {
         let url = self.opts.mirror.join(&format!("dists/{suite}/InRelease"));
         let dir = self.index_dir(suite);
@@ -44,7 +69,10 @@ impl ArchiveClient {
                     .ok()
                     .and_then(|b| serde_json::from_slice(&b).ok())
             });
-            match self.http.get_conditional(&url, validators.as_ref())? {
+            match self
+                .http
+                .get_conditional(&url, validators.as_ref(), MAX_IN_RELEASE, &path)?
+            {
                 Conditional::NotModified => match cached {
                     Some(c) => c,
                     None => {
@@ -55,19 +83,50 @@ impl ArchiveClient {
                     }
                 },
                 Conditional::Fresh { body, validators } => {
-                    // Verify before caching so a bad file never lands in the cache.
-                    let text = String::from_utf8_lossy(&body).into_owned();
-                    self.check_signature(&url, &text)?;
+                    // Verify and check before caching so a bad file never lands in the cache.
+                    let text = String::from_utf8_lossy(&body);
+                    let signed = self.check_signature(&url, &text)?;
+                    let release = parse_release(&url, &signed)?;
+                    check(&url, verify::check_release_identity(&release, suite))?;
+                    if let Some(cached) = cached.as_deref() {
+                        self.check_not_older(&url, &release, cached)?;
+                    }
                     self.opts.cache.write_atomic(&path, &body)?;
                     if let Ok(json) = serde_json::to_vec(&validators) {
                         self.opts.cache.write_atomic(&meta_path, &json)?;
                     }
-                    return self.check_signature(&url, &text);
+                    return Ok(signed);
                 }
             }
         };
-        let text = String::from_utf8_lossy(&raw).into_owned();
-        self.check_signature(&url, &text)
+        let text = String::from_utf8_lossy(&raw);
+        let signed = self.check_signature(&url, &text)?;
+        // A copy cached before these checks existed is held to them too.
+        let release = parse_release(&url, &signed)?;
+        check(&url, verify::check_release_identity(&release, suite))?;
+        Ok(signed)
+    }
+
+    /// Refuse a served release older than the cached copy, unless the user allowed it.
+    fn check_not_older(
+        &self,
+        url: &MirrorFile,
+        served: &index::ReleaseFile,
+        cached: &[u8],
+    ) -> Result<(), ArchiveError> {
+        // The cached copy was verified before it was written; only its Date is read here.
+        let cached_text =
+            crossroot_debian::verify::unverified_cleartext(&String::from_utf8_lossy(cached));
+        let Ok(cached) = index::parse_release(&cached_text) else {
+            return Ok(());
+        };
+        match verify::check_not_older(served, &cached) {
+            Err(e) if !rollback_allowed() => Err(ArchiveError::ReleaseCheck {
+                url: url.to_string(),
+                source: e,
+            }),
+            _ => Ok(()),
+        }
     }
 
     fn check_signature(&self, url: &MirrorFile, text: &str) -> Result<String, ArchiveError> {

@@ -24,11 +24,13 @@ mod lockfile;
 mod sysroot;
 
 pub use build::human_bytes;
-pub use error::ArchiveError;
+pub use crossroot_extract::{FilterError, PathFilter};
+pub use error::{ALLOW_ROLLBACK_VAR, ArchiveError};
+pub use http::{HTTP_LOW_SPEED_LIMIT_VAR, HTTP_LOW_SPEED_TIME_VAR, HTTP_TIMEOUT_VAR, HttpLimits};
 pub use lockfile::{LOCKFILE_NAME, LockedPackage, LockedTarget, Lockfile};
 pub use sysroot::{
-    HostTree, InstalledPackage, Manifest, Sysroot, find_host_tree, find_sysroot, list_sysroots,
-    prune, remove_sysroots,
+    HostTree, InstalledPackage, Manifest, Sysroot, find_host_tree, find_sysroot, library_owners,
+    list_sysroots, prune, remove_sysroots,
 };
 
 /// How the client talks to the archive.
@@ -86,7 +88,7 @@ impl ArchiveClient {
         Ok(ArchiveClient {
             opts,
             reporter,
-            http: http::Http::new(),
+            http: http::Http::new(http::HttpLimits::from_env()?),
             keyring: std::sync::OnceLock::new(),
         })
     }

@@ -45,6 +45,11 @@ pub struct LockedPackage {
     pub size: u64,
     /// Path in the archive (`pool/main/…/x.deb`), relative to the mirror.
     pub filename: String,
+    /// `Installed-Size:` of the signed index, in KiB: what the package may unpack is bounded
+    /// by it. Absent in lockfiles written before crossroot recorded it (then the bound is
+    /// the general one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installed_size: Option<u64>,
 }
 
 impl Default for Lockfile {
@@ -142,7 +147,33 @@ mod tests {
             sha256: "ab".repeat(32),
             size: 10,
             filename: format!("pool/main/x/{name}_1.0-1_arm64.deb"),
+            installed_size: Some(40),
         }
+    }
+
+    #[test]
+    fn a_lockfile_without_installed_sizes_still_loads() {
+        // Written before crossroot recorded `Installed-Size`.
+        let text = "version = 1\n\n[[target]]\ntriple = \"aarch64-unknown-linux-gnu\"\n\
+                    release = \"bookworm\"\narch = \"arm64\"\n\n[[target.package]]\n\
+                    name = \"a\"\nversion = \"1.0-1\"\narch = \"arm64\"\n\
+                    sha256 = \"abab\"\nsize = 10\nfilename = \"pool/main/x/a_1.0-1_arm64.deb\"\n";
+        let lock = Lockfile::parse(text).unwrap();
+        let package = &lock.targets[0].packages[0];
+        assert_eq!(package.installed_size, None);
+        // And it is written back the same way (no field appears from nowhere).
+        assert!(
+            !lock.to_text().contains("installed_size"),
+            "{}",
+            lock.to_text()
+        );
+        let mut with = lock.clone();
+        with.targets[0].packages[0].installed_size = Some(40);
+        assert!(
+            with.to_text().contains("installed_size = 40"),
+            "{}",
+            with.to_text()
+        );
     }
 
     #[test]

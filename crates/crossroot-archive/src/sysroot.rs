@@ -2,10 +2,14 @@
 //!
 //! Layout: `sysroots-v1/<triple>/<release>/<hash-of-package-set>/{root/, manifest.json}` plus a
 //! `current` file naming the hash last built for that target and release, and a `.lock`.
-//! (`tools-v1/<name>-<arch>-<release>/…` the same for host tool trees.) A tree is present only
+//! (`tools-v1/<name>-<arch>-<release>/…` the same for host tool trees, whose hash also covers the
+//! [`PathFilter`] they were unpacked with, so a lean tree and a full one never share a
+//! directory.) A tree is present only
 //! when its `manifest.json` exists: the manifest is written into the staging directory last,
 //! and the directory is renamed into place in one step, so a killed process leaves at worst a
-//! `.tmp-*` staging directory, which the next run removes under the lock.
+//! `.tmp-*` staging directory, which the next run removes under the lock. Beside the manifest,
+//! `libraries.json` records which package shipped each shared library (for `inspect` and the
+//! `--static-deps` check); it is optional, so trees built before it existed still load.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -15,13 +19,19 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ArchiveError, boxed};
 use crate::lockfile::{LockedPackage, LockedTarget, Lockfile};
 use crate::{ArchiveClient, Cache, Release, debian};
+use crossroot_extract::PathFilter;
 
 /// One installed package (the same record as in the lockfile).
 pub type InstalledPackage = LockedPackage;
 
 const MANIFEST: &str = "manifest.json";
+/// Which package shipped each shared library of the tree (file name → package), next to
+/// `root/`. Trees built before crossroot recorded it have none ([`library_owners`] is empty).
+const OWNERS: &str = "libraries.json";
 const CURRENT: &str = "current";
-const FORMAT: u32 = 1;
+/// 2: trees record which package shipped each shared library (`libraries.json`). A tree of an
+/// older format is not found, so it is built again (from the cached `.deb`s, no download).
+const FORMAT: u32 = 2;
 
 /// What a finished tree contains; written last, so its presence marks the tree complete.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,6 +44,9 @@ pub struct Manifest {
     /// Packages asked for (besides the base set).
     pub requested: Vec<String>,
     pub packages: Vec<InstalledPackage>,
+    /// Fingerprint of the [`PathFilter`] a host tree was unpacked with (`None`: everything).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
 }
 
 /// A ready sysroot.
@@ -69,6 +82,8 @@ struct TreeSpec<'a> {
     release: Release,
     /// Whether the base set (libc6-dev, libgcc-N-dev, linux-libc-dev) is added.
     base: bool,
+    /// The members unpacked.
+    filter: &'a PathFilter,
 }
 
 impl ArchiveClient {
@@ -88,6 +103,7 @@ impl ArchiveClient {
             arch: target.spec.debian_arch,
             release,
             base: true,
+            filter: &PathFilter::all(),
         };
         let (root, manifest) = self.ensure_tree(&spec, packages, lock)?;
         Ok(Sysroot {
@@ -102,12 +118,15 @@ impl ArchiveClient {
     /// Ensure a tree of host-architecture packages, e.g. `name = "llvm"`, `arch = "amd64"`,
     /// `packages = ["clang-14", "lld-14"]`, under `tools-v1`; returns its root. Dependencies are
     /// resolved like for sysroots (no Recommends, the same skip rule); no base set is added.
+    /// Only the members `filter` keeps are unpacked; symlinks left dangling by it are removed.
+    /// The tree's key covers the filter: other rules make another tree (the `.deb`s are shared).
     pub fn ensure_host_tree(
         &self,
         name: &str,
         arch: &str,
         release: Release,
         packages: &[String],
+        filter: &PathFilter,
     ) -> Result<HostTree, ArchiveError> {
         let spec = TreeSpec {
             parent: host_tree_parent(&self.opts.cache, name, arch, release),
@@ -115,6 +134,7 @@ impl ArchiveClient {
             arch,
             release,
             base: false,
+            filter,
         };
         let (root, manifest) = self.ensure_tree(&spec, packages, None)?;
         Ok(HostTree {
@@ -132,15 +152,27 @@ impl ArchiveClient {
         packages: &[String],
         lock: Option<&mut Lockfile>,
     ) -> Result<(PathBuf, Manifest), ArchiveError> {
-        let wanted: BTreeSet<String> = packages
-            .iter()
-            .map(|p| p.trim().to_string())
-            .filter(|p| !p.is_empty())
-            .collect();
+        // An empty or malformed name fails here, before any lock, download or resolution.
+        for p in packages {
+            crossroot_debian::resolve::check_request(p).map_err(|e| ArchiveError::Resolve {
+                arch: spec.arch.to_string(),
+                release: spec.release.name().to_string(),
+                source: boxed(e),
+            })?;
+        }
+        let wanted: BTreeSet<String> = packages.iter().map(|p| p.trim().to_string()).collect();
+        let cache = &self.opts.cache;
+        // Held until the tree is returned, so `cache clean` or `prune` never empties the cache
+        // under this build, nor halfway through a tree the fast path would then report ready.
+        let _in_use = cache.lock_in_use(|| {
+            self.reporter.status(
+                "Waiting",
+                "for another crossroot process to finish cleaning the cache",
+            );
+        })?;
         if let Some(found) = self.fast_path(spec, &wanted, lock.as_deref())? {
             return Ok(found);
         }
-        let cache = &self.opts.cache;
         let _guard = cache.lock(&spec.parent.join(".lock"), || {
             self.reporter.status(
                 "Waiting",
@@ -175,9 +207,8 @@ impl ArchiveClient {
             }
             (None, Some(_)) => {}
         }
-        let covers = |have: &[String]| requested.iter().all(|r| have.contains(r));
         let packages: Vec<LockedPackage> = match (&entry, &current) {
-            (Some(e), _) if covers(&e.requested) => e.packages.clone(),
+            (Some(e), _) if satisfied(&requested, &e.requested, &e.packages) => e.packages.clone(),
             _ if self.opts.locked && lock.is_some() => {
                 return Err(ArchiveError::LockWouldChange {
                     target: spec.name.to_string(),
@@ -198,13 +229,16 @@ impl ArchiveClient {
                     },
                 });
             }
-            (_, Some(m)) if m.release == spec.release.name() && covers(&m.requested) => {
+            (_, Some(m))
+                if m.release == spec.release.name()
+                    && satisfied(&requested, &m.requested, &m.packages) =>
+            {
                 m.packages.clone()
             }
             _ => self.resolve(spec, &requested)?,
         };
 
-        let hash = set_hash(&packages);
+        let hash = tree_hash(&packages, spec.filter);
         let dest = spec.parent.join(&hash);
         let manifest = match read_manifest(&dest)? {
             Some(m) => m,
@@ -216,6 +250,7 @@ impl ArchiveClient {
                     arch: spec.arch.to_string(),
                     requested: requested.iter().cloned().collect(),
                     packages: packages.clone(),
+                    filter: spec.filter.fingerprint(),
                 };
                 self.build_tree(spec, &manifest, &dest)?;
                 manifest
@@ -250,7 +285,7 @@ impl ArchiveClient {
                 else {
                     return Ok(None);
                 };
-                if !wanted.iter().all(|w| entry.requested.contains(w)) {
+                if !satisfied(wanted, &entry.requested, &entry.packages) {
                     return Ok(None);
                 }
                 set_hash(&entry.packages)
@@ -265,7 +300,8 @@ impl ArchiveClient {
             return Ok(None);
         };
         if manifest.release != spec.release.name()
-            || !wanted.iter().all(|w| manifest.requested.contains(w))
+            || manifest.filter != spec.filter.fingerprint()
+            || !satisfied(wanted, &manifest.requested, &manifest.packages)
         {
             return Ok(None);
         }
@@ -313,17 +349,29 @@ impl ArchiveClient {
         let staged = self.opts.cache.stage_dir(&spec.parent)?;
         let root = staged.path().join("root");
         fs_err::create_dir(&root)?;
-        self.fetch_and_unpack(&manifest.packages, Some(&root))?;
-        crossroot_extract::finalize_tree(&root, spec.release.merged_usr()).map_err(|source| {
-            ArchiveError::Extract {
+        let owners = self.fetch_and_unpack(&manifest.packages, Some(&root), spec.filter)?;
+        let report = crossroot_extract::finalize_tree(&root, spec.release.merged_usr()).map_err(
+            |source| ArchiveError::Extract {
                 deb: format!("the tree of `{}`", spec.name),
                 source,
+            },
+        )?;
+        if !spec.filter.is_all() {
+            // Links to members the filter left out (`ld64.lld -> lld` when only `ld.lld` is
+            // kept…) lead nowhere: a filtered tree holds none.
+            for link in &report.dangling {
+                fs_err::remove_file(root.join(link))?;
             }
-        })?;
+        }
         let json = serde_json::to_vec_pretty(manifest).map_err(|e| ArchiveError::Manifest {
             path: dest.join(MANIFEST),
             source: boxed(e),
         })?;
+        let owners = serde_json::to_vec_pretty(&owners).map_err(|e| ArchiveError::Manifest {
+            path: dest.join(OWNERS),
+            source: boxed(e),
+        })?;
+        crossroot_store::write_atomic(&staged.path().join(OWNERS), &owners)?;
         crossroot_store::write_atomic(&staged.path().join(MANIFEST), &json)?;
         staged.persist(dest)?;
         self.reporter.status(
@@ -337,6 +385,25 @@ impl ArchiveClient {
         );
         Ok(())
     }
+}
+
+/// Whether a tree asked for `requested` and holding `packages` already has everything in
+/// `wanted`: each was asked for, or is installed by that name (the base set's `libc6-dev`, a
+/// dependency such as `libssl3`), so adding it changes nothing.
+fn satisfied(wanted: &BTreeSet<String>, requested: &[String], packages: &[LockedPackage]) -> bool {
+    wanted
+        .iter()
+        .all(|w| requested.contains(w) || packages.iter().any(|p| p.name == *w))
+}
+
+/// Which package of the tree whose root is `root` ships each shared library (`libssl.so.3` →
+/// `libssl3`), as recorded when the tree was built. Empty for a tree built before crossroot
+/// recorded it, or a directory that is not one of crossroot's trees.
+pub fn library_owners(root: &Path) -> std::collections::BTreeMap<String, String> {
+    root.parent()
+        .and_then(|dir| fs_err::read(dir.join(OWNERS)).ok())
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
 }
 
 /// The sysroot `target` would use now without building anything: the lockfile's if it is
@@ -368,8 +435,9 @@ pub fn find_sysroot(
     }))
 }
 
-/// The host tool tree `name` (built by [`ArchiveClient::ensure_host_tree`] with the same `arch`
-/// and `release`) as it is now, if it is finished and holds every package of `packages`.
+/// The host tool tree `name` (built by [`ArchiveClient::ensure_host_tree`] with the same `arch`,
+/// `release` and `filter`) as it is now, if it is finished and holds every package of
+/// `packages`.
 /// Reads two small files and never touches the network, so callers can skip creating a client.
 pub fn find_host_tree(
     cache: &Cache,
@@ -377,6 +445,7 @@ pub fn find_host_tree(
     arch: &str,
     release: Release,
     packages: &[&str],
+    filter: &PathFilter,
 ) -> Result<Option<HostTree>, ArchiveError> {
     let parent = host_tree_parent(cache, name, arch, release);
     let Some(hash) = read_current(&parent) else {
@@ -388,6 +457,7 @@ pub fn find_host_tree(
     if !packages
         .iter()
         .all(|p| manifest.requested.iter().any(|r| r == p))
+        || manifest.filter != filter.fingerprint()
     {
         return Ok(None);
     }
@@ -411,6 +481,17 @@ fn sysroot_parent(cache: &Cache, triple: &str, release: Release) -> PathBuf {
         .bucket(crossroot_store::SYSROOTS)
         .join(triple)
         .join(release.name())
+}
+
+/// The directory name of a tree: [`set_hash`], plus the filter's fingerprint when it has one.
+fn tree_hash(packages: &[LockedPackage], filter: &PathFilter) -> String {
+    match filter.fingerprint() {
+        None => set_hash(packages),
+        Some(f) => {
+            let text = format!("{}\nfilter {f}\n", set_hash(packages));
+            crossroot_store::sha256_hex(text.as_bytes())[..16].to_string()
+        }
+    }
 }
 
 /// A short, stable name for an exact package set.
@@ -481,6 +562,7 @@ pub fn list_sysroots(
 
 /// Remove every sysroot of `triple` (each release under its lock). Returns bytes freed.
 pub fn remove_sysroots(cache: &Cache, triple: &str) -> Result<u64, ArchiveError> {
+    let _in_use = cache.lock_in_use(|| {})?;
     let tdir = cache.bucket(crossroot_store::SYSROOTS).join(triple);
     let mut freed = 0;
     let Ok(releases) = fs_err::read_dir(&tdir) else {
@@ -501,8 +583,10 @@ pub fn remove_sysroots(cache: &Cache, triple: &str) -> Result<u64, ArchiveError>
 }
 
 /// Remove trees that are not current (they can be rebuilt from a lockfile) and `.deb`s no
-/// remaining tree uses. Returns bytes freed.
-pub fn prune(cache: &Cache) -> Result<u64, ArchiveError> {
+/// remaining tree uses. Returns bytes freed. Runs alone: it waits until no other process builds
+/// in the cache (`on_wait` is called once if it has to), and they wait for it.
+pub fn prune(cache: &Cache, on_wait: impl FnOnce()) -> Result<u64, ArchiveError> {
+    let _all = cache.lock_all(on_wait)?;
     let mut freed = 0;
     let mut keep: BTreeSet<String> = BTreeSet::new();
     for bucket in [crossroot_store::SYSROOTS, crossroot_store::TOOLS] {

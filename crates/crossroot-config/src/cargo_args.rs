@@ -6,6 +6,12 @@
 //! `--profile`, `--target-dir`, `--manifest-path`, `-p` and `--config` are read here, before
 //! any `--` (what follows it belongs to the test binary or the program). Flags that take a
 //! value are known, so a value is never mistaken for a flag. Pure: no I/O.
+//!
+//! Several targets: `--target a,b` and `--target a --target b` both give [`CargoArgs::targets`]
+//! `[a, b]`; [`CargoArgs::for_target`] writes the arguments of one cargo run per target.
+//! `--keep-going` (cargo's, for build/check/clippy/doc) and `--no-fail-fast` (cargo's, for
+//! test/bench) also make crossroot go on to the next target after one fails. Two flags here are
+//! crossroot's own and never reach cargo: `--summary-json FILE` and `--static-deps`.
 
 use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
@@ -34,14 +40,22 @@ const TAKES_VALUE: &[&str] = &[
     "-Z",
     "--artifact-dir",
     "--out-dir",
+    SUMMARY_JSON,
 ];
 
-/// What crossroot reads from cargo's arguments. `args` is kept as it was given.
+/// crossroot's own flag among cargo's: where to write the several-targets summary.
+const SUMMARY_JSON: &str = "--summary-json";
+
+/// What crossroot reads from cargo's arguments. `args` is kept as it was given, less
+/// crossroot's own `--static-deps`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CargoArgs {
-    /// Every argument, unchanged, in order.
+    /// Every argument for cargo, unchanged, in order.
     pub args: Vec<OsString>,
-    /// Each `--target` value, in order (cargo builds for several when given several).
+    /// crossroot's `--static-deps`, written after the subcommand.
+    pub static_deps: bool,
+    /// Each `--target` value, in order, comma-separated lists split (`--target a,b --target c`
+    /// → `[a, b, c]`), empty items dropped.
     pub targets: Vec<String>,
     /// `--offline`, `--frozen`, or `--config net.offline=true`.
     pub offline: bool,
@@ -55,6 +69,10 @@ pub struct CargoArgs {
     pub packages: Vec<String>,
     /// `--config` values (`KEY=VALUE` or a file), in order.
     pub configs: Vec<String>,
+    /// `--keep-going` or `--no-fail-fast`: go on after a failure (to the next target, too).
+    pub keep_going: bool,
+    /// crossroot's `--summary-json FILE` (last wins); [`CargoArgs::for_target`] drops it.
+    pub summary_json: Option<PathBuf>,
 }
 
 impl CargoArgs {
@@ -65,6 +83,8 @@ impl CargoArgs {
             ..CargoArgs::default()
         };
         let mut release = false;
+        // Where crossroot's own flags sit in `args`, to take them out.
+        let mut own: Vec<usize> = Vec::new();
         let mut i = 0;
         while i < args.len() {
             let raw = args[i].as_ref();
@@ -84,6 +104,7 @@ impl CargoArgs {
             } else {
                 (arg.as_ref(), None)
             };
+            let own_flag = flag == "--static-deps" && inline.is_none();
             let value = if TAKES_VALUE.contains(&flag) {
                 match inline {
                     Some(v) => Some(v),
@@ -99,6 +120,10 @@ impl CargoArgs {
                 None
             };
             match (flag, value) {
+                ("--static-deps", _) if own_flag => {
+                    out.static_deps = true;
+                    own.push(i - 1);
+                }
                 ("--offline", _) => out.offline = true,
                 ("--locked", _) => out.locked = true,
                 ("--frozen", _) => {
@@ -106,7 +131,14 @@ impl CargoArgs {
                     out.locked = true;
                 }
                 ("--release" | "-r", _) => release = true,
-                ("--target", Some(v)) => out.targets.push(v),
+                ("--target", Some(v)) => out.targets.extend(
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_string),
+                ),
+                ("--keep-going" | "--no-fail-fast", _) => out.keep_going = true,
+                (SUMMARY_JSON, Some(v)) => out.summary_json = Some(PathBuf::from(v)),
                 ("--target-dir", Some(v)) => out.target_dir = Some(PathBuf::from(v)),
                 ("--manifest-path", Some(v)) => out.manifest_path = Some(PathBuf::from(v)),
                 ("--profile", Some(v)) => out.profile = Some(v),
@@ -122,6 +154,9 @@ impl CargoArgs {
         }
         if out.profile.is_none() && release {
             out.profile = Some("release".into());
+        }
+        for i in own.into_iter().rev() {
+            out.args.remove(i);
         }
         out
     }
@@ -167,6 +202,57 @@ impl CargoArgs {
             }
         }
         out
+    }
+}
+
+impl CargoArgs {
+    /// The arguments of one cargo run for `triple`: every `--target` (and its value) removed,
+    /// one `--target <triple>` where the first was (else first of all), crossroot's own
+    /// `--summary-json` removed. Nothing after `--` is touched.
+    pub fn for_target(&self, triple: &str) -> Vec<OsString> {
+        let (mut out, at) = self.without_targets_at();
+        out.splice(at..at, ["--target".into(), triple.into()]);
+        out
+    }
+
+    /// The arguments with every `--target` and crossroot's own `--summary-json` removed (for a
+    /// command that must not get a target, such as `cargo nextest run --archive-file`).
+    pub fn without_targets(&self) -> Vec<OsString> {
+        self.without_targets_at().0
+    }
+
+    /// [`CargoArgs::without_targets`], and where the first `--target` was.
+    fn without_targets_at(&self) -> (Vec<OsString>, usize) {
+        let mut out: Vec<OsString> = Vec::with_capacity(self.args.len() + 2);
+        let mut first = None;
+        let mut it = self.args.iter();
+        while let Some(arg) = it.next() {
+            let text = arg.to_string_lossy();
+            if text == "--" {
+                out.push(arg.clone());
+                out.extend(it.by_ref().cloned());
+                break;
+            }
+            let flag = text.split_once('=').map_or(text.as_ref(), |(f, _)| f);
+            let inline = text.starts_with("--") && text.contains('=');
+            if flag == "--target" || flag == SUMMARY_JSON {
+                if flag == "--target" {
+                    first.get_or_insert(out.len());
+                }
+                if !inline {
+                    it.next();
+                }
+                continue;
+            }
+            out.push(arg.clone());
+            if TAKES_VALUE.contains(&text.as_ref()) {
+                if let Some(v) = it.next() {
+                    out.push(v.clone());
+                }
+            }
+        }
+        let at = first.unwrap_or(0);
+        (out, at)
     }
 }
 
@@ -447,6 +533,33 @@ mod tests {
     }
 
     #[test]
+    fn crossroots_static_deps_is_read_and_taken_out_before_the_double_dash() {
+        let os = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
+        let c = parse(&[
+            "--target",
+            "arm64",
+            "--static-deps",
+            "-p",
+            "x",
+            "--",
+            "--static-deps",
+        ]);
+        assert!(c.static_deps);
+        assert_eq!(
+            c.args,
+            os(&["--target", "arm64", "-p", "x", "--", "--static-deps"]),
+            "cargo never sees crossroot's flag; the test binary's arguments stay"
+        );
+        let c = parse(&["--target", "arm64", "--", "--static-deps"]);
+        assert!(!c.static_deps);
+        assert_eq!(c.args.len(), 4);
+        // A value of a flag is never mistaken for it.
+        let c = parse(&["--features", "--static-deps"]);
+        assert!(!c.static_deps);
+        assert_eq!(c.args.len(), 2);
+    }
+
+    #[test]
     fn profiles_follow_cargo() {
         assert_eq!(parse(&[]).profile_for("build"), "dev");
         assert_eq!(parse(&[]).profile_for("test"), "test");
@@ -484,12 +597,144 @@ mod tests {
         );
     }
 
+    #[test]
+    fn several_targets_split_on_commas_and_repeats() {
+        for (args, want) in [
+            (&["--target", "a,b"][..], &["a", "b"][..]),
+            (&["--target=a, b,", "--target", "c"], &["a", "b", "c"]),
+            (&["--target", "a", "--target=b,c"], &["a", "b", "c"]),
+            (&["--target", ","], &[]),
+            (&["--", "--target", "a,b"], &[]),
+        ] {
+            assert_eq!(parse(args).targets, want, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn keep_going_and_summary_json_are_read() {
+        // (arguments, keep going, summary file)
+        let cases: &[(&[&str], bool, Option<&str>)] = &[
+            (&[], false, None),
+            (&["--keep-going"], true, None),
+            (&["--no-fail-fast", "--target", "a"], true, None),
+            (&["--", "--no-fail-fast"], false, None),
+            (&["--summary-json", "s.json"], false, Some("s.json")),
+            (
+                &["--summary-json=a.json", "--summary-json", "b.json"],
+                false,
+                Some("b.json"),
+            ),
+            (&["--features", "--keep-going"], false, None),
+        ];
+        for (args, keep_going, summary) in cases {
+            let c = parse(args);
+            assert_eq!(c.keep_going, *keep_going, "{args:?}");
+            assert_eq!(
+                c.summary_json.as_deref(),
+                summary.map(std::path::Path::new),
+                "{args:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn one_run_per_target_gets_only_its_own_target() {
+        let t = "s390x-unknown-linux-gnu";
+        // (arguments, for_target(t), without_targets())
+        let cases: &[(&[&str], &[&str], &[&str])] = &[
+            (&[], &["--target", t], &[]),
+            (
+                &["--release", "--target", "a,b", "-p", "x"],
+                &["--release", "--target", t, "-p", "x"],
+                &["--release", "-p", "x"],
+            ),
+            (
+                &["--target", "a", "--release", "--target=b", "--target", "c"],
+                &["--target", t, "--release"],
+                &["--release"],
+            ),
+            (
+                &["--no-fail-fast", "--summary-json", "s.json", "--target=a,b"],
+                &["--no-fail-fast", "--target", t],
+                &["--no-fail-fast"],
+            ),
+            (
+                &[
+                    "--summary-json=s.json",
+                    "--",
+                    "--target",
+                    "x",
+                    "--summary-json",
+                    "y",
+                ],
+                &["--target", t, "--", "--target", "x", "--summary-json", "y"],
+                &["--", "--target", "x", "--summary-json", "y"],
+            ),
+            // A `--target` that is another flag's value stays; nextest's flags pass unchanged.
+            (
+                &[
+                    "--features",
+                    "--target",
+                    "--partition",
+                    "count:1/2",
+                    "--target",
+                    "a",
+                ],
+                &[
+                    "--features",
+                    "--target",
+                    "--partition",
+                    "count:1/2",
+                    "--target",
+                    t,
+                ],
+                &["--features", "--target", "--partition", "count:1/2"],
+            ),
+            (
+                &[
+                    "run",
+                    "--archive-file",
+                    "a.tar.zst",
+                    "--workspace-remap",
+                    "w",
+                    "--target",
+                    "a",
+                ],
+                &[
+                    "run",
+                    "--archive-file",
+                    "a.tar.zst",
+                    "--workspace-remap",
+                    "w",
+                    "--target",
+                    t,
+                ],
+                &[
+                    "run",
+                    "--archive-file",
+                    "a.tar.zst",
+                    "--workspace-remap",
+                    "w",
+                ],
+            ),
+        ];
+        let os = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
+        for (args, one, none) in cases {
+            let c = parse(args);
+            assert_eq!(c.for_target(t), os(one), "{args:?}");
+            assert_eq!(c.without_targets(), os(none), "{args:?}");
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics_and_keeps_every_argument(args in proptest::collection::vec("[-a-z=.é]{0,12}", 0..8)) {
             let c = CargoArgs::parse(&args);
             proptest::prop_assert_eq!(c.args.len(), args.len());
             proptest::prop_assert_eq!(c.with_triple("x").len(), args.len());
+            let one = c.for_target("x");
+            proptest::prop_assert_eq!(one.iter().filter(|a| *a == "x").count() >= 1, true);
+            proptest::prop_assert!(one.len() <= args.len() + 2);
         }
     }
 }

@@ -19,11 +19,14 @@
 //! | `debian-packages` | list of package names | every layer and target table adds to the list |
 //! | `debian-release` | release name (`bookworm`, `trixie`, `12`, `stable`…) | highest layer wins |
 //! | `mirror` | `http://`, `https://` or `file:///` URL of a Debian archive (see [`Mirror`]) | highest layer wins |
+//! | `targets` | list of targets (`["aarch64-linux", "s390x-linux"]`), used when no `--target` is given; not in per-target tables | highest layer wins (the whole list) |
+//! | `static-deps` | boolean: link the sysroot's static C libraries (`libssl.a`, `libz.a`…) | highest layer wins |
 //!
 //! For scalar keys the order is: flag > environment > package target table > package >
 //! workspace target table > workspace. Environment: `CROSSROOT_MIRROR`,
 //! `CROSSROOT_DEBIAN_RELEASE`, `CROSSROOT_DEBIAN_PACKAGES` (comma- or space-separated, added to
-//! the list), `CROSSROOT_CACHE_DIR`, `CROSSROOT_OFFLINE=1`. A variable crossroot reads that is set
+//! the list), `CROSSROOT_CACHE_DIR`, `CROSSROOT_OFFLINE=1`, `CROSSROOT_STATIC_DEPS=1` (`0` turns
+//! a `static-deps = true` of the files off; the flag `--static-deps` turns it on). A variable crossroot reads that is set
 //! to a value that is not UTF-8 is an error naming it, never silently skipped.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -49,6 +52,7 @@ pub mod vars {
     pub const DEBIAN_RELEASE: &str = "CROSSROOT_DEBIAN_RELEASE";
     pub const DEBIAN_PACKAGES: &str = "CROSSROOT_DEBIAN_PACKAGES";
     pub const OFFLINE: &str = "CROSSROOT_OFFLINE";
+    pub const STATIC_DEPS: &str = "CROSSROOT_STATIC_DEPS";
     /// Read by the binary only: the root under which the host's `etc/apt` is looked up
     /// (default `/`). Lets tests and unusual hosts point mirror discovery elsewhere.
     pub const APT_ROOT: &str = "CROSSROOT_APT_ROOT";
@@ -168,16 +172,19 @@ pub struct Flags {
     pub manifest_path: Option<PathBuf>,
     pub offline: bool,
     pub locked: bool,
+    /// `--static-deps`.
+    pub static_deps: bool,
 }
 
 impl Flags {
     /// Add the flags crossroot shares with cargo, read from cargo's own arguments by
     /// [`CargoArgs`] (`crossroot test --target T --offline`, where clap hands everything after
-    /// the subcommand to cargo): `--offline`, `--locked`, `--frozen`, and `--manifest-path`
-    /// unless crossroot's own flag gave one.
+    /// the subcommand to cargo): `--offline`, `--locked`, `--frozen`, crossroot's
+    /// `--static-deps`, and `--manifest-path` unless crossroot's own flag gave one.
     pub fn merge_cargo(mut self, cargo: &CargoArgs) -> Self {
         self.offline |= cargo.offline;
         self.locked |= cargo.locked;
+        self.static_deps |= cargo.static_deps;
         if self.manifest_path.is_none() {
             self.manifest_path = cargo.manifest_path.clone();
         }
@@ -203,6 +210,9 @@ pub struct TargetConfig {
     pub release: Option<Release>,
     /// A mirror from flag, environment or config (not apt discovery: see [`Config::mirror`]).
     pub mirror: Option<Mirror>,
+    /// Link the sysroot's static C libraries (`--static-deps`, `CROSSROOT_STATIC_DEPS`,
+    /// `static-deps`).
+    pub static_deps: bool,
 }
 
 /// Why the configuration cannot be loaded or a mirror found.
@@ -229,6 +239,8 @@ pub enum ConfigError {
     BadMirror(#[from] MirrorError),
     #[error("the environment variable `{var}` is set to a value that is not UTF-8")]
     NotUnicode { var: String },
+    #[error("the environment variable `{var}` is set to `{value}`, which is not a switch")]
+    BadSwitch { var: String, value: String },
     #[error("no cache directory: CROSSROOT_CACHE_DIR, XDG_CACHE_HOME and HOME are all unset")]
     NoCacheDir,
     #[error("no Debian mirror configured, and none found in the host's apt sources")]
@@ -246,7 +258,7 @@ impl crossroot_hint::Hint for ConfigError {
                 Some("pass the path of a `Cargo.toml`, or run crossroot inside a cargo project".into())
             }
             ConfigError::InvalidValue { .. } => Some(
-                "see the crossroot-config docs: `debian-packages` is a list of strings, `debian-release` and `mirror` are strings".into(),
+                "see the crossroot-config docs: `debian-packages` and `targets` are lists of strings, `debian-release` and `mirror` are strings, `static-deps` is `true` or `false`".into(),
             ),
             ConfigError::BadRelease { .. } => Some(format!(
                 "use one of: {}",
@@ -259,6 +271,9 @@ impl crossroot_hint::Hint for ConfigError {
             ConfigError::BadMirror(e) => e.hint(),
             ConfigError::NotUnicode { var } => {
                 Some(format!("set `{var}` to a UTF-8 value, or unset it"))
+            }
+            ConfigError::BadSwitch { var, .. } => {
+                Some(format!("set `{var}` to `1` (on) or `0` (off), or unset it"))
             }
             ConfigError::NoCacheDir => Some(format!("set {} to a writable directory", vars::CACHE_DIR)),
             ConfigError::NoMirror { .. } => Some(NO_MIRROR_HINT.into()),
@@ -273,6 +288,9 @@ pub(crate) struct Layer {
     pub(crate) packages: Vec<String>,
     pub(crate) release: Option<Release>,
     pub(crate) mirror: Option<Mirror>,
+    /// `targets = [...]` (general tables only), as written.
+    pub(crate) targets: Option<Vec<String>>,
+    pub(crate) static_deps: Option<bool>,
 }
 
 /// One `[*.metadata.crossroot]` section with its per-target tables.
@@ -306,6 +324,8 @@ pub struct Config {
     env_mirror: Option<Mirror>,
     flag_release: Option<Release>,
     flag_mirror: Option<Mirror>,
+    env_static_deps: Option<bool>,
+    flag_static_deps: bool,
     apt_root: PathBuf,
 }
 
@@ -365,6 +385,10 @@ impl Config {
             .map(|v| Mirror::parse(v, MirrorSource::Flag))
             .transpose()?;
         env.value(vars::OFFLINE)?;
+        let env_static_deps = env
+            .value(vars::STATIC_DEPS)?
+            .map(|v| parse_bool(v, vars::STATIC_DEPS))
+            .transpose()?;
 
         Ok(Config {
             manifest_dir,
@@ -379,6 +403,8 @@ impl Config {
             env_mirror,
             flag_release,
             flag_mirror,
+            env_static_deps,
+            flag_static_deps: flags.static_deps,
             apt_root: apt_root.to_path_buf(),
         })
     }
@@ -410,10 +436,16 @@ impl Config {
             .clone()
             .or_else(|| self.env_mirror.clone())
             .or_else(|| self.config_mirror(Some(triple)).map(|(m, _)| m));
+        let static_deps = self.flag_static_deps
+            || self
+                .env_static_deps
+                .or_else(|| self.file_scalar(triple, |l| l.static_deps).map(|(v, _)| v))
+                .unwrap_or(false);
         TargetConfig {
             debian_packages: packages,
             release,
             mirror,
+            static_deps,
         }
     }
 
@@ -448,6 +480,16 @@ impl Config {
                 searched: found.files,
             }),
         }
+    }
+
+    /// The `targets = [...]` list of the highest layer that has one (package over workspace),
+    /// as written (aliases allowed), and the file it came from. Commands that build use it when
+    /// no `--target` is given.
+    pub fn targets(&self) -> Option<(&[String], &Path)> {
+        self.layers
+            .iter()
+            .rev()
+            .find_map(|l| Some((l.general.targets.as_deref()?, l.file.as_path())))
     }
 
     /// The directory `Cargo.lock` and `crossroot.lock` live in: the workspace root, else `cwd`.
@@ -502,6 +544,18 @@ pub fn cache_dir(cwd: &Path, env: &Env) -> Result<PathBuf, ConfigError> {
         return Ok(Path::new(home).join(".cache").join("crossroot"));
     }
     Err(ConfigError::NoCacheDir)
+}
+
+/// A boolean switch from the environment: `1`/`true`/`yes`/`on` or `0`/`false`/`no`/`off`.
+fn parse_bool(value: &str, var: &str) -> Result<bool, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::BadSwitch {
+            var: var.to_string(),
+            value: value.to_string(),
+        }),
+    }
 }
 
 fn parse_release(value: &str, origin: &str) -> Result<Release, ConfigError> {

@@ -8,8 +8,15 @@ use std::path::{Path, PathBuf};
 
 use crate::{ConfigError, FileLayer, Layer};
 
-const KEYS: &[&str] = &["debian-packages", "debian-release", "mirror", "target"];
-const TARGET_KEYS: &[&str] = &["debian-packages", "debian-release", "mirror"];
+const KEYS: &[&str] = &[
+    "debian-packages",
+    "debian-release",
+    "mirror",
+    "targets",
+    "static-deps",
+    "target",
+];
+const TARGET_KEYS: &[&str] = &["debian-packages", "debian-release", "mirror", "static-deps"];
 
 /// The nearest `Cargo.toml` in `start` or one of its ancestors.
 pub fn find_manifest(start: &Path) -> Option<PathBuf> {
@@ -221,6 +228,27 @@ fn parse_layer(
                     v,
                     crate::MirrorSource::Config(file.to_path_buf()),
                 )?);
+            }
+            "targets" if known.contains(&"targets") => {
+                let expected = "a list of targets such as [\"aarch64-linux\", \"s390x-linux\"]";
+                let list = value.as_array().ok_or_else(|| invalid(key, expected))?;
+                let mut targets = Vec::new();
+                for item in list {
+                    let t = item
+                        .as_str()
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .ok_or_else(|| invalid(key, expected))?;
+                    targets.push(t.to_string());
+                }
+                layer.targets = Some(targets);
+            }
+            "static-deps" => {
+                layer.static_deps = Some(
+                    value
+                        .as_bool()
+                        .ok_or_else(|| invalid(key, "`true` or `false`"))?,
+                );
             }
             "target" if known.contains(&"target") => {} // handled by the caller
             other => warnings.push(unknown_key(file, name, other, known)),

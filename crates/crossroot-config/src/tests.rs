@@ -326,6 +326,62 @@ debian-package = ["b"]
 }
 
 #[test]
+fn the_targets_list_comes_from_the_highest_layer_that_has_one() {
+    let ws = tree(&[
+        (
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"app\", \"lib\"]\n[workspace.metadata.crossroot]\ntargets = [\"aarch64-linux\", \" s390x-linux \"]\n",
+        ),
+        (
+            "app/Cargo.toml",
+            "[package]\nname = \"app\"\n[package.metadata.crossroot]\ntargets = [\"armv7-linux\"]\n",
+        ),
+        ("lib/Cargo.toml", "[package]\nname = \"lib\"\n"),
+    ]);
+    let env = home_env(ws.path());
+    let (list, file) = load(&ws.path().join("lib"), &env, &Flags::default())
+        .targets()
+        .map(|(l, f)| (l.to_vec(), f.to_path_buf()))
+        .unwrap();
+    assert_eq!(list, ["aarch64-linux", "s390x-linux"]);
+    assert_eq!(file, ws.path().join("Cargo.toml"));
+    let app = load(&ws.path().join("app"), &env, &Flags::default());
+    let (list, file) = app.targets().unwrap();
+    assert_eq!(list, ["armv7-linux"]);
+    assert_eq!(file, ws.path().join("app/Cargo.toml"));
+    assert!(app.warnings.is_empty(), "{:?}", app.warnings);
+
+    let none = tree(&[("Cargo.toml", "[package]\nname = \"x\"\n")]);
+    assert!(
+        load(none.path(), &home_env(none.path()), &Flags::default())
+            .targets()
+            .is_none()
+    );
+}
+
+#[test]
+fn targets_in_a_target_table_and_misspelt_targets_warn() {
+    let dir = tree(&[(
+        "Cargo.toml",
+        "[package]\nname = \"x\"\n[package.metadata.crossroot]\ntagrets = [\"arm64\"]\n[package.metadata.crossroot.target.aarch64-unknown-linux-gnu]\ntargets = [\"arm64\"]\n",
+    )]);
+    let cfg = load(dir.path(), &home_env(dir.path()), &Flags::default());
+    let w = cfg.warnings.join("\n");
+    assert_eq!(cfg.warnings.len(), 2, "{w}");
+    assert!(
+        w.contains("unknown key `tagrets` in [package.metadata.crossroot] (ignored); did you mean `targets`?"),
+        "{w}"
+    );
+    assert!(
+        w.contains(
+            "unknown key `targets` in [package.metadata.crossroot.target.aarch64-unknown-linux-gnu]"
+        ),
+        "{w}"
+    );
+    assert!(cfg.targets().is_none());
+}
+
+#[test]
 fn wrongly_typed_values_are_errors_naming_file_and_key() {
     for (body, key) in [
         (
@@ -338,6 +394,12 @@ fn wrongly_typed_values_are_errors_naming_file_and_key() {
         ),
         ("mirror = 3", "package.metadata.crossroot.mirror"),
         ("target = 1", "package.metadata.crossroot.target"),
+        ("targets = \"arm64\"", "package.metadata.crossroot.targets"),
+        (
+            "targets = [\"arm64\", 2]",
+            "package.metadata.crossroot.targets",
+        ),
+        ("targets = [\" \"]", "package.metadata.crossroot.targets"),
     ] {
         let dir = tree(&[(
             "Cargo.toml",
@@ -586,6 +648,9 @@ fn flags_from_cargo_args() {
     ]));
     assert_eq!(f.manifest_path.as_deref(), Some(Path::new("a/Cargo.toml")));
     assert!(f.offline && f.locked);
+    assert!(!f.static_deps);
+    let f = Flags::default().merge_cargo(&CargoArgs::parse(&["--static-deps"]));
+    assert!(f.static_deps);
 
     // A flag crossroot parsed itself wins.
     let f = Flags {
@@ -600,5 +665,96 @@ fn flags_from_cargo_args() {
     assert_eq!(
         Flags::default().merge_cargo(&CargoArgs::parse::<&str>(&[])),
         Flags::default()
+    );
+}
+
+#[test]
+fn static_deps_from_tables_environment_and_flag() {
+    const WS: &str = r#"
+[workspace]
+members = ["app"]
+
+[workspace.metadata.crossroot]
+static-deps = true
+"#;
+    const PKG: &str = r#"
+[package]
+name = "app"
+version = "0.1.0"
+
+[package.metadata.crossroot.target.armv7-unknown-linux-gnueabihf]
+static-deps = false
+"#;
+    let dir = tree(&[("Cargo.toml", WS), ("app/Cargo.toml", PKG)]);
+    let app = dir.path().join("app");
+    let env = home_env(dir.path());
+    let cfg = load(&app, &env, &Flags::default());
+    assert!(cfg.warnings.is_empty(), "{:?}", cfg.warnings);
+    assert!(cfg.for_target(AARCH64).static_deps, "the workspace's key");
+    assert!(
+        !cfg.for_target(ARMHF).static_deps,
+        "the package's target table wins over the workspace"
+    );
+    // The environment wins over the files, both ways.
+    let off = load(
+        &app,
+        &env.clone().with(vars::STATIC_DEPS, "0"),
+        &Flags::default(),
+    );
+    assert!(!off.for_target(AARCH64).static_deps);
+    let on = load(
+        &app,
+        &env.clone().with(vars::STATIC_DEPS, "yes"),
+        &Flags::default(),
+    );
+    assert!(on.for_target(ARMHF).static_deps);
+    // The flag turns it on whatever the rest says.
+    let flag = Flags {
+        static_deps: true,
+        ..Flags::default()
+    };
+    let cfg = load(&app, &env.clone().with(vars::STATIC_DEPS, "0"), &flag);
+    assert!(cfg.for_target(ARMHF).static_deps);
+    // A value that is not a switch is an error naming the variable.
+    let err = Config::load(
+        &app,
+        &env.with(vars::STATIC_DEPS, "maybe"),
+        &Flags::default(),
+        &app.join("no-apt-root"),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the environment variable `CROSSROOT_STATIC_DEPS` is set to `maybe`, which is not a switch"
+    );
+    assert!(err.hint().unwrap().contains("`1` (on) or `0` (off)"));
+}
+
+#[test]
+fn static_deps_must_be_a_boolean() {
+    const PKG: &str = r#"
+[package]
+name = "app"
+version = "0.1.0"
+
+[package.metadata.crossroot]
+static-deps = "yes"
+"#;
+    let dir = tree(&[("Cargo.toml", PKG)]);
+    let err = Config::load(
+        dir.path(),
+        &home_env(dir.path()),
+        &Flags::default(),
+        &dir.path().join("no-apt-root"),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("`package.metadata.crossroot.static-deps`"),
+        "{err}"
+    );
+    assert!(
+        err.to_string().ends_with("must be `true` or `false`"),
+        "{err}"
     );
 }

@@ -145,6 +145,8 @@ pub struct ResolvedPackage {
     pub size: u64,
     /// `.deb` SHA-256.
     pub sha256: Sha256Digest,
+    /// `Installed-Size:` in KiB, as the signed index says (bounds what the `.deb` may unpack).
+    pub installed_size: Option<u64>,
     /// Why it is here: the requested package first, then each dependency as written, e.g.
     /// `["libssl-dev", "libssl3 (= 3.0.11-1~deb12u2)", "libc6 (>= 2.34)"]`. A requested
     /// package has a one-element chain.
@@ -305,6 +307,40 @@ fn priority_rank(p: &PackageEntry) -> u8 {
 
 /// The libc development packages a base set can start from, in the order tried (Linux glibc,
 /// alpha/ia64 glibc, kFreeBSD, Hurd).
+/// Longest package request accepted. A package's file in the pool, `<name>_<version>_<arch>.deb`,
+/// must fit in a 255-byte file name, so no package name comes close.
+pub const MAX_REQUEST_LEN: usize = 255;
+
+/// Names longer than this get no similarity suggestions (comparing costs their length times
+/// every name in the index; no Debian package name is that long).
+const MAX_SUGGESTED_LEN: usize = 64;
+
+/// Check one requested package (a name or a relation such as `libfoo (>= 2)`) without an
+/// index, so an empty or absurd request fails before anything is downloaded.
+pub fn check_request(request: &str) -> Result<(), ResolveError> {
+    let bad = |reason: String| ResolveError::BadRequest {
+        request: request.to_owned(),
+        reason,
+    };
+    if request.trim().is_empty() {
+        return Err(bad("the package name is empty".into()));
+    }
+    if request.len() > MAX_REQUEST_LEN {
+        // Quote only its start: the error must not repeat the whole input.
+        let start: String = request.chars().take(40).collect();
+        return Err(ResolveError::BadRequest {
+            request: format!("{start}…"),
+            reason: format!(
+                "it is {} characters long; no Debian package name is longer than \
+                 {MAX_REQUEST_LEN}",
+                request.len()
+            ),
+        });
+    }
+    relation::parse_one(request).map_err(|e| bad(e.reason))?;
+    Ok(())
+}
+
 const LIBC_DEV_PACKAGES: [&str; 4] = ["libc6-dev", "libc6.1-dev", "libc0.1-dev", "libc0.3-dev"];
 
 /// The kernel headers every base set contains.
@@ -578,6 +614,7 @@ impl Universe {
 
         for request in requested {
             let request = request.as_ref();
+            check_request(request)?;
             let rel = relation::parse_one(request).map_err(|e| ResolveError::BadRequest {
                 request: request.to_owned(),
                 reason: e.reason,
@@ -673,6 +710,7 @@ impl Universe {
                     filename: p.filename.clone(),
                     size: p.size,
                     sha256: p.sha256,
+                    installed_size: p.installed_size,
                     reason: s.chain,
                 }
             })
@@ -696,7 +734,9 @@ impl Universe {
             .collect();
         prefixed.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
         prefixed.dedup();
+        let compare = name.len() <= MAX_SUGGESTED_LEN;
         let mut scored: Vec<(f64, &String)> = all
+            .filter(|_| compare)
             .map(|n| (strsim::jaro_winkler(name, n), n))
             .filter(|(s, _)| *s >= 0.88)
             .collect();
@@ -1243,6 +1283,33 @@ Depends: libfoo (>= 2)
         assert_eq!((name.as_str(), selected.as_str()), ("libfoo", "2.0-1"));
         assert_eq!(selected_chain, &["wants-foo-2", "libfoo (>= 2)"]);
         assert_eq!(chain, &["wants-foo-1", "libfoo (= 1.0-1)"]);
+    }
+
+    #[test]
+    fn empty_malformed_and_absurdly_long_requests_are_refused_before_any_index() {
+        for ok in ["libssl-dev", "libc6-dev:arm64", "libfoo (>= 2.0)", "g++-12"] {
+            assert_eq!(check_request(ok), Ok(()), "{ok}");
+        }
+        let reason = |r: &str| match check_request(r) {
+            Err(ResolveError::BadRequest { reason, .. }) => reason,
+            other => panic!("{r:?}: {other:?}"),
+        };
+        assert!(reason("").contains("empty"));
+        assert!(reason("  ").contains("empty"));
+        assert!(reason("libfoo (>= 2").contains("missing `)`"));
+        let long = "a".repeat(10_000);
+        assert!(
+            reason(&long).contains("10000 characters"),
+            "{}",
+            reason(&long)
+        );
+        // The resolver refuses the same, before looking for suggestions.
+        let u = universe(BOOKWORMISH);
+        assert!(matches!(
+            u.resolve(&[long.as_str()], &opts()),
+            Err(ResolveError::BadRequest { .. })
+        ));
+        assert!(u.suggestions(&"libss".repeat(100)).is_empty());
     }
 
     #[test]

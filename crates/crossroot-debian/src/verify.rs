@@ -12,6 +12,12 @@
 //! unknown keys, expired or revoked keys. Signatures by unknown keys next to a good one are
 //! ignored, as apt does (InRelease files carry signatures of several release keys).
 //!
+//! What a good signature does not tell: which release the document is for, and whether it is
+//! older than one seen before (a replay of another suite, or a rollback to an old snapshot, is
+//! validly signed). [`check_release_identity`] and [`check_not_older`] are apt's two checks,
+//! on the parsed signed text ([`crate::index::ReleaseFile`]); [`parse_release_date`] reads the
+//! `Date:` field as Debian writes it.
+//!
 //! [`Keyring::bundled`] is a copy of Debian's archive keyring (`keys/debian-archive-keyring.gpg`,
 //! from the `debian-archive-keyring` package) that the tool carries, so verification does not
 //! depend on the host.
@@ -101,6 +107,40 @@ impl crossroot_hint::Hint for VerifyError {
             .to_owned(),
         )
     }
+}
+
+/// Bytes (other than white space) after the first `-----END PGP SIGNATURE-----` line, if any.
+fn text_after_signature(text: &str) -> Option<usize> {
+    // At the start of a line: inside the signed text such a line is dash-escaped (`- -----END`).
+    const END: &str = "\n-----END PGP SIGNATURE-----";
+    let at = text.find(END)?;
+    let rest = &text[at + END.len()..];
+    let rest = rest.trim_start_matches([' ', '\t', '\r', '\n']);
+    (!rest.is_empty()).then_some(rest.len())
+}
+
+/// A parser message fit for a person: without the dump of the input bytes some parser errors
+/// carry (`input: [45, 45, …]`), and at most 200 characters.
+fn short_reason(message: &str) -> String {
+    const MAX: usize = 200;
+    let cut = ["Error { input:", "input: ["]
+        .iter()
+        .filter_map(|m| message.find(m))
+        .min()
+        .unwrap_or(message.len());
+    let mut out = message[..cut]
+        .trim_end_matches([' ', '(', ':', ','])
+        .trim_end_matches("Error")
+        .trim_end_matches([' ', '(', ':', ','])
+        .to_owned();
+    if out.chars().count() > MAX {
+        out = out.chars().take(MAX).collect();
+        out.push('…');
+    }
+    if out.is_empty() {
+        out = "unreadable document".to_owned();
+    }
+    out
 }
 
 /// Text whose signature was verified.
@@ -367,9 +407,14 @@ impl Keyring {
                 reason: "it does not start with `-----BEGIN PGP SIGNED MESSAGE-----`".into(),
             });
         }
+        if let Some(trailing) = text_after_signature(text) {
+            return Err(VerifyError::NotClearsigned {
+                reason: format!("{trailing} bytes of text follow the signature block"),
+            });
+        }
         let (msg, _headers) =
             CleartextSignedMessage::from_string(text).map_err(|e| VerifyError::NotClearsigned {
-                reason: e.to_string(),
+                reason: short_reason(&e.to_string()),
             })?;
         if msg.signatures().is_empty() {
             return Err(VerifyError::NoSignature);
@@ -434,9 +479,288 @@ impl Keyring {
     }
 }
 
+/// Why a validly signed release is refused: it is not the one asked for, or it goes back in time.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReleaseCheckError {
+    /// The signed `Codename`/`Suite` name another release (a replay of another suite).
+    #[error(
+        "the signed release is `{}` (Codename: `{codename}`, Suite: `{suite}`), not the `{asked}` that was asked for",
+        if codename.is_empty() { suite } else { codename }
+    )]
+    WrongRelease {
+        /// The release asked for (the `dists/<name>/` directory).
+        asked: String,
+        /// `Codename:` as signed (empty if absent).
+        codename: String,
+        /// `Suite:` as signed (empty if absent).
+        suite: String,
+    },
+    /// The `Date:` field is missing or not a date.
+    #[error("the signed release has no readable `Date` (`{date}`)")]
+    BadDate {
+        /// The field as written (empty if absent).
+        date: String,
+    },
+    /// Older than a copy seen before (a rollback to an old snapshot).
+    #[error("the signed release is dated `{served}`, older than the `{cached}` seen before")]
+    Older {
+        /// `Date:` of the document being checked.
+        served: String,
+        /// `Date:` of the copy seen before.
+        cached: String,
+    },
+}
+
+impl crossroot_hint::Hint for ReleaseCheckError {
+    /// What the user can do about it.
+    fn hint(&self) -> Option<String> {
+        Some(
+            match self {
+                ReleaseCheckError::WrongRelease { .. } => {
+                    "the mirror serves another release's InRelease under this name (misconfigured \
+                     mirror or a replay); use another mirror"
+                }
+                ReleaseCheckError::BadDate { .. } => {
+                    "the mirror did not serve a Debian InRelease; check the mirror URL"
+                }
+                ReleaseCheckError::Older { .. } => {
+                    "the mirror is behind the one used before (stale or replayed); use an \
+                     up-to-date mirror"
+                }
+            }
+            .to_owned(),
+        )
+    }
+}
+
+/// Check that a signed release is the one asked for: its `Codename` or its `Suite` must be
+/// `asked` (apt's check; `sid` is signed as Codename `sid`, Suite `unstable`).
+pub fn check_release_identity(
+    release: &crate::index::ReleaseFile,
+    asked: &str,
+) -> Result<(), ReleaseCheckError> {
+    if release.codename == asked || release.suite == asked {
+        return Ok(());
+    }
+    Err(ReleaseCheckError::WrongRelease {
+        asked: asked.to_owned(),
+        codename: release.codename.clone(),
+        suite: release.suite.clone(),
+    })
+}
+
+/// Check that `served` is not older than `cached`, a copy of the same release seen before.
+/// Equal dates pass (the same release, re-served). A cached copy without a readable date does
+/// not hold anything back; a served copy without one is refused.
+pub fn check_not_older(
+    served: &crate::index::ReleaseFile,
+    cached: &crate::index::ReleaseFile,
+) -> Result<(), ReleaseCheckError> {
+    let Some(Ok(cached_at)) = cached.date.as_deref().map(parse_release_date) else {
+        return Ok(());
+    };
+    let served_date = served.date.clone().unwrap_or_default();
+    let served_at = parse_release_date(&served_date)?;
+    if served_at < cached_at {
+        return Err(ReleaseCheckError::Older {
+            served: served_date,
+            cached: cached.date.clone().unwrap_or_default(),
+        });
+    }
+    Ok(())
+}
+
+/// Seconds since the epoch of a Release `Date:`, written as RFC 2822 the way Debian writes it:
+/// `Sat, 01 Nov 2025 09:14:23 UTC`. The weekday is optional (and not checked); the zone is
+/// `UTC`, `GMT`, `Z` or a numeric `+hhmm`/`-hhmm` offset; seconds may be left out.
+pub fn parse_release_date(date: &str) -> Result<i64, ReleaseCheckError> {
+    let bad = || ReleaseCheckError::BadDate {
+        date: date.chars().take(80).collect(),
+    };
+    let rest = match date.split_once(',') {
+        Some((weekday, rest)) if weekday.trim().chars().all(|c| c.is_ascii_alphabetic()) => rest,
+        Some(_) => return Err(bad()),
+        None => date,
+    };
+    let mut words = rest.split_whitespace();
+    let (Some(day), Some(month), Some(year), Some(time), zone, None) = (
+        words.next(),
+        words.next(),
+        words.next(),
+        words.next(),
+        words.next(),
+        words.next(),
+    ) else {
+        return Err(bad());
+    };
+    let number = |s: &str, max_len: usize| -> Option<i64> {
+        (!s.is_empty() && s.len() <= max_len && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let day = number(day, 2)
+        .filter(|d| (1..=31).contains(d))
+        .ok_or_else(bad)?;
+    let month = MONTHS
+        .iter()
+        .position(|m| m.eq_ignore_ascii_case(month))
+        .ok_or_else(bad)?;
+    let year = number(year, 4).filter(|y| *y >= 1970).ok_or_else(bad)?;
+    let mut hms = time.split(':');
+    let (Some(h), Some(m), s, None) = (hms.next(), hms.next(), hms.next(), hms.next()) else {
+        return Err(bad());
+    };
+    let h = number(h, 2).filter(|h| *h < 24).ok_or_else(bad)?;
+    let m = number(m, 2).filter(|m| *m < 60).ok_or_else(bad)?;
+    let s = match s {
+        Some(s) => number(s, 2).filter(|s| *s <= 60).ok_or_else(bad)?,
+        None => 0,
+    };
+    let offset = match zone.unwrap_or("UTC") {
+        "UTC" | "GMT" | "UT" | "Z" => 0,
+        z if z.len() == 5 && (z.starts_with('+') || z.starts_with('-')) => {
+            let hh = number(&z[1..3], 2).ok_or_else(bad)?;
+            let mm = number(&z[3..5], 2).filter(|m| *m < 60).ok_or_else(bad)?;
+            let sign = if z.starts_with('-') { -1 } else { 1 };
+            sign * (hh * 3600 + mm * 60)
+        }
+        _ => return Err(bad()),
+    };
+    // `month` is an index below 12.
+    let month = i64::try_from(month).map_err(|_| bad())? + 1;
+    Ok(days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + s - offset)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn release(codename: &str, suite: &str, date: Option<&str>) -> crate::index::ReleaseFile {
+        let mut text = format!("Suite: {suite}\nCodename: {codename}\n");
+        if let Some(d) = date {
+            text.push_str(&format!("Date: {d}\n"));
+        }
+        text.push_str("SHA256:\n 2ddb1737692e8c45c53e8d57c0ce4cd21c78c5703b830c3226b1423566a06c00 10 main/binary-arm64/Packages.xz\n");
+        crate::index::parse_release(&text).expect("release")
+    }
+
+    #[test]
+    fn dates_are_read_as_debian_writes_them() {
+        // `date -d '…' +%s`
+        assert_eq!(
+            parse_release_date("Sat, 01 Nov 2025 00:00:00 UTC"),
+            Ok(1_761_955_200)
+        );
+        assert_eq!(
+            parse_release_date("Sat, 10 Jun 2023 08:53:33 UTC"),
+            Ok(1_686_387_213)
+        );
+        assert_eq!(
+            parse_release_date("29 Feb 2024 12:00 GMT"),
+            Ok(1_709_208_000)
+        );
+        assert_eq!(parse_release_date("Thu, 01 Jan 1970 01:00:00 +0100"), Ok(0));
+        assert_eq!(
+            parse_release_date("Wed, 31 Dec 1969 19:00:00 -0500").ok(),
+            None,
+            "years before 1970 are not release dates"
+        );
+        for bad in [
+            "",
+            "yesterday",
+            "Sat, 32 Nov 2025 00:00:00 UTC",
+            "Sat, 01 Foo 2025 00:00:00 UTC",
+            "Sat, 01 Nov 2025 24:00:00 UTC",
+            "Sat, 01 Nov 2025 00:00:00 CEST",
+            "Sat, 01 Nov 2025 00:00:00 UTC extra",
+            "1, 01 Nov 2025 00:00:00 UTC",
+        ] {
+            assert!(
+                matches!(
+                    parse_release_date(bad),
+                    Err(ReleaseCheckError::BadDate { .. })
+                ),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn another_release_is_refused_naming_both() {
+        let bullseye = release("bullseye", "oldoldstable", None);
+        let err = check_release_identity(&bullseye, "bookworm").unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("bullseye") && msg.contains("bookworm"),
+            "{msg}"
+        );
+        assert!(check_release_identity(&bullseye, "bullseye").is_ok());
+        // sid is signed as Codename sid, Suite unstable; either name matches.
+        let sid = release("sid", "unstable", None);
+        assert!(check_release_identity(&sid, "sid").is_ok());
+        assert!(check_release_identity(&sid, "unstable").is_ok());
+        assert!(check_release_identity(&sid, "trixie").is_err());
+    }
+
+    #[test]
+    fn an_older_date_is_refused_and_equal_or_newer_pass() {
+        let new = release("bookworm", "stable", Some("Sat, 01 Nov 2025 00:00:00 UTC"));
+        let old = release("bookworm", "stable", Some("Sat, 10 Jun 2023 08:53:33 UTC"));
+        let err = check_not_older(&old, &new).unwrap_err();
+        assert!(matches!(err, ReleaseCheckError::Older { .. }));
+        assert!(err.to_string().contains("10 Jun 2023"), "{err}");
+        assert!(err.to_string().contains("01 Nov 2025"), "{err}");
+        assert!(check_not_older(&new, &old).is_ok());
+        assert!(check_not_older(&new, &new).is_ok());
+        // One hour later in another zone is the same instant: not older.
+        let same = release(
+            "bookworm",
+            "stable",
+            Some("Sat, 01 Nov 2025 01:00:00 +0100"),
+        );
+        assert!(check_not_older(&same, &new).is_ok());
+        // Served without a date, after a dated copy: refused. No cached date: nothing to hold.
+        let undated = release("bookworm", "stable", None);
+        assert!(matches!(
+            check_not_older(&undated, &new),
+            Err(ReleaseCheckError::BadDate { .. })
+        ));
+        assert!(check_not_older(&old, &undated).is_ok());
+    }
+
+    #[test]
+    fn parser_messages_lose_their_byte_dumps() {
+        let raw = "IO error: failed reading: armor footer Error(Error { input: [45, 45, 45, 66], code: Tag })";
+        assert_eq!(short_reason(raw), "IO error: failed reading: armor footer");
+        assert_eq!(short_reason(&"x".repeat(500)).chars().count(), 201);
+        assert_eq!(
+            text_after_signature("a\n-----END PGP SIGNATURE-----\n\n  \n"),
+            None
+        );
+        assert_eq!(
+            text_after_signature("a\n-----END PGP SIGNATURE-----\nmore\n"),
+            Some(5)
+        );
+        // A dash-escaped line inside the signed text is not the end of the signature.
+        assert_eq!(
+            text_after_signature("- -----END PGP SIGNATURE-----\nx"),
+            None
+        );
+    }
 
     #[test]
     fn bundled_keyring_holds_the_debian_archive_keys() {

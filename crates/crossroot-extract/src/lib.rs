@@ -18,6 +18,7 @@
 //! Directory mtimes are not set (the children written afterwards would change them anyway).
 
 mod deb;
+mod filter;
 mod finalize;
 mod path;
 mod tree;
@@ -25,6 +26,7 @@ mod tree;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
+pub use filter::{FilterError, PathFilter};
 pub use finalize::{FinalizeReport, finalize_tree};
 pub use path::{PathError, relative_symlink_target, resolve_lexically, sanitize_member_path};
 
@@ -40,6 +42,9 @@ pub struct ExtractOptions {
     pub rewrite_absolute_symlinks: bool,
     /// Refuse a package whose uncompressed data tarball is larger than this (bombs).
     pub max_unpacked_bytes: u64,
+    /// Members to unpack; the others are read past, never written (host tool trees keep only
+    /// what crossroot runs). Default: everything.
+    pub filter: PathFilter,
 }
 
 impl Default for ExtractOptions {
@@ -47,6 +52,7 @@ impl Default for ExtractOptions {
         ExtractOptions {
             rewrite_absolute_symlinks: true,
             max_unpacked_bytes: 8 * 1024 * 1024 * 1024,
+            filter: PathFilter::all(),
         }
     }
 }
@@ -68,6 +74,8 @@ pub struct ExtractedDeb {
     pub hardlinks: u64,
     /// Symlinks whose absolute target was rewritten as a relative one.
     pub absolute_symlinks_rewritten: u64,
+    /// Entries (directories included) the filter left out.
+    pub filtered_out: u64,
 }
 
 /// Why a `.deb` could not be extracted, or a tree could not be finalized.
@@ -181,7 +189,7 @@ pub fn extract_deb(
         let decoded = deb::decoder(input, compression, member)?;
         let mut limited = deb::Limit::new(decoded, opts.max_unpacked_bytes);
         let hit = limited.hit.clone();
-        let result = unpack(&mut limited, &mut tree, member);
+        let result = unpack(&mut limited, &mut tree, member, &opts.filter);
         if hit.get() {
             return Err(ExtractError::TooLarge {
                 limit: opts.max_unpacked_bytes,
@@ -214,6 +222,7 @@ fn unpack(
     input: &mut dyn Read,
     tree: &mut tree::Tree<'_>,
     member: &str,
+    filter: &PathFilter,
 ) -> Result<(), ExtractError> {
     use tar::EntryType as T;
     let read_err = |source| ExtractError::Read {
@@ -239,6 +248,11 @@ fn unpack(
                 member: name,
                 source: PathError::Empty,
             });
+        }
+        if !filter.keeps(&rel) {
+            // Skipping reads past the entry's data; its directories come with kept children.
+            tree.out.filtered_out += 1;
+            continue;
         }
         let header = entry.header();
         let bad_header = |e: io::Error| ExtractError::Read {

@@ -8,7 +8,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use crossroot_extract::{
-    ExtractError, ExtractOptions, PathError, extract_deb, finalize_tree, read_control,
+    ExtractError, ExtractOptions, PathError, PathFilter, extract_deb, finalize_tree, read_control,
 };
 use crossroot_hint::Hint as _;
 use extract_support::*;
@@ -93,6 +93,69 @@ fn extracts_every_compression_with_modes_times_and_links() {
         );
         sandbox.assert_nothing_outside();
     }
+}
+
+#[test]
+fn a_filter_leaves_members_out_while_unpacking() {
+    let sandbox = Sandbox::new();
+    let opts = ExtractOptions {
+        // Keep the library's real file, not its link, and nothing of the docs or the tool.
+        filter: PathFilter::parse(&["-**", "+usr/lib/*/libdemo.so.1.2"]).unwrap(),
+        ..ExtractOptions::default()
+    };
+    let out = extract_deb(&deb(&library_package())[..], &sandbox.root, &opts).unwrap();
+    let mut found: Vec<String> = walk(&sandbox.root);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "usr/",
+            "usr/lib/",
+            "usr/lib/aarch64-linux-gnu/",
+            "usr/lib/aarch64-linux-gnu/libdemo.so.1.2",
+        ]
+    );
+    assert_eq!(
+        read(
+            sandbox
+                .root
+                .join("usr/lib/aarch64-linux-gnu/libdemo.so.1.2")
+        ),
+        b"\x7fELF demo library"
+    );
+    assert_eq!((out.files, out.symlinks, out.hardlinks), (1, 0, 0));
+    // 6 directory entries (`./` included) and 4 other entries were read past.
+    assert_eq!(out.filtered_out, 10);
+    sandbox.assert_nothing_outside();
+
+    // A kept link whose target was left out dangles, and finalize says so.
+    let sandbox = Sandbox::new();
+    let opts = ExtractOptions {
+        filter: PathFilter::parse(&["-usr/lib/*/libdemo.so.1.2"]).unwrap(),
+        ..ExtractOptions::default()
+    };
+    extract_deb(&deb(&library_package())[..], &sandbox.root, &opts).unwrap();
+    let report = finalize_tree(&sandbox.root, false).unwrap();
+    assert_eq!(
+        report.dangling,
+        [Path::new("usr/lib/aarch64-linux-gnu/libdemo.so.1")]
+    );
+}
+
+fn walk(root: &Path) -> Vec<String> {
+    walkdir::WalkDir::new(root)
+        .min_depth(1)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .map(|e| {
+            let rel = e.path().strip_prefix(root).unwrap().display().to_string();
+            if e.file_type().is_dir() {
+                format!("{rel}/")
+            } else {
+                rel
+            }
+        })
+        .collect()
 }
 
 #[test]

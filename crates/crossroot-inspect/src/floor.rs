@@ -319,11 +319,7 @@ mod tests {
     use super::*;
     use crossroot_hint::Hint as _;
 
-    fn fixture(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures")
-            .join(name)
-    }
+    use crate::test_fixture as fixture;
 
     fn build(target: &str) -> BuildContext {
         BuildContext {

@@ -1,4 +1,8 @@
-//! ELF facts: what a binary is, what it needs, and which targets it fits.
+//! ELF and PE facts: what a binary is, what it needs, and which targets it fits.
+//!
+//! PE (Windows) files are read by [`inspect_binary_bytes`] into a [`PeReport`]: machine,
+//! PE32/PE32+, subsystem, executable or DLL, imported DLLs and which of them are not part of
+//! Windows ([`is_system_dll`]), the Windows targets it fits ([`pe_mismatches`]).
 //!
 //! Owns: reading an ELF file from bytes ([`inspect_bytes`]) into an [`ElfReport`]: class,
 //! endianness, machine, OS/ABI, file type (executable, PIE, shared object, static-pie, static),
@@ -14,6 +18,7 @@
 //! [`artefacts`] finds the files one cargo invocation produced (from plain values: target and
 //! build directory, triple, profile directory, start time) and keeps the memo of failures;
 //! [`floor`] checks them against a glibc floor and words the result ([`floor::FloorError`]);
+//! [`deps`] names the libraries outside glibc a file needs (for `--static-deps` and `inspect`);
 //! [`report`] builds `crossroot inspect`'s per-file report, its wording and the JSON shape of
 //! `docs/inspect-json.md`. Their I/O is reading directories and files; the choices are pure.
 //!
@@ -29,13 +34,16 @@ use serde::{Serialize, Serializer};
 
 pub mod artefacts;
 mod attributes;
+pub mod deps;
 mod detect;
 pub mod floor;
+mod pe;
 mod read;
 pub mod report;
 mod sysroot;
 mod versions;
 
+pub use pe::{PeKind, PeReport, Subsystem, is_system_dll, pe_machine_name, pe_mismatches};
 pub use sysroot::{Lookup, SysrootResolution, resolve_in_sysroot};
 pub use versions::SymbolVersion;
 
@@ -272,12 +280,21 @@ pub enum InspectError {
     /// ELF magic, but the headers contradict themselves.
     #[error("malformed ELF: {what}")]
     Malformed { what: String },
+    /// `MZ`, but no PE image behind it (an MS-DOS program, or cut off).
+    #[error("is an MZ file but not a PE image: {what}")]
+    NotPe { what: String },
+    /// PE headers that contradict themselves or tables that point outside the file.
+    #[error("malformed PE: {what}")]
+    MalformedPe { what: String },
 }
 
 impl InspectError {
     /// Whether the message reads after a file name ("`x` is a PE …") rather than after a colon.
     fn is_predicate(&self) -> bool {
-        matches!(self, InspectError::Empty | InspectError::NotElf { .. })
+        matches!(
+            self,
+            InspectError::Empty | InspectError::NotElf { .. } | InspectError::NotPe { .. }
+        )
     }
 }
 
@@ -298,7 +315,12 @@ impl crossroot_hint::Hint for InspectError {
             InspectError::Truncated { .. } => {
                 Some("the file is incomplete: rebuild or copy it again".into())
             }
-            InspectError::Empty | InspectError::Malformed { .. } => None,
+            InspectError::NotPe { .. } => {
+                Some("the file is incomplete or not a Windows program: rebuild or copy it again".into())
+            }
+            InspectError::Empty
+            | InspectError::Malformed { .. }
+            | InspectError::MalformedPe { .. } => None,
         }
     }
 }
@@ -362,8 +384,41 @@ pub fn inspect_bytes(data: &[u8]) -> Result<ElfReport, InspectError> {
     Ok(report)
 }
 
+/// What a binary is: a Linux ELF file or a Windows PE file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Binary {
+    Elf(Box<ElfReport>),
+    Pe(PeReport),
+}
+
+/// Read an ELF or PE file from memory. Never panics, whatever the bytes.
+pub fn inspect_binary_bytes(data: &[u8]) -> Result<Binary, InspectError> {
+    if data.starts_with(b"MZ") {
+        return pe::read(data).map(Binary::Pe);
+    }
+    inspect_bytes(data).map(|r| Binary::Elf(Box::new(r)))
+}
+
+/// Read a file and inspect it as ELF or PE.
+pub fn inspect_binary_path(path: &Path) -> Result<Binary, InspectPathError> {
+    let data = read_regular_file(path)?;
+    inspect_binary_bytes(&data).map_err(|source| InspectPathError::Inspect {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 /// Read a file and inspect it (the thin I/O convenience around [`inspect_bytes`]).
 pub fn inspect_path(path: &Path) -> Result<ElfReport, InspectPathError> {
+    let data = read_regular_file(path)?;
+    inspect_bytes(&data).map_err(|source| InspectPathError::Inspect {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The bytes of `path`, which must be a regular file.
+fn read_regular_file(path: &Path) -> Result<Vec<u8>, InspectPathError> {
     match std::fs::metadata(path) {
         Ok(m) if m.is_dir() => {
             return Err(InspectPathError::Directory {
@@ -382,11 +437,7 @@ pub fn inspect_path(path: &Path) -> Result<ElfReport, InspectPathError> {
         }
         _ => {}
     }
-    let data = fs_err::read(path).map_err(|source| InspectPathError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    inspect_bytes(&data).map_err(|source| InspectPathError::Inspect {
+    fs_err::read(path).map_err(|source| InspectPathError::Io {
         path: path.to_path_buf(),
         source,
     })
@@ -395,7 +446,8 @@ pub fn inspect_path(path: &Path) -> Result<ElfReport, InspectPathError> {
 /// One property in which a file differs from a target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Mismatch {
-    /// `"machine"`, `"class"`, `"endianness"`, `"float ABI"`, `"libc"` or `"interpreter"`.
+    /// `"format"` (ELF against a Windows target, PE against a Linux one), `"machine"`,
+    /// `"class"`, `"endianness"`, `"float ABI"`, `"libc"` or `"interpreter"`.
     pub property: &'static str,
     /// What the target has.
     pub expected: String,
@@ -422,6 +474,13 @@ pub fn mismatches(report: &ElfReport, spec: &TargetSpec) -> Vec<Mismatch> {
 }
 
 fn mismatches_inner(report: &ElfReport, spec: &TargetSpec, check_loader: bool) -> Vec<Mismatch> {
+    if spec.os == crossroot_target::Os::Windows {
+        return vec![Mismatch {
+            property: "format",
+            expected: "PE (Windows)".into(),
+            found: "ELF (Linux)".into(),
+        }];
+    }
     let mut out = Vec::new();
     if report.machine.code != spec.elf_machine {
         out.push(Mismatch {
@@ -591,6 +650,7 @@ pub fn libc_name(l: Libc) -> &'static str {
     match l {
         Libc::Gnu => "glibc",
         Libc::Musl => "musl",
+        Libc::Msvcrt => "msvcrt",
     }
 }
 
@@ -604,3 +664,11 @@ fn target_float_name(f: crossroot_target::FloatAbi) -> &'static str {
 
 #[cfg(test)]
 mod tests;
+
+/// A file of `tests/fixtures/` (unit tests of several modules read them).
+#[cfg(test)]
+pub(crate) fn test_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}

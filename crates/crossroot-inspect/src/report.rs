@@ -8,13 +8,15 @@
 //! (reading the file and looking its libraries up in the sysroot). Within schema 1 the JSON
 //! fields are only ever added, never renamed or removed.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crossroot_target::{GlibcVersion, Target, TargetSpec};
 use serde::Serialize;
 
 use crate::{
-    ElfKind, ElfReport, InspectPathError, Lookup, Mismatch, SysrootResolution, VersionedSymbol,
+    Binary, ElfKind, ElfReport, InspectPathError, Lookup, Mismatch, PeReport, SysrootResolution,
+    VersionedSymbol,
 };
 
 /// The whole `--json` document.
@@ -46,10 +48,47 @@ pub struct FileReport {
     pub ok: bool,
     /// Why the file could not be read; then the other fields are `None`.
     pub error: Option<String>,
+    /// Set for an ELF file.
     pub elf: Option<ElfReport>,
+    /// Set for a PE (Windows) file.
+    pub pe: Option<PeReport>,
     pub sysroot: Option<SysrootCheck>,
     pub expect_target: Option<ExpectCheck>,
     pub glibc_floor: Option<FloorCheck>,
+    /// Where the file runs: the lowest glibc, and what else the machine must have installed.
+    pub runs_on: Option<RunsOn>,
+}
+
+/// Where a file runs (`runs_on` in JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunsOn {
+    /// The lowest glibc the file runs on (`"2.34"`); null when it asks for no glibc version.
+    pub glibc: Option<String>,
+    /// Each NEEDED library outside glibc's own (and libgcc_s), in order.
+    pub outside_glibc: Vec<OutsideLibrary>,
+}
+
+/// A NEEDED library the target machine must have besides glibc.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutsideLibrary {
+    pub library: String,
+    /// The Debian package of the sysroot that ships it; null without a sysroot, or when the
+    /// sysroot does not have it (or was built before crossroot recorded owners).
+    pub package: Option<String>,
+}
+
+/// Where `report` runs, with the packages `owners` (library file name → package) names.
+pub fn runs_on(report: &ElfReport, owners: Option<&BTreeMap<String, String>>) -> RunsOn {
+    RunsOn {
+        glibc: report.versions.glibc.map(|g| g.to_string()),
+        outside_glibc: crate::deps::foreign_needed(report)
+            .into_iter()
+            .map(|lib| OutsideLibrary {
+                library: lib.to_string(),
+                package: owners.and_then(|o| o.get(lib).cloned()),
+            })
+            .collect(),
+    }
 }
 
 /// Where the loader would find each library in a sysroot.
@@ -92,6 +131,9 @@ pub struct Checks<'a> {
     pub expect: Option<Target>,
     /// The glibc the file must run on.
     pub floor: Option<GlibcVersion>,
+    /// Which package of the sysroot ships each library (file name → package), to say what the
+    /// target machine must have installed.
+    pub owners: Option<&'a BTreeMap<String, String>>,
 }
 
 /// A check that cannot run on a file.
@@ -117,8 +159,9 @@ impl crossroot_hint::Hint for ReportError {
 /// Read `path` and run `checks` on it. A file that cannot be read is a report with an
 /// `error`, not an `Err`; `Err` is a check that cannot run at all.
 pub fn inspect_file(path: &Path, checks: &Checks<'_>) -> Result<FileReport, ReportError> {
-    let report = match crate::inspect_path(path) {
-        Ok(report) => report,
+    let report = match crate::inspect_binary_path(path) {
+        Ok(Binary::Elf(report)) => *report,
+        Ok(Binary::Pe(report)) => return Ok(FileReport::new_pe(path, report, checks.expect)),
         Err(err) => return Ok(FileReport::unreadable(path, &err)),
     };
     let sysroot = match checks.sysroot {
@@ -135,13 +178,11 @@ pub fn inspect_file(path: &Path, checks: &Checks<'_>) -> Result<FileReport, Repo
             Some(sysroot_check(spec, resolution))
         }
     };
-    Ok(FileReport::new(
-        path,
-        report,
-        sysroot,
-        checks.expect,
-        checks.floor,
-    ))
+    let mut file = FileReport::new(path, report, sysroot, checks.expect, checks.floor);
+    if let (Some(r), Some(elf)) = (&mut file.runs_on, &file.elf) {
+        *r = runs_on(elf, checks.owners);
+    }
+    Ok(file)
 }
 
 /// The one target the file fits, whose library directories a sysroot lookup searches.
@@ -203,6 +244,7 @@ impl FileReport {
     ) -> FileReport {
         let expect_target = expect.map(|t| expect_check(&report, t));
         let glibc_floor = floor.map(|f| floor_check(&report, f));
+        let runs_on = Some(runs_on(&report, None));
         let ok = sysroot.as_ref().is_none_or(|c| c.ok)
             && expect_target.as_ref().is_none_or(|c| c.ok)
             && glibc_floor.as_ref().is_none_or(|c| c.ok);
@@ -211,9 +253,35 @@ impl FileReport {
             ok,
             error: None,
             elf: Some(report),
+            pe: None,
             sysroot,
             expect_target,
             glibc_floor,
+            runs_on,
+        }
+    }
+
+    /// The report of a PE file, with the expected-target check run. The sysroot and glibc floor
+    /// checks are about ELF files and do not apply.
+    pub fn new_pe(path: &Path, report: PeReport, expect: Option<Target>) -> FileReport {
+        let expect_target = expect.map(|t| {
+            let mismatches = crate::pe_mismatches(&report, t.spec);
+            ExpectCheck {
+                target: t.spec.triple,
+                ok: mismatches.is_empty(),
+                mismatches,
+            }
+        });
+        FileReport {
+            path: path.display().to_string(),
+            ok: expect_target.as_ref().is_none_or(|c| c.ok),
+            error: None,
+            elf: None,
+            pe: Some(report),
+            sysroot: None,
+            expect_target,
+            glibc_floor: None,
+            runs_on: None,
         }
     }
 
@@ -231,9 +299,11 @@ impl FileReport {
             ok: false,
             error: Some(error),
             elf: None,
+            pe: None,
             sysroot: None,
             expect_target: None,
             glibc_floor: None,
+            runs_on: None,
         }
     }
 
@@ -291,6 +361,9 @@ impl FileReport {
 
     /// The short readable report of this file; `None` when it could not be read.
     pub fn human(&self) -> Option<String> {
+        if let Some(p) = &self.pe {
+            return Some(self.human_pe(p));
+        }
         let e = self.elf.as_ref()?;
         let mut s = format!(
             "{}: {} {} {}, {}\n",
@@ -399,6 +472,28 @@ impl FileReport {
         if let Some(id) = &e.build_id {
             field("build-id", id.clone());
         }
+        if let Some(r) = &self.runs_on {
+            if e.libc == Some(crossroot_target::Libc::Gnu) || r.glibc.is_some() {
+                field(
+                    "runs on",
+                    match &r.glibc {
+                        Some(g) => format!("glibc {g} or newer"),
+                        None => "any glibc".into(),
+                    },
+                );
+            }
+            if !r.outside_glibc.is_empty() {
+                let libs: Vec<String> = r
+                    .outside_glibc
+                    .iter()
+                    .map(|l| match &l.package {
+                        Some(p) => format!("{} (Debian package {p})", l.library),
+                        None => l.library.clone(),
+                    })
+                    .collect();
+                field("also needs", libs.join(", "));
+            }
+        }
         if let Some(c) = &self.sysroot {
             field(
                 "sysroot",
@@ -432,6 +527,54 @@ impl FileReport {
     }
 }
 
+impl FileReport {
+    fn human_pe(&self, p: &PeReport) -> String {
+        let mut s = format!("{}: {}\n", self.path, p.describe());
+        let mut field = |key: &str, value: String| {
+            s.push_str(&format!("  {:<12} {value}\n", format!("{key}:")));
+        };
+        field(
+            "targets",
+            if p.targets.is_empty() {
+                "none of the supported targets".into()
+            } else {
+                p.targets.join(", ")
+            },
+        );
+        field(
+            "imports",
+            if p.imports.is_empty() {
+                "none".into()
+            } else {
+                p.imports.join(", ")
+            },
+        );
+        field(
+            "must ship",
+            if p.must_ship.is_empty() {
+                "nothing: every DLL it imports is part of Windows".into()
+            } else {
+                format!(
+                    "{} (not part of Windows: put them beside the program)",
+                    p.must_ship.join(", ")
+                )
+            },
+        );
+        field("stripped", if p.symbols { "no" } else { "yes" }.into());
+        if let Some(c) = &self.expect_target {
+            field(
+                "expected",
+                if c.ok {
+                    format!("fits {}", c.target)
+                } else {
+                    format!("does NOT fit {}", c.target)
+                },
+            );
+        }
+        s
+    }
+}
+
 fn lookup_line(l: &Lookup) -> String {
     match (&l.found, &l.problem) {
         (_, Some(problem)) => format!("  {}: {problem}", l.name),
@@ -445,11 +588,7 @@ mod tests {
     use super::*;
     use crossroot_hint::Hint as _;
 
-    fn fixture(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures")
-            .join(name)
-    }
+    use crate::test_fixture as fixture;
 
     fn target(name: &str) -> Target {
         crossroot_target::parse(name).expect("target")
@@ -512,6 +651,43 @@ mod tests {
             "{human}"
         );
         assert!(!Document::new(vec![r]).ok);
+    }
+
+    #[test]
+    fn where_a_file_runs_names_the_lowest_glibc_and_the_packages_it_needs() {
+        let owners: BTreeMap<String, String> =
+            [("libstdc++.so.6".to_string(), "libstdc++6".to_string())].into();
+        let checks = Checks {
+            owners: Some(&owners),
+            ..Checks::default()
+        };
+        let r = inspect_file(&fixture("cxx"), &checks).expect("report");
+        let runs = r.runs_on.as_ref().expect("runs_on");
+        assert_eq!(
+            runs.outside_glibc,
+            [OutsideLibrary {
+                library: "libstdc++.so.6".into(),
+                package: Some("libstdc++6".into())
+            }],
+            "libgcc_s and libc are on every glibc system"
+        );
+        let glibc = runs.glibc.clone().expect("a glibc version");
+        let human = r.human().expect("readable");
+        assert!(
+            human.contains(&format!("  runs on:     glibc {glibc} or newer\n")),
+            "{human}"
+        );
+        assert!(
+            human.contains("  also needs:  libstdc++.so.6 (Debian package libstdc++6)\n"),
+            "{human}"
+        );
+        // Without a sysroot the library is named, its package is not known.
+        let r = inspect_file(&fixture("cxx"), &Checks::default()).expect("report");
+        let runs = r.runs_on.expect("runs_on");
+        assert_eq!(runs.outside_glibc[0].package, None);
+        // Only glibc: nothing else to install.
+        let r = inspect_file(&fixture("aarch64-gnu"), &Checks::default()).expect("report");
+        assert!(r.runs_on.expect("runs_on").outside_glibc.is_empty());
     }
 
     #[test]
@@ -580,5 +756,67 @@ mod tests {
         assert!(problems[0].contains("(missing)"), "{problems:?}");
         let human = r.human().expect("readable");
         assert!(human.contains(": MISSING\n"), "{human}");
+    }
+
+    #[test]
+    fn a_pe_file_reports_its_imports_and_fits_only_windows() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let exe = dir.path().join("app.exe");
+        let bytes = crate::pe::tests::minimal_pe(
+            true,
+            crossroot_target::pe_machine::IMAGE_FILE_MACHINE_AMD64,
+            3,
+            false,
+            &["KERNEL32.dll", "libgcc_s_seh-1.dll", "zlib1.dll"],
+        );
+        fs_err::write(&exe, bytes).expect("write");
+        let checks = Checks {
+            expect: Some(target("win64")),
+            ..Checks::default()
+        };
+        let r = inspect_file(&exe, &checks).expect("report");
+        assert!(r.ok && r.elf.is_none());
+        let human = r.human().expect("readable");
+        assert!(
+            human.contains(": PE32+ x86-64 console executable\n"),
+            "{human}"
+        );
+        assert!(
+            human.contains("  must ship:   libgcc_s_seh-1.dll, zlib1.dll (not part of Windows"),
+            "{human}"
+        );
+        assert!(
+            human.contains("  expected:    fits x86_64-pc-windows-gnu\n"),
+            "{human}"
+        );
+        // A PE for a Linux target, and an ELF for a Windows one, do not fit.
+        let linux = Checks {
+            expect: Some(target("x86_64-unknown-linux-gnu")),
+            ..Checks::default()
+        };
+        let r = inspect_file(&exe, &linux).expect("report");
+        assert!(!r.ok);
+        assert!(
+            r.problems()[0].ends_with(
+                "does not fit `x86_64-unknown-linux-gnu`: format: the target has ELF (Linux), the file has PE32+ (Windows)"
+            ),
+            "{:?}",
+            r.problems()
+        );
+        let r = inspect_file(&fixture("aarch64-gnu"), &checks).expect("report");
+        assert!(!r.ok);
+        assert!(
+            r.problems()[0]
+                .contains("format: the target has PE (Windows), the file has ELF (Linux)"),
+            "{:?}",
+            r.problems()
+        );
+        let json = serde_json::to_value(Document::new(vec![
+            inspect_file(&exe, &checks).expect("report"),
+        ]))
+        .expect("json");
+        assert_eq!(json["files"][0]["pe"]["must_ship"][1], "zlib1.dll");
+        assert_eq!(json["files"][0]["pe"]["subsystem"]["name"], "console");
+        assert_eq!(json["files"][0]["elf"], serde_json::Value::Null);
     }
 }

@@ -42,6 +42,8 @@ pub enum Error {
         /// The oldest floor this release can build for.
         lowest: crossroot_target::GlibcVersion,
     },
+    #[error(transparent)]
+    Filter(#[from] crossroot_archive::FilterError),
     /// A step failed; `source` says why.
     #[error("could not provision {what} for `{target}`")]
     Step {
@@ -61,6 +63,21 @@ pub enum Error {
     /// crossroot provisions host tools only for hosts in its target table.
     #[error("crossroot cannot provision host tools on a `{arch}` host")]
     UnsupportedHost { arch: &'static str },
+    /// Something crossroot does not do yet for this target.
+    #[error("{what} is not supported yet (`{target}`)")]
+    Unsupported { what: String, target: String },
+    /// A musl target asks for Debian packages, which are built against glibc.
+    #[error(
+        "`{target}` cannot use the Debian package{} {}: Debian builds its libraries against glibc, and glibc objects must never be linked into a musl binary",
+        if packages.len() == 1 { "" } else { "s" },
+        packages.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+    )]
+    MuslWithDebianLibraries {
+        target: String,
+        packages: Vec<String>,
+        /// The glibc target of the same architecture, if crossroot supports it.
+        gnu: Option<&'static str>,
+    },
     #[error("cannot read or write `{}`: {source}", path.display())]
     Io {
         path: std::path::PathBuf,
@@ -103,12 +120,31 @@ impl Hint for Error {
                 "the oldest floor Debian {release} (glibc {glibc}) can build for is {lowest}: use `{}.{lowest}`",
                 target.split('.').next().unwrap_or(target)
             )),
+            Error::Filter(e) => e.hint(),
             Error::Step { source, .. } => source.hint(),
             Error::Offline { fix, .. } => Some(fix.clone()),
             Error::UnsupportedHost { .. } => Some(
                 "install clang (14 or newer) and qemu-user yourself: crossroot uses them from PATH"
                     .into(),
             ),
+            Error::Unsupported { .. } => Some(
+                "build with `crossroot build` and run the programs on Windows (or with your own Wine)"
+                    .into(),
+            ),
+            Error::MuslWithDebianLibraries { gnu, .. } => {
+                let mut hint = "list them only in the glibc targets' tables \
+                     (`[package.metadata.crossroot.target.<triple>]`) and build the C library from \
+                     source through the crate's own feature (e.g. `openssl` with `vendored`, `libz-sys` \
+                     with `static`, `rusqlite` with `bundled`)"
+                    .to_string();
+                if let Some(gnu) = gnu {
+                    hint.push_str(&format!(
+                        ", or build for `{gnu}` with `--static-deps`, which links Debian's static \
+                         libraries into a binary that needs only glibc"
+                    ));
+                }
+                Some(hint)
+            }
             Error::Io { .. } => None,
         }
     }

@@ -65,7 +65,12 @@ pub fn probes(cache_dir: &Path) -> ProbeCache {
 
 /// The root of a finished host tool tree that provisioning built (`clang`, `qemu`) holding
 /// `packages`, if any: the same lookup the pipeline makes before fetching.
-pub fn cached_host_tree(cache_dir: &Path, name: &str, packages: &[&str]) -> Option<PathBuf> {
+pub fn cached_host_tree(
+    cache_dir: &Path,
+    name: &str,
+    packages: &[&str],
+    filter: &crossroot_archive::PathFilter,
+) -> Option<PathBuf> {
     let cache = crossroot_store::Cache::new(cache_dir.to_path_buf());
     crossroot_archive::find_host_tree(
         &cache,
@@ -73,6 +78,7 @@ pub fn cached_host_tree(cache_dir: &Path, name: &str, packages: &[&str]) -> Opti
         crossroot_target::host()?.debian_arch,
         crate::HOST_TOOLS_RELEASE,
         packages,
+        filter,
     )
     .ok()
     .flatten()
@@ -95,7 +101,7 @@ impl QemuFound {
 }
 
 /// The QEMU provisioning would use: a recent enough `qemu-<arch>[-static]` on PATH, else the
-/// one in the cached `qemu` tree.
+/// one in the cached `qemu-<arch>` tree.
 pub fn find_qemu(
     spec: &TargetSpec,
     cache_dir: &Path,
@@ -107,7 +113,12 @@ pub fn find_qemu(
     }) {
         return Some(QemuFound::Path(p));
     }
-    let tree = cached_host_tree(cache_dir, "qemu", crossroot_runner::QEMU_TREE_PACKAGES)?;
+    let tree = cached_host_tree(
+        cache_dir,
+        crossroot_runner::qemu_tree_name(spec),
+        crossroot_runner::QEMU_TREE_PACKAGES,
+        &crossroot_archive::PathFilter::parse(&crossroot_runner::qemu_tree_filter(spec)).ok()?,
+    )?;
     crossroot_runner::qemu_in_tree(&tree, spec)
         .ok()
         .map(QemuFound::Cache)
@@ -260,7 +271,13 @@ mod tests {
 
     /// A finished tree as the archive crate leaves it: `<parent>/current` names the hash
     /// directory, which holds `manifest.json` and `root/`.
-    pub(crate) fn fake_tree(parent: &Path, name: &str, arch: &str, requested: &[&str]) -> PathBuf {
+    pub(crate) fn fake_tree(
+        parent: &Path,
+        name: &str,
+        arch: &str,
+        requested: &[&str],
+        filter: Option<String>,
+    ) -> PathBuf {
         let hash = "0123456789abcdef";
         let dir = parent.join(hash);
         let requested = format!(
@@ -275,7 +292,8 @@ mod tests {
         fs_err::write(
             dir.join("manifest.json"),
             format!(
-                r#"{{"format":1,"name":"{name}","release":"bookworm","arch":"{arch}","requested":{requested},"packages":[]}}"#
+                r#"{{"format":2,"name":"{name}","release":"bookworm","arch":"{arch}","requested":{requested},"packages":[],"filter":{}}}"#,
+                filter.map_or("null".to_string(), |f| format!("\"{f}\""))
             ),
         )
         .unwrap();
@@ -298,7 +316,7 @@ mod tests {
         fs_err::create_dir_all(staging.join("root")).unwrap();
         fs_err::write(staging.join("manifest.json"), "{}").unwrap();
         assert!(!sysroot_present(dir.path(), t));
-        fake_tree(&parent, t, "arm64", &[]);
+        fake_tree(&parent, t, "arm64", &[], None);
         assert!(sysroot_present(dir.path(), t));
         assert!(!sysroot_present(dir.path(), "s390x-unknown-linux-gnu"));
     }
@@ -308,21 +326,45 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let spec = crossroot_target::by_triple("s390x-unknown-linux-gnu").unwrap();
         let parent = dir.path().join(crossroot_store::TOOLS).join(format!(
-            "qemu-{}-bookworm",
+            "qemu-s390x-{}-bookworm",
             crossroot_target::host().unwrap().debian_arch
         ));
-        let qemu = |d: &Path| cached_host_tree(d, "qemu", crossroot_runner::QEMU_TREE_PACKAGES);
-        assert_eq!(qemu(dir.path()), None);
+        let filter =
+            crossroot_archive::PathFilter::parse(&crossroot_runner::qemu_tree_filter(spec))
+                .unwrap();
+        let qemu = |d: &Path, name: &str| {
+            cached_host_tree(d, name, crossroot_runner::QEMU_TREE_PACKAGES, &filter)
+        };
+        assert_eq!(qemu(dir.path(), "qemu-s390x"), None);
         let root = fake_tree(
             &parent,
-            "qemu",
+            "qemu-s390x",
             "amd64",
             crossroot_runner::QEMU_TREE_PACKAGES,
+            filter.fingerprint(),
         );
-        assert_eq!(qemu(dir.path()), Some(root.clone()));
-        assert_eq!(cached_host_tree(dir.path(), "clang", &["clang-14"]), None);
+        assert_eq!(qemu(dir.path(), "qemu-s390x"), Some(root.clone()));
+        assert_eq!(
+            cached_host_tree(dir.path(), "clang", &["clang-14"], &filter),
+            None
+        );
+        // Another target's QEMU lives in another tree.
+        assert_eq!(qemu(dir.path(), "qemu-aarch64"), None);
         // A tree built for other packages does not count.
-        assert_eq!(cached_host_tree(dir.path(), "qemu", &["qemu-user"]), None);
+        assert_eq!(
+            cached_host_tree(dir.path(), "qemu-s390x", &["qemu-user"], &filter),
+            None
+        );
+        // A tree unpacked with other rules (here: everything) does not count either.
+        assert_eq!(
+            cached_host_tree(
+                dir.path(),
+                "qemu-s390x",
+                crossroot_runner::QEMU_TREE_PACKAGES,
+                &crossroot_archive::PathFilter::all()
+            ),
+            None
+        );
         fs_err::create_dir_all(root.join("usr/bin")).unwrap();
         fs_err::write(root.join("usr/bin/qemu-s390x-static"), "").unwrap();
         assert_eq!(
@@ -331,6 +373,6 @@ mod tests {
         );
         // Removing the manifest makes the tree unfinished.
         fs_err::remove_file(parent.join("0123456789abcdef/manifest.json")).unwrap();
-        assert_eq!(qemu(dir.path()), None);
+        assert_eq!(qemu(dir.path(), "qemu-s390x"), None);
     }
 }

@@ -7,7 +7,9 @@
 //! Owns: the order of the steps and every decision about where each piece comes from (host,
 //! cache or archive), the lockfile round trip, the archive client's lifetime (one per command,
 //! created only when something is missing), the `--offline` and `--insecure-skip-verify`
-//! policies, and the dry-run [`plan`] that `doctor` and `targets` read.
+//! policies, and the dry-run [`plan`] that `doctor` and `targets` read; the [`summary`] of a
+//! command run for several targets (libtest's result lines read from cargo's output, the
+//! table, the JSON).
 //! Must not: parse command lines, read the process environment (the caller passes a
 //! [`HostEnv`]), print (status goes through the [`Reporter`]), or know about cargo's
 //! arguments. A new kind of target adds its steps here, in one place.
@@ -23,6 +25,8 @@ pub mod host;
 mod pipeline;
 pub mod plan;
 mod request;
+pub mod summary;
+mod windows;
 
 pub use crossroot_store::Reporter;
 pub use error::Error;

@@ -10,7 +10,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crossroot_archive::{ArchiveClient, ClientOptions, Lockfile, Sysroot};
+use crossroot_archive::{ArchiveClient, ClientOptions, Lockfile, PathFilter, Sysroot};
 use crossroot_store::{Cache, Reporter};
 use crossroot_target::{Release, Target};
 use crossroot_toolchain::clang::{self, CToolchain, ProbeCache};
@@ -43,6 +43,8 @@ pub struct TargetEnv {
     pub glibc_stubs: Option<crate::GlibcStubs>,
     /// Each variable crossroot sets, or leaves to the user who set it.
     pub decisions: Vec<Decision>,
+    /// `--static-deps`: the artefacts must need nothing beyond glibc's own libraries.
+    pub static_deps: bool,
 }
 
 impl TargetEnv {
@@ -96,6 +98,10 @@ impl Provisioner {
         &self.cache
     }
 
+    pub(crate) fn reporter(&self) -> &Arc<dyn Reporter> {
+        &self.reporter
+    }
+
     /// Resolve `target` for this command's configuration.
     pub fn request(&self, target: Target, needs: crate::Needs) -> Result<Request, Error> {
         Request::resolve(&self.settings.config, target, needs)
@@ -103,6 +109,13 @@ impl Provisioner {
 
     /// Provision everything `req` needs and compute its environment.
     pub fn provision(&mut self, req: &Request) -> Result<TargetEnv, Error> {
+        // The cache is in use until everything is written: `cache clean`/`prune` wait.
+        let _in_use = self.cache.lock_in_use(|| {
+            self.reporter.status(
+                "Waiting",
+                "for another crossroot process to finish cleaning the cache",
+            );
+        })?;
         let env = self.settings.env.clone();
         let lookup = |k: &str| env.get(k);
         let target = req.target;
@@ -132,23 +145,41 @@ impl Provisioner {
             rust::add_std(&rust_tc, triple)?;
         }
 
-        // 2. Sysroot.
-        let sysroot = self
-            .sysroot(req)
-            .map_err(|e| e.in_step("the sysroot", &target))?
-            .root;
-
-        // 3. C compiler and linker.
         let probes_file = tool_dir.join("probes.json");
         let mut probes = ProbeCache::load(&probes_file);
+        let windows = target.spec.is_windows();
+
+        // 2. Sysroot (for Windows: the mingw-w64 tree, which is also 3., the compiler).
+        let (sysroot, mingw) = if windows {
+            let (tree, tc) = self
+                .mingw(req, &tool_dir)
+                .map_err(|e| e.in_step("the mingw-w64 toolchain", &target))?;
+            (tree, Some(tc))
+        } else {
+            let root = self
+                .sysroot(req)
+                .map_err(|e| e.in_step("the sysroot", &target))?
+                .root;
+            (root, None)
+        };
+
+        // 3. C compiler and linker.
         let ld_lld = rust_tc.rust_lld();
-        let host_clang = clang::find_host_clang(path_var.as_deref(), &mut probes)
-            .and_then(|(c, v)| clang::host_toolchain(c, v, ld_lld.clone(), path_var.as_deref()));
-        let toolchain = match host_clang {
-            Some(tc) => tc,
-            None => {
+        let host_clang = if windows {
+            None
+        } else {
+            clang::find_host_clang(path_var.as_deref(), &mut probes)
+                .and_then(|(c, v)| clang::host_toolchain(c, v, ld_lld.clone(), path_var.as_deref()))
+        };
+        let toolchain = match (mingw, host_clang) {
+            (Some(tc), _) | (None, Some(tc)) => tc,
+            (None, None) => {
                 let tree = self
-                    .host_tree("clang", clang::CLANG_TREE_PACKAGES)
+                    .host_tree(
+                        "clang",
+                        clang::CLANG_TREE_PACKAGES,
+                        &PathFilter::parse(clang::CLANG_TREE_FILTER)?,
+                    )
                     .map_err(|e| e.in_step("clang", &target))?;
                 let libs = clang::link_tree_libraries(
                     &tree,
@@ -160,9 +191,19 @@ impl Provisioner {
         };
 
         // 4. The runner.
+        // A floor older than the sysroot's glibc links against stubs: their own wrappers, so
+        // builds with and without the floor never rewrite each other's.
+        let stub_dir = crate::glibc::stub_dir(&self.cache, &target, req.release, &sysroot);
+        let mut hashed: Vec<&Path> = vec![&sysroot, &toolchain.clang];
+        hashed.extend(stub_dir.as_deref());
+        let gen_dir = tool_dir.join(format!("{}-{}", triple, short_hash(&hashed)));
         let runner = match crossroot_runner::kind(target.spec, host::host_machine()) {
             _ if !req.needs.runner => None,
             crossroot_runner::Kind::Native => None,
+            crossroot_runner::Kind::Wine => Some(
+                self.wine(req, &toolchain, &tool_dir, &gen_dir)
+                    .map_err(|e| e.in_step("Wine", &target))?,
+            ),
             crossroot_runner::Kind::Qemu => {
                 let qemu =
                     match crossroot_runner::find_host_qemu(target.spec, path_var.as_deref(), |p| {
@@ -171,7 +212,13 @@ impl Provisioner {
                         Some(q) => q,
                         None => {
                             let tree = self
-                                .host_tree("qemu", crossroot_runner::QEMU_TREE_PACKAGES)
+                                .host_tree(
+                                    crossroot_runner::qemu_tree_name(target.spec),
+                                    crossroot_runner::QEMU_TREE_PACKAGES,
+                                    &PathFilter::parse(&crossroot_runner::qemu_tree_filter(
+                                        target.spec,
+                                    ))?,
+                                )
                                 .map_err(|e| e.in_step("QEMU", &target))?;
                             crossroot_runner::qemu_in_tree(&tree, target.spec)?
                         }
@@ -182,19 +229,13 @@ impl Provisioner {
         probes.save(&probes_file)?;
 
         // 5. pkg-config on the host.
-        // A floor older than the sysroot's glibc links against stubs: their own wrappers, so
-        // builds with and without the floor never rewrite each other's.
-        let stub_dir = crate::glibc::stub_dir(&self.cache, &target, req.release, &sysroot);
-        let mut hashed: Vec<&Path> = vec![&sysroot, &toolchain.clang];
-        hashed.extend(stub_dir.as_deref());
-        let gen_dir = tool_dir.join(format!("{}-{}", triple, short_hash(&hashed)));
         let pkg_config = if clang::find_on_path("pkg-config", path_var.as_deref()).is_some()
             || clang::find_on_path("pkgconf", path_var.as_deref()).is_some()
         {
             None
         } else {
             let tree = self
-                .host_tree("pkgconf", &["pkgconf-bin"])
+                .host_tree("pkgconf", &["pkgconf-bin"], &PathFilter::all())
                 .map_err(|e| e.in_step("pkg-config", &target))?;
             let wrapper = gen_dir.join("bin/pkg-config");
             let libs = clang::link_tree_libraries(
@@ -208,6 +249,17 @@ impl Provisioner {
                 true,
             )?;
             Some(wrapper)
+        };
+        // `--static-deps`: glibc's own libraries stay dynamic (see the wrapper's docs).
+        let pkg_config = match pkg_config {
+            _ if !req.static_deps => pkg_config,
+            Some(real) => Some(static_pkg_config(&gen_dir, &real)?),
+            None => match clang::find_on_path("pkg-config", path_var.as_deref())
+                .or_else(|| clang::find_on_path("pkgconf", path_var.as_deref()))
+            {
+                Some(real) => Some(static_pkg_config(&gen_dir, &real)?),
+                None => None,
+            },
         };
 
         // 6. Generated files and the environment.
@@ -251,6 +303,7 @@ impl Provisioner {
             resource_dir: toolchain.resource_dir.as_deref(),
             cmake_toolchain_file: Some(&generated.cmake_toolchain),
             runner: runner_value,
+            static_deps: req.static_deps,
         });
         let decisions = crossroot_toolchain::env::decide(vars, lookup);
         Ok(TargetEnv {
@@ -262,6 +315,7 @@ impl Provisioner {
             generated,
             glibc_stubs,
             decisions,
+            static_deps: req.static_deps,
         })
     }
 
@@ -335,7 +389,13 @@ impl Provisioner {
 
     /// A tree of host-architecture packages unpacked in the cache: found if present, else
     /// built from the archive (the mirror configured for no target in particular).
-    pub fn host_tree(&mut self, name: &str, packages: &[&str]) -> Result<PathBuf, Error> {
+    /// Only the members `filter` keeps are unpacked (`PathFilter::all()` for everything).
+    pub fn host_tree(
+        &mut self,
+        name: &str,
+        packages: &[&str],
+        filter: &PathFilter,
+    ) -> Result<PathBuf, Error> {
         let arch = host::host_spec()?.debian_arch;
         if let Some(t) = crossroot_archive::find_host_tree(
             &self.cache,
@@ -343,16 +403,20 @@ impl Provisioner {
             arch,
             HOST_TOOLS_RELEASE,
             packages,
+            filter,
         )? {
             return Ok(t.root);
         }
         let mirror = self.settings.config.mirror(None)?;
         let packages: Vec<String> = packages.iter().map(|p| p.to_string()).collect();
         let client = self.client(&mirror)?;
-        let tree =
-            self.clients[client]
-                .1
-                .ensure_host_tree(name, arch, HOST_TOOLS_RELEASE, &packages)?;
+        let tree = self.clients[client].1.ensure_host_tree(
+            name,
+            arch,
+            HOST_TOOLS_RELEASE,
+            &packages,
+            filter,
+        )?;
         Ok(tree.root)
     }
 
@@ -396,6 +460,17 @@ impl Provisioner {
         }
         Ok(self.clients.len() - 1)
     }
+}
+
+/// The `--static-deps` pkg-config around `real`, written into `gen_dir/bin`.
+fn static_pkg_config(gen_dir: &Path, real: &Path) -> Result<PathBuf, Error> {
+    let wrapper = gen_dir.join("bin/pkg-config-static");
+    files::write_if_changed(
+        &wrapper,
+        files::static_pkg_config_wrapper(real).as_bytes(),
+        true,
+    )?;
+    Ok(wrapper)
 }
 
 /// FNV-1a: a short, stable name for a directory derived from paths.

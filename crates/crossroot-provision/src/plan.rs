@@ -127,11 +127,18 @@ pub fn plan(settings: &Settings, target: Option<&Target>) -> Plan {
     let rust_lld = rust.as_ref().and_then(RustToolchain::rust_lld);
     let compiler = match host::host_c_toolchain(rust.as_ref(), &mut probes, path.clone()) {
         Some(tc) => CompilerPlan::Host(tc),
-        None => match host::cached_host_tree(
-            &config.cache_dir,
-            "clang",
-            crossroot_toolchain::clang::CLANG_TREE_PACKAGES,
-        ) {
+        None => match crossroot_archive::PathFilter::parse(
+            crossroot_toolchain::clang::CLANG_TREE_FILTER,
+        )
+        .ok()
+        .and_then(|filter| {
+            host::cached_host_tree(
+                &config.cache_dir,
+                "clang",
+                crossroot_toolchain::clang::CLANG_TREE_PACKAGES,
+                &filter,
+            )
+        }) {
             Some(tree) => CompilerPlan::Cached(tree),
             None => CompilerPlan::Missing(Fetch {
                 packages: crossroot_toolchain::clang::CLANG_TREE_PACKAGES,

@@ -100,6 +100,10 @@ pub struct Request {
     pub mirror: Result<MirrorChoice, NoMirror>,
     /// Whether the release came from the configuration (`--debian-release`, config, env).
     pub release_configured: bool,
+    /// Link the sysroot's static C libraries and check that no NEEDED library outside glibc
+    /// remains (`--static-deps`, `CROSSROOT_STATIC_DEPS`, `static-deps`). Always false for
+    /// musl, whose binaries are static anyway.
+    pub static_deps: bool,
     pub needs: Needs,
 }
 
@@ -109,6 +113,7 @@ impl Request {
         let tc = config.for_target(target.triple());
         let release = target.release(tc.release)?;
         crate::glibc::check_release(&target, release)?;
+        check_musl_packages(&target, &tc.debian_packages)?;
         Ok(Request {
             packages: target_packages(&target, &tc.debian_packages),
             mirror: match config.mirror(Some(target.triple())) {
@@ -117,20 +122,23 @@ impl Request {
                 Err(e) => return Err(e.into()),
             },
             release_configured: tc.release.is_some(),
+            static_deps: tc.static_deps && target.spec.libc == Libc::Gnu,
             release,
             target,
             needs,
         })
     }
 
-    /// The same target with `extra` packages added (`crossroot sysroot add`).
-    pub fn with_packages(mut self, extra: &[String]) -> Request {
+    /// The same target with `extra` packages added (`crossroot sysroot add`); for musl, a
+    /// Debian library is refused as in [`Request::resolve`].
+    pub fn with_packages(mut self, extra: &[String]) -> Result<Request, crate::Error> {
+        check_musl_packages(&self.target, extra)?;
         for p in extra {
             if !self.packages.contains(p) {
                 self.packages.push(p.clone());
             }
         }
-        self
+        Ok(self)
     }
 }
 
@@ -149,6 +157,33 @@ impl From<NoMirror> for ConfigError {
     }
 }
 
+/// Debian packages a musl sysroot may hold besides its base set: musl itself and the kernel's
+/// headers. Everything else Debian ships is built against glibc (its `-dev` packages pull in
+/// `libc6-dev`, whose `libc.a` and crt files then end up on the musl link line).
+pub const MUSL_ALLOWED_PACKAGES: &[&str] = &["musl-dev", "musl-tools", "linux-libc-dev"];
+
+/// A musl target may not ask for Debian's libraries (see [`MUSL_ALLOWED_PACKAGES`]): refuse
+/// before anything is built, naming them.
+pub fn check_musl_packages(target: &Target, packages: &[String]) -> Result<(), crate::Error> {
+    if target.spec.libc != Libc::Musl {
+        return Ok(());
+    }
+    let refused: Vec<String> = packages
+        .iter()
+        .filter(|p| !MUSL_ALLOWED_PACKAGES.contains(&p.as_str()))
+        .cloned()
+        .collect();
+    if refused.is_empty() {
+        return Ok(());
+    }
+    let gnu = target.spec.triple.replace("-musl", "-gnu");
+    Err(crate::Error::MuslWithDebianLibraries {
+        target: target.to_string(),
+        packages: refused,
+        gnu: crossroot_target::by_triple(&gnu).map(|s| s.triple),
+    })
+}
+
 /// Base packages every sysroot of this kind needs on top of the project's.
 pub fn target_packages(target: &Target, project: &[String]) -> Vec<String> {
     let mut pkgs: Vec<String> = project.to_vec();
@@ -156,4 +191,88 @@ pub fn target_packages(target: &Target, project: &[String]) -> Vec<String> {
         pkgs.push("musl-dev".into());
     }
     pkgs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossroot_hint::Hint as _;
+
+    fn config(env: &[(&str, &str)], flags: crossroot_config::Flags) -> (tempfile::TempDir, Config) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let home = dir.path().join("home").display().to_string();
+        let env = crossroot_config::Env::from_pairs(
+            env.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .chain([("HOME".to_string(), home)]),
+        );
+        let cfg =
+            Config::load(dir.path(), &env, &flags, &dir.path().join("no-apt")).expect("config");
+        (dir, cfg)
+    }
+
+    fn target(name: &str) -> Target {
+        crossroot_target::parse(name).expect("target")
+    }
+
+    #[test]
+    fn musl_refuses_debian_libraries_before_building() {
+        let (_dir, cfg) = config(
+            &[(
+                "CROSSROOT_DEBIAN_PACKAGES",
+                "zlib1g-dev musl-tools libssl-dev",
+            )],
+            Default::default(),
+        );
+        let err =
+            Request::resolve(&cfg, target("x86_64-musl"), Needs::default()).expect_err("refused");
+        assert_eq!(
+            err.to_string(),
+            "`x86_64-unknown-linux-musl` cannot use the Debian packages `zlib1g-dev`, \
+             `libssl-dev`: Debian builds its libraries against glibc, and glibc objects must \
+             never be linked into a musl binary"
+        );
+        let hint = err.hint().expect("hint");
+        assert!(hint.contains("`libz-sys` with `static`"), "{hint}");
+        assert!(
+            hint.contains("build for `x86_64-unknown-linux-gnu` with `--static-deps`"),
+            "{hint}"
+        );
+        // The same packages are fine for glibc.
+        let req = Request::resolve(&cfg, target("x86_64-linux"), Needs::default()).expect("gnu");
+        assert!(req.packages.contains(&"zlib1g-dev".to_string()));
+    }
+
+    #[test]
+    fn musl_with_its_own_packages_only_resolves() {
+        let (_dir, cfg) = config(
+            &[("CROSSROOT_DEBIAN_PACKAGES", "musl-tools")],
+            Default::default(),
+        );
+        let req = Request::resolve(&cfg, target("aarch64-unknown-linux-musl"), Needs::default())
+            .expect("allowed");
+        assert_eq!(req.packages, ["musl-tools", "musl-dev"]);
+        // `crossroot sysroot add` is held to the same rule.
+        let err = req
+            .with_packages(&["libsqlite3-dev".to_string()])
+            .expect_err("refused");
+        assert!(err.to_string().contains("`libsqlite3-dev`"), "{err}");
+    }
+
+    #[test]
+    fn static_deps_is_resolved_once_and_only_for_glibc() {
+        let flags = crossroot_config::Flags {
+            static_deps: true,
+            ..Default::default()
+        };
+        let (_dir, cfg) = config(&[], flags);
+        let gnu = Request::resolve(&cfg, target("aarch64-linux"), Needs::default()).expect("gnu");
+        assert!(gnu.static_deps);
+        let musl = Request::resolve(&cfg, target("aarch64-unknown-linux-musl"), Needs::default())
+            .expect("musl");
+        assert!(!musl.static_deps, "musl binaries are static anyway");
+        let (_dir, cfg) = config(&[], Default::default());
+        let plain = Request::resolve(&cfg, target("aarch64-linux"), Needs::default()).expect("gnu");
+        assert!(!plain.static_deps);
+    }
 }

@@ -1,4 +1,5 @@
-//! Running target programs on the host: QEMU user mode with the target's sysroot.
+//! Running target programs on the host: QEMU user mode with the target's sysroot, or Wine for
+//! the Windows targets ([`wine`]).
 //!
 //! Owns: finding a usable QEMU (host `qemu-<arch>[-static]` >= 7, or one in a provisioned tree of
 //! Debian's `qemu-user-static`), and the exact invocation — as a command, as cargo's
@@ -19,7 +20,9 @@ use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crossroot_target::{Libc, TargetSpec};
+use crossroot_target::{Libc, RunnerKind, TargetSpec};
+
+pub mod wine;
 
 /// The oldest QEMU crossroot trusts (7.2 is bookworm's).
 pub const MIN_QEMU: u32 = 7;
@@ -27,11 +30,36 @@ pub const MIN_QEMU: u32 = 7;
 /// Host-architecture Debian package (bookworm) whose static QEMU binaries run anywhere.
 pub const QEMU_TREE_PACKAGES: &[&str] = &["qemu-user-static"];
 
+/// The provisioned QEMU tree for `spec`: one per QEMU binary (`qemu-aarch64`), so each holds one
+/// 13–17 MB binary instead of the package's 371 MB for every architecture, a later target adds
+/// its own tree, and all of them unpack the same cached `.deb`.
+pub fn qemu_tree_name(spec: &TargetSpec) -> &'static str {
+    spec.qemu
+}
+
+/// What the tree [`qemu_tree_name`] keeps of [`QEMU_TREE_PACKAGES`]: `spec`'s binary, nothing
+/// else. Rules in the syntax of `crossroot_archive::PathFilter` (last match wins).
+pub fn qemu_tree_filter(spec: &TargetSpec) -> Vec<String> {
+    let mut rules = vec!["-**".to_string()];
+    rules.extend(qemu_names(spec).iter().map(|n| format!("+usr/bin/{n}")));
+    rules
+}
+
 /// Why a runner cannot be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("no `{qemu}` in the provisioned QEMU tree at `{tree}`")]
     NotInTree { qemu: &'static str, tree: PathBuf },
+    #[error("the Wine tree at `{tree}` has no `{missing}`")]
+    WineTree { tree: PathBuf, missing: PathBuf },
+    #[error("failed to run `{program}`")]
+    Spawn {
+        program: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{command}` failed\n{stderr}")]
+    Failed { command: String, stderr: String },
     #[error("failed to write the runner wrapper `{path}`")]
     Write {
         path: PathBuf,
@@ -47,7 +75,11 @@ impl crossroot_hint::Hint for Error {
                 "the cached tree may be damaged: remove `{}` and run again",
                 tree.display()
             )),
-            Error::Write { .. } => None,
+            Error::WineTree { tree, .. } => Some(format!(
+                "the cached tree may be damaged: remove `{}` and run again",
+                tree.display()
+            )),
+            Error::Write { .. } | Error::Spawn { .. } | Error::Failed { .. } => None,
         }
     }
 }
@@ -104,6 +136,8 @@ pub enum Kind {
     Native,
     /// QEMU user mode with the sysroot as loader prefix.
     Qemu,
+    /// Wine with a private prefix (Windows targets).
+    Wine,
 }
 
 /// How programs of `spec` run on a host whose ELF machine is `host_machine`.
@@ -111,7 +145,10 @@ pub fn kind(spec: &TargetSpec, host_machine: u16) -> Kind {
     if spec.runs_natively_on(host_machine) {
         Kind::Native
     } else {
-        Kind::Qemu
+        match spec.runner {
+            RunnerKind::Qemu => Kind::Qemu,
+            RunnerKind::Wine => Kind::Wine,
+        }
     }
 }
 
@@ -307,6 +344,11 @@ mod tests {
             text.contains("exec '/q/qemu-s390x' '-L' '/my sr'"),
             "{text}"
         );
+        // It prints nothing of its own: test listers (cargo-nextest) read the program's stdout
+        // through the runner.
+        let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+        assert_eq!(lines.len(), 1, "{text}");
+        assert!(lines[0].starts_with("exec "), "{text}");
     }
 
     #[test]
@@ -317,6 +359,35 @@ mod tests {
         );
         assert_eq!(parse_qemu_version("qemu-riscv64 version 10.0.2"), Some(10));
         assert_eq!(parse_qemu_version("nonsense"), None);
+    }
+
+    #[test]
+    fn a_qemu_tree_keeps_only_its_own_binary() {
+        let aarch64 = spec("aarch64-unknown-linux-gnu");
+        let filter =
+            crossroot_archive::PathFilter::parse(&qemu_tree_filter(aarch64)).expect("valid rules");
+        let keeps = |p: &str| filter.keeps(Path::new(p));
+        assert!(keeps("usr/bin/qemu-aarch64-static"));
+        assert!(keeps("usr/bin/qemu-aarch64"));
+        for dropped in [
+            "usr/bin/qemu-aarch64_be-static",
+            "usr/bin/qemu-arm-static",
+            "usr/bin/qemu-riscv64-static",
+            "usr/share/man/man1/qemu-aarch64-static.1.gz",
+            "usr/share/doc/qemu-user-static/copyright",
+            "usr/libexec/qemu-binfmt/aarch64-binfmt-P",
+        ] {
+            assert!(!keeps(dropped), "{dropped}");
+        }
+        // What the tree keeps is what `qemu_in_tree` looks for.
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs_err::create_dir_all(dir.path().join("usr/bin")).expect("mkdir");
+        fs_err::write(dir.path().join("usr/bin/qemu-aarch64-static"), "").expect("write");
+        assert!(qemu_in_tree(dir.path(), aarch64).is_ok());
+        // Two targets, two trees: neither is taken for the other.
+        let s390x = spec("s390x-unknown-linux-gnu");
+        assert_ne!(qemu_tree_name(aarch64), qemu_tree_name(s390x));
+        assert_ne!(qemu_tree_filter(aarch64), qemu_tree_filter(s390x));
     }
 
     #[test]

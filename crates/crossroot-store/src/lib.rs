@@ -1,7 +1,8 @@
 //! crossroot's cache on disk.
 //!
 //! Owns: the cache root and its versioned buckets (`debs-v1`, `indexes-v1`, `sysroots-v1`,
-//! `tools-v1`), file locks with a timeout, atomic persist (stage inside the bucket, rename into
+//! `tools-v1`), file locks with a timeout (per tree, and one cache-wide lock that builders share
+//! and `clean`/`prune` take alone), atomic persist (stage inside the bucket, rename into
 //! place), content-addressed files, garbage collection — and the [`Reporter`] trait through which
 //! libraries report progress.
 //! Must not: know about Debian formats, targets' toolchains, or the terminal (`indicatif` lives
@@ -37,6 +38,10 @@ pub const BUCKETS: &[&str] = &[DEBS, INDEXES, SYSROOTS, TOOLS, TOOLCHAIN, GLIBC_
 /// The environment variable that sets how long to wait for a lock, in seconds.
 pub const LOCK_TIMEOUT_VAR: &str = "CROSSROOT_LOCK_TIMEOUT";
 const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(600);
+/// The cache-wide lock file, at the cache root: held shared by every process that builds in the
+/// cache ([`Cache::lock_in_use`]), exclusively by [`Cache::clean`] and by pruning
+/// ([`Cache::lock_all`]), so the cache is never emptied under a build.
+pub const CACHE_LOCK: &str = ".lock";
 /// Names of staging entries start with this; anything with it left after a crash is garbage.
 pub const STAGING_PREFIX: &str = ".tmp-";
 
@@ -122,7 +127,22 @@ impl Cache {
     /// Take an exclusive lock on `path` (a lock file, created if needed), waiting up to
     /// `CROSSROOT_LOCK_TIMEOUT` seconds. `on_wait` is called once if the lock is busy.
     pub fn lock(&self, path: &Path, on_wait: impl FnOnce()) -> Result<LockGuard, StoreError> {
-        lock_file(path, lock_timeout()?, on_wait)
+        lock_file(path, false, lock_timeout()?, on_wait)
+    }
+
+    /// Take the cache-wide [`CACHE_LOCK`] shared, for as long as the guard lives: the cache is
+    /// in use (a tree is built, files are written), so [`Cache::clean`] and pruning wait. Any
+    /// number of processes hold it at once. `on_wait` is called once if a clean is running.
+    /// Never call [`Cache::clean`] or [`Cache::lock_all`] while holding it (it would wait for
+    /// itself).
+    pub fn lock_in_use(&self, on_wait: impl FnOnce()) -> Result<LockGuard, StoreError> {
+        lock_file(&self.root.join(CACHE_LOCK), true, lock_timeout()?, on_wait)
+    }
+
+    /// Take the cache-wide [`CACHE_LOCK`] exclusively: no other process is building in the
+    /// cache until the guard is dropped. `on_wait` is called once if one is.
+    pub fn lock_all(&self, on_wait: impl FnOnce()) -> Result<LockGuard, StoreError> {
+        lock_file(&self.root.join(CACHE_LOCK), false, lock_timeout()?, on_wait)
     }
 
     /// Stage a new directory inside `parent` (created if needed) to be persisted later with
@@ -228,9 +248,10 @@ impl Cache {
         Ok(Some(dest))
     }
 
-    /// Remove everything in the cache (under the cache-wide lock).
-    pub fn clean(&self) -> Result<u64, StoreError> {
-        let _guard = self.lock(&self.root.join(".lock"), || {})?;
+    /// Remove everything in the cache, once no other process uses it (under [`Cache::lock_all`];
+    /// `on_wait` is called once if that has to wait).
+    pub fn clean(&self, on_wait: impl FnOnce()) -> Result<u64, StoreError> {
+        let _guard = self.lock_all(on_wait)?;
         let mut freed = 0;
         for bucket in BUCKETS {
             let path = self.bucket(bucket);
@@ -304,6 +325,7 @@ fn lock_timeout() -> Result<Duration, StoreError> {
 
 fn lock_file(
     path: &Path,
+    shared: bool,
     timeout: Duration,
     on_wait: impl FnOnce(),
 ) -> Result<LockGuard, StoreError> {
@@ -320,7 +342,12 @@ fn lock_file(
     let mut on_wait = Some(on_wait);
     let mut delay = Duration::from_millis(5);
     loop {
-        match fs4::FileExt::try_lock(file.file()) {
+        let tried = if shared {
+            fs4::FileExt::try_lock_shared(file.file())
+        } else {
+            fs4::FileExt::try_lock(file.file())
+        };
+        match tried {
             Ok(()) => {
                 return Ok(LockGuard {
                     _file: file,

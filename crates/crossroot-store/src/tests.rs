@@ -43,12 +43,40 @@ fn clean_staging_removes_leftovers_only() {
 fn second_lock_times_out_naming_the_variable() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("x.lock");
-    let _held = lock_file(&path, Duration::from_secs(1), || {}).unwrap();
+    let _held = lock_file(&path, false, Duration::from_secs(1), || {}).unwrap();
     let mut waited = false;
-    let err = lock_file(&path, Duration::from_millis(50), || waited = true).unwrap_err();
+    let err = lock_file(&path, false, Duration::from_millis(50), || waited = true).unwrap_err();
     assert!(waited);
     assert!(matches!(err, StoreError::LockTimeout { .. }));
     assert!(err.hint().unwrap().contains(LOCK_TIMEOUT_VAR));
+}
+
+#[test]
+fn builders_share_the_cache_and_clean_waits_for_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = Cache::new(tmp.path());
+    let path = tmp.path().join(CACHE_LOCK);
+    // Two builders at once: neither waits.
+    let first = cache
+        .lock_in_use(|| panic!("builders do not wait for each other"))
+        .unwrap();
+    let second = cache
+        .lock_in_use(|| panic!("builders do not wait for each other"))
+        .unwrap();
+    // A clean (exclusive) waits while either is held.
+    let mut waited = false;
+    let err = lock_file(&path, false, Duration::from_millis(50), || waited = true).unwrap_err();
+    assert!(waited && matches!(err, StoreError::LockTimeout { .. }));
+    drop(first);
+    assert!(lock_file(&path, false, Duration::from_millis(50), || {}).is_err());
+    drop(second);
+    let clean = lock_file(&path, false, Duration::from_millis(50), || {}).unwrap();
+    // And a builder waits while a clean runs.
+    let mut waited = false;
+    let err = lock_file(&path, true, Duration::from_millis(50), || waited = true).unwrap_err();
+    assert!(waited && matches!(err, StoreError::LockTimeout { .. }));
+    drop(clean);
+    cache.lock_in_use(|| {}).unwrap();
 }
 
 #[test]

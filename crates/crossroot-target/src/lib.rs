@@ -1,6 +1,7 @@
 //! The target model: every fact crossroot knows about a target, in one table.
 //!
-//! Owns: the table of supported targets ([`TARGETS`]) with their Rust triple, Debian architecture,
+//! Owns: the table of supported targets ([`TARGETS`]) — Linux (ELF, Debian sysroot, QEMU) and
+//! Windows (PE, mingw-w64, Wine) — with their Rust triple, Debian architecture,
 //! Debian releases, GNU multiarch triplet, QEMU user binary, ELF identity (class, endianness,
 //! machine, float ABI), dynamic loader and libc; the accepted spellings of each (triples, Debian
 //! architecture names, Nix system names, short forms) and the glibc floor suffix
@@ -24,6 +25,28 @@ pub use release::{GlibcVersion, Release};
 pub enum Libc {
     Gnu,
     Musl,
+    /// Microsoft's C runtime (`msvcrt.dll`), as the mingw-w64 (`*-pc-windows-gnu`) targets use it.
+    Msvcrt,
+}
+
+/// The operating system a target's programs run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Os {
+    /// ELF binaries, a Debian sysroot, the target's glibc or musl.
+    Linux,
+    /// PE binaries built with mingw-w64; no Debian sysroot of the target.
+    Windows,
+}
+
+/// How the target's programs run on a host that cannot run them itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunnerKind {
+    /// QEMU user mode with the sysroot as loader prefix.
+    Qemu,
+    /// Wine, with a private prefix.
+    Wine,
 }
 
 /// Byte order of the target.
@@ -66,44 +89,63 @@ pub mod elf_machine {
     pub const EM_RISCV: u16 = 243;
 }
 
+/// PE/COFF `Machine` values of the supported Windows targets.
+pub mod pe_machine {
+    pub const IMAGE_FILE_MACHINE_I386: u16 = 0x014c;
+    pub const IMAGE_FILE_MACHINE_AMD64: u16 = 0x8664;
+    pub const IMAGE_FILE_MACHINE_ARM64: u16 = 0xaa64;
+}
+
 /// Everything crossroot knows about one supported target.
 #[derive(Debug, PartialEq, Eq, Serialize)]
 pub struct TargetSpec {
     /// The Rust target triple, e.g. `aarch64-unknown-linux-gnu`.
     pub triple: &'static str,
-    /// Debian architecture whose packages make up the sysroot, e.g. `arm64`.
+    /// Debian architecture whose packages make up the sysroot, e.g. `arm64`; for Windows the
+    /// architecture of the Wine packages that run the target's programs.
     pub debian_arch: &'static str,
     /// Debian releases that carry `debian_arch`, oldest first.
     pub releases: &'static [Release],
-    /// GNU triplet as used by Debian's multiarch directories, e.g. `aarch64-linux-gnu`.
+    /// GNU triplet as used by Debian's multiarch directories, e.g. `aarch64-linux-gnu`; for
+    /// Windows the mingw-w64 triplet (`x86_64-w64-mingw32`), the prefix of its tools.
     pub multiarch: &'static str,
     /// Triple given to clang with `--target=` for C code.
     pub clang_target: &'static str,
-    /// Name of the QEMU user-mode binary, e.g. `qemu-aarch64`.
+    /// Name of the QEMU user-mode binary, e.g. `qemu-aarch64`; empty for Windows targets.
     pub qemu: &'static str,
     pub elf_class: ElfClass,
     pub endian: Endian,
     /// ELF `e_machine`.
     pub elf_machine: u16,
     pub float_abi: FloatAbi,
-    /// Absolute path of the dynamic loader (PT_INTERP) on the target.
+    /// Absolute path of the dynamic loader (PT_INTERP) on the target; empty for Windows targets.
     pub loader: &'static str,
     pub libc: Libc,
     /// The oldest glibc Rust's std supports on this target (rustc's platform-support page):
     /// the lowest floor crossroot accepts. `None` for musl targets.
     pub min_glibc: Option<GlibcVersion>,
+    /// The operating system: Linux (ELF) or Windows (PE).
+    pub os: Os,
+    /// PE `Machine` for Windows targets.
+    pub pe_machine: Option<u16>,
+    /// How programs run when the host cannot run them itself.
+    pub runner: RunnerKind,
     /// Other accepted spellings (Debian arch, Nix system, short forms, GNU triplets).
     pub aliases: &'static [&'static str],
 }
 
 use Release::{Bookworm, Bullseye, Forky, Sid, Trixie};
 use elf_machine::*;
+use pe_machine::*;
 
 const ALL_RELEASES: &[Release] = &[Bullseye, Bookworm, Trixie, Forky, Sid];
 const UNTIL_TRIXIE: &[Release] = &[Bullseye, Bookworm, Trixie];
 const FROM_TRIXIE: &[Release] = &[Trixie, Forky, Sid];
 /// The glibc Rust's std needs on most Linux targets.
 const GLIBC_2_17: GlibcVersion = GlibcVersion::new(2, 17);
+/// Windows targets: mingw-w64 and Wine come from bookworm (trixie's Wine 10 needs glibc 2.41 on
+/// the host).
+const WINDOWS_RELEASES: &[Release] = &[Bookworm];
 
 /// The supported targets: the one source of truth for every per-target fact.
 pub static TARGETS: &[TargetSpec] = &[
@@ -121,6 +163,9 @@ pub static TARGETS: &[TargetSpec] = &[
         loader: "/lib/ld-linux-aarch64.so.1",
         libc: Libc::Gnu,
         min_glibc: Some(GLIBC_2_17),
+        os: Os::Linux,
+        pe_machine: None,
+        runner: RunnerKind::Qemu,
         aliases: &["arm64", "aarch64-linux", "aarch64-linux-gnu", "aarch64"],
     },
     TargetSpec {
@@ -137,6 +182,9 @@ pub static TARGETS: &[TargetSpec] = &[
         loader: "/lib/ld-linux-armhf.so.3",
         libc: Libc::Gnu,
         min_glibc: Some(GLIBC_2_17),
+        os: Os::Linux,
+        pe_machine: None,
+        runner: RunnerKind::Qemu,
         aliases: &[
             "armhf",
             "armv7l-linux",
@@ -160,6 +208,9 @@ pub static TARGETS: &[TargetSpec] = &[
         loader: "/lib/ld-linux.so.3",
         libc: Libc::Gnu,
         min_glibc: Some(GLIBC_2_17),
+        os: Os::Linux,
+        pe_machine: None,
+        runner: RunnerKind::Qemu,
         aliases: &["armel", "arm-linux-gnueabi"],
     },
     TargetSpec {
@@ -176,6 +227,9 @@ pub static TARGETS: &[TargetSpec] = &[
         loader: "/lib/ld-linux.so.2",
         libc: Libc::Gnu,
         min_glibc: Some(GLIBC_2_17),
+        os: Os::Linux,
+        pe_machine: None,
+        runner: RunnerKind::Qemu,
         aliases: &[
             "i386",
             "i686-linux",
@@ -198,6 +252,9 @@ pub static TARGETS: &[TargetSpec] = &[
         loader: "/lib64/ld-linux-x86-64.so.2",
         libc: Libc::Gnu,
         min_glibc: Some(GLIBC_2_17),
+        os: Os::Linux,
+        pe_machine: None,
+        runner: RunnerKind::Qemu,
         aliases: &["amd64", "x86_64-linux", "x86_64-linux-gnu", "x86_64"],
     },
     TargetSpec {
@@ -214,6 +271,9 @@ pub static TARGETS: &[TargetSpec] = &[
         loader: "/lib/ld-linux-riscv64-lp64d.so.1",
         libc: Libc::Gnu,
         min_glibc: Some(GlibcVersion::new(2, 29)),
+        os: Os::Linux,
+        pe_machine: None,
+        runner: RunnerKind::Qemu,
         aliases: &[
             "riscv64",
             "riscv64-linux",
@@ -235,6 +295,9 @@ pub static TARGETS: &[TargetSpec] = &[
         loader: "/lib64/ld64.so.2",
         libc: Libc::Gnu,
         min_glibc: Some(GLIBC_2_17),
+        os: Os::Linux,
+        pe_machine: None,
+        runner: RunnerKind::Qemu,
         aliases: &[
             "ppc64el",
             "powerpc64le-linux",
@@ -256,6 +319,9 @@ pub static TARGETS: &[TargetSpec] = &[
         loader: "/lib/ld64.so.1",
         libc: Libc::Gnu,
         min_glibc: Some(GLIBC_2_17),
+        os: Os::Linux,
+        pe_machine: None,
+        runner: RunnerKind::Qemu,
         aliases: &["s390x", "s390x-linux", "s390x-linux-gnu"],
     },
     TargetSpec {
@@ -272,6 +338,9 @@ pub static TARGETS: &[TargetSpec] = &[
         loader: "/lib/ld-musl-x86_64.so.1",
         libc: Libc::Musl,
         min_glibc: None,
+        os: Os::Linux,
+        pe_machine: None,
+        runner: RunnerKind::Qemu,
         aliases: &["x86_64-linux-musl", "amd64-musl", "x86_64-musl"],
     },
     TargetSpec {
@@ -288,6 +357,9 @@ pub static TARGETS: &[TargetSpec] = &[
         loader: "/lib/ld-musl-aarch64.so.1",
         libc: Libc::Musl,
         min_glibc: None,
+        os: Os::Linux,
+        pe_machine: None,
+        runner: RunnerKind::Qemu,
         aliases: &["aarch64-linux-musl", "arm64-musl", "aarch64-musl"],
     },
     TargetSpec {
@@ -304,6 +376,9 @@ pub static TARGETS: &[TargetSpec] = &[
         loader: "/lib/ld-musl-armhf.so.1",
         libc: Libc::Musl,
         min_glibc: None,
+        os: Os::Linux,
+        pe_machine: None,
+        runner: RunnerKind::Qemu,
         aliases: &[
             "armv7-linux-musleabihf",
             "armv7l-linux-musl",
@@ -326,11 +401,70 @@ pub static TARGETS: &[TargetSpec] = &[
         loader: "/lib/ld-musl-riscv64.so.1",
         libc: Libc::Musl,
         min_glibc: None,
+        os: Os::Linux,
+        pe_machine: None,
+        runner: RunnerKind::Qemu,
         aliases: &["riscv64-linux-musl", "riscv64-musl", "riscv64gc-linux-musl"],
+    },
+    TargetSpec {
+        triple: "x86_64-pc-windows-gnu",
+        debian_arch: "amd64",
+        releases: WINDOWS_RELEASES,
+        multiarch: "x86_64-w64-mingw32",
+        clang_target: "x86_64-w64-mingw32",
+        qemu: "",
+        elf_class: ElfClass::Elf64,
+        endian: Endian::Little,
+        elf_machine: EM_X86_64,
+        float_abi: FloatAbi::Native,
+        loader: "",
+        libc: Libc::Msvcrt,
+        min_glibc: None,
+        os: Os::Windows,
+        pe_machine: Some(IMAGE_FILE_MACHINE_AMD64),
+        runner: RunnerKind::Wine,
+        aliases: &[
+            "windows",
+            "win64",
+            "x86_64-windows",
+            "mingw64",
+            "x86_64-w64-mingw32",
+            "x86_64-windows-gnu",
+        ],
+    },
+    TargetSpec {
+        triple: "i686-pc-windows-gnu",
+        debian_arch: "i386",
+        releases: WINDOWS_RELEASES,
+        multiarch: "i686-w64-mingw32",
+        clang_target: "i686-w64-mingw32",
+        qemu: "",
+        elf_class: ElfClass::Elf32,
+        endian: Endian::Little,
+        elf_machine: EM_386,
+        float_abi: FloatAbi::Native,
+        loader: "",
+        libc: Libc::Msvcrt,
+        min_glibc: None,
+        os: Os::Windows,
+        pe_machine: Some(IMAGE_FILE_MACHINE_I386),
+        runner: RunnerKind::Wine,
+        aliases: &[
+            "win32",
+            "i686-windows",
+            "mingw32",
+            "i686-w64-mingw32",
+            "i686-windows-gnu",
+        ],
     },
 ];
 
 impl TargetSpec {
+    /// Whether the target builds Windows (PE) programs.
+    pub fn is_windows(&self) -> bool {
+        self.os == Os::Windows
+    }
+
     /// Whether the target's pointers are 32 bits wide.
     pub fn is_32bit(&self) -> bool {
         self.elf_class == ElfClass::Elf32
@@ -364,9 +498,12 @@ impl TargetSpec {
         self.triple.replace(['-', '.'], "_")
     }
 
-    /// Whether this target runs natively on an x86_64 Linux host (no QEMU needed).
+    /// Whether this target runs natively on a Linux host whose ELF machine is `host_machine` (no
+    /// runner needed). Windows targets never do.
     pub fn runs_natively_on(&self, host_machine: u16) -> bool {
-        self.elf_machine == host_machine && self.elf_class == ElfClass::Elf64
+        self.os == Os::Linux
+            && self.elf_machine == host_machine
+            && self.elf_class == ElfClass::Elf64
     }
 }
 
@@ -501,6 +638,14 @@ pub enum TargetError {
         instead: &'static str,
     },
     #[error(
+        "`{input}` is a Windows target for Microsoft's MSVC toolchain, whose libraries and linker crossroot does not provide"
+    )]
+    Msvc {
+        input: String,
+        /// The `-gnu` (mingw-w64) target of the same architecture, when crossroot has one.
+        gnu: Option<&'static str>,
+    },
+    #[error(
         "`{input}` has no operating system (bare metal or WebAssembly): there is no sysroot to provide"
     )]
     NoOs { input: String },
@@ -508,8 +653,23 @@ pub enum TargetError {
     NoDebianArch { input: String },
     #[error("invalid glibc floor `{suffix}` in `{input}`: expected a version like `2.31`")]
     BadFloor { input: String, suffix: String },
+    #[error(
+        "glibc floor {floor} in `{input}` is newer than any Debian release crossroot knows \
+         (the newest, {newest}, ships glibc {newest_glibc})"
+    )]
+    FloorAboveNewest {
+        input: String,
+        floor: GlibcVersion,
+        newest: Release,
+        newest_glibc: GlibcVersion,
+    },
     #[error("`{triple}` uses musl, so a glibc floor (`.{floor}`) does not apply")]
     FloorOnMusl {
+        triple: &'static str,
+        floor: GlibcVersion,
+    },
+    #[error("`{triple}` is a Windows target, so a glibc floor (`.{floor}`) does not apply")]
+    FloorOnWindows {
         triple: &'static str,
         floor: GlibcVersion,
     },
@@ -564,12 +724,34 @@ impl crossroot_hint::Hint for TargetError {
                 Some("run `crossroot targets` to list the supported targets".into())
             }
             TargetError::OtherOs { instead, .. } => Some((*instead).into()),
+            TargetError::Msvc { gnu: Some(gnu), .. } => Some(format!(
+                "use `{gnu}` (mingw-w64, tested under Wine): `crossroot test --target {gnu}`; for -msvc itself, try `cargo-xwin`"
+            )),
+            TargetError::Msvc { gnu: None, .. } => Some(format!(
+                "crossroot builds Windows programs with mingw-w64 for {}; for -msvc, try `cargo-xwin`",
+                windows_triples().join(", ")
+            )),
+            TargetError::FloorOnWindows { triple, .. } => {
+                Some(format!("Windows programs do not use glibc: use `{triple}`"))
+            }
             TargetError::NoOs { input } => Some(format!(
                 "no C library or sysroot is needed: `rustup target add {input}` and `cargo build --target {input}` are enough"
             )),
             TargetError::BadFloor { input, .. } => {
                 let base = input.split('.').next().unwrap_or(input);
                 Some(format!("write it as `{base}.2.31`"))
+            }
+            TargetError::FloorAboveNewest {
+                input,
+                newest_glibc,
+                ..
+            } => {
+                let base = input.split('.').next().unwrap_or(input);
+                Some(format!(
+                    "a floor is the oldest glibc the binaries must run on: check the number \
+                     (e.g. `{base}.{newest_glibc}`), or drop it (`{base}`) to build against the \
+                     default release"
+                ))
             }
             TargetError::FloorOnMusl { triple, .. } => Some(format!(
                 "musl binaries are static and do not depend on the device's glibc: use `{triple}`"
@@ -597,6 +779,15 @@ impl crossroot_hint::Hint for TargetError {
     }
 }
 
+/// The Windows triples of the table.
+fn windows_triples() -> Vec<&'static str> {
+    TARGETS
+        .iter()
+        .filter(|t| t.is_windows())
+        .map(|t| t.triple)
+        .collect()
+}
+
 /// Parse a target as the user may spell it: a Rust triple, a Debian architecture, a Nix system
 /// name or a short form, optionally followed by a glibc floor (`.2.31`).
 pub fn parse(input: &str) -> Result<Target, TargetError> {
@@ -608,11 +799,20 @@ pub fn parse(input: &str) -> Result<Target, TargetError> {
     let lowered = name.to_ascii_lowercase();
     if let Some(spec) = lookup(&lowered) {
         if let Some(floor) = floor {
-            if spec.libc == Libc::Musl {
-                return Err(TargetError::FloorOnMusl {
-                    triple: spec.triple,
-                    floor,
-                });
+            match spec.libc {
+                Libc::Gnu => {}
+                Libc::Musl => {
+                    return Err(TargetError::FloorOnMusl {
+                        triple: spec.triple,
+                        floor,
+                    });
+                }
+                Libc::Msvcrt => {
+                    return Err(TargetError::FloorOnWindows {
+                        triple: spec.triple,
+                        floor,
+                    });
+                }
             }
         }
         return Ok(Target {
@@ -640,7 +840,25 @@ fn split_floor(input: &str) -> Result<(&str, Option<GlibcVersion>), TargetError>
         return Ok((input, None));
     };
     match suffix.parse::<GlibcVersion>() {
-        Ok(v) => Ok((name, Some(v))),
+        Ok(v) => {
+            // A floor above every release's glibc is a typo (`2.99`), not a wish to build
+            // against a glibc no release has.
+            let newest = Release::ALL
+                .iter()
+                .filter_map(|r| r.glibc().map(|g| (*r, g)))
+                .max_by_key(|(_, g)| *g);
+            match newest {
+                Some((newest, newest_glibc)) if v > newest_glibc => {
+                    Err(TargetError::FloorAboveNewest {
+                        input: input.to_string(),
+                        floor: v,
+                        newest,
+                        newest_glibc,
+                    })
+                }
+                _ => Ok((name, Some(v))),
+            }
+        }
         Err(()) => Err(TargetError::BadFloor {
             input: input.to_string(),
             suffix: suffix.to_string(),
@@ -663,9 +881,19 @@ fn classify_unknown(input: &str, lowered: &str) -> TargetError {
                 "an Apple mobile OS",
                 "Apple targets need Xcode's SDK and linker: build on a Mac",
             )),
+            OperatingSystem::Windows if lowered.contains("msvc") => {
+                let arch = lowered.split('-').next().unwrap_or_default();
+                return TargetError::Msvc {
+                    input: input.to_string(),
+                    gnu: TARGETS
+                        .iter()
+                        .find(|t| t.is_windows() && t.triple.split('-').next() == Some(arch))
+                        .map(|t| t.triple),
+                };
+            }
             OperatingSystem::Windows => Some((
                 "Windows",
-                "Windows needs its own libraries and linker, not Debian's: try `cargo-xwin` for -msvc or a mingw-w64 toolchain for -gnu",
+                "crossroot builds Windows programs with mingw-w64 for `x86_64-pc-windows-gnu` and `i686-pc-windows-gnu` (run under Wine)",
             )),
             OperatingSystem::Linux if lowered.contains("android") => Some((
                 "Android",

@@ -60,6 +60,19 @@ const SPELLINGS: &[(&str, &str)] = &[
     ("s390x-linux-gnu", "s390x-unknown-linux-gnu"),
     ("i386-linux-gnu", "i686-unknown-linux-gnu"),
     ("ppc64le", "powerpc64le-unknown-linux-gnu"),
+    // Windows (mingw-w64): triples, short forms, Nix-style names, mingw triplets.
+    ("x86_64-pc-windows-gnu", "x86_64-pc-windows-gnu"),
+    ("i686-pc-windows-gnu", "i686-pc-windows-gnu"),
+    ("windows", "x86_64-pc-windows-gnu"),
+    ("win64", "x86_64-pc-windows-gnu"),
+    ("x86_64-windows", "x86_64-pc-windows-gnu"),
+    ("mingw64", "x86_64-pc-windows-gnu"),
+    ("x86_64-w64-mingw32", "x86_64-pc-windows-gnu"),
+    ("win32", "i686-pc-windows-gnu"),
+    ("i686-windows", "i686-pc-windows-gnu"),
+    ("mingw32", "i686-pc-windows-gnu"),
+    ("i686-w64-mingw32", "i686-pc-windows-gnu"),
+    ("  Win64 ", "x86_64-pc-windows-gnu"),
     // Case and whitespace do not matter.
     ("  ARM64 ", "aarch64-unknown-linux-gnu"),
 ];
@@ -82,8 +95,20 @@ fn every_table_entry_is_reachable_and_consistent() {
             "{} has no case in SPELLINGS",
             spec.triple
         );
-        assert!(spec.qemu.starts_with("qemu-"));
-        assert!(spec.loader.starts_with('/'));
+        // Linux targets run under QEMU from a loader; Windows ones under Wine, as PE files.
+        let windows = spec.os == Os::Windows;
+        assert_eq!(
+            windows,
+            spec.triple.contains("-windows-"),
+            "{}",
+            spec.triple
+        );
+        assert_eq!(windows, spec.pe_machine.is_some(), "{}", spec.triple);
+        assert_eq!(windows, spec.libc == Libc::Msvcrt, "{}", spec.triple);
+        assert_eq!(windows, spec.runner == RunnerKind::Wine, "{}", spec.triple);
+        assert_eq!(windows, spec.multiarch.ends_with("-w64-mingw32"));
+        assert_eq!(!windows, spec.qemu.starts_with("qemu-"), "{}", spec.triple);
+        assert_eq!(!windows, spec.loader.starts_with('/'), "{}", spec.triple);
         assert!(!spec.releases.is_empty());
         assert!(spec.releases.windows(2).all(|w| w[0] < w[1]));
         assert!(spec.has_release(spec.default_release()));
@@ -171,7 +196,24 @@ fn release_selection_follows_the_floor() {
     assert_eq!(at("arm64.2.36"), Ok(Release::Bookworm));
     assert_eq!(at("arm64.2.40"), Ok(Release::Bookworm));
     assert_eq!(at("arm64.2.41"), Ok(Release::Trixie));
-    assert_eq!(at("arm64.2.99"), Ok(Release::Trixie));
+    // No release has a newer glibc than trixie's: a floor above it is a typo.
+    let err = parse("arm64.2.99").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TargetError::FloorAboveNewest {
+                newest: Release::Trixie,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("2.99") && err.to_string().contains("2.41"));
+    assert!(
+        err.hint().unwrap().contains("`arm64.2.41`"),
+        "{:?}",
+        err.hint()
+    );
     assert_eq!(at("arm64"), Ok(Release::Bookworm));
     // A floor older than every release: the oldest release carrying the architecture, and the
     // link goes through glibc stubs.
@@ -199,7 +241,7 @@ fn release_selection_follows_the_floor() {
 fn floors_go_down_to_the_minimum_of_rusts_std() {
     for spec in TARGETS {
         let want = match (spec.libc, spec.triple) {
-            (Libc::Musl, _) => None,
+            (Libc::Musl | Libc::Msvcrt, _) => None,
             (Libc::Gnu, "riscv64gc-unknown-linux-gnu") => Some(GlibcVersion::new(2, 29)),
             (Libc::Gnu, _) => Some(GlibcVersion::new(2, 17)),
         };
@@ -288,8 +330,7 @@ fn other_operating_systems_explain_why() {
         ("aarch64-apple-darwin", "macOS"),
         ("x86_64-apple-darwin", "macOS"),
         ("aarch64-apple-ios", "Apple"),
-        ("x86_64-pc-windows-msvc", "Windows"),
-        ("x86_64-pc-windows-gnu", "Windows"),
+        ("x86_64-pc-windows-gnullvm", "Windows"),
         ("aarch64-linux-android", "Android"),
         ("x86_64-unknown-freebsd", "another operating system"),
     ] {
@@ -301,6 +342,49 @@ fn other_operating_systems_explain_why() {
         assert!(err.to_string().contains(needle), "{input}: {err}");
         assert!(err.hint().is_some());
     }
+}
+
+#[test]
+fn windows_targets_are_mingw_and_msvc_points_to_them() {
+    let w = parse("windows").unwrap().spec;
+    assert_eq!(
+        (w.multiarch, w.pe_machine, w.runner, w.os),
+        (
+            "x86_64-w64-mingw32",
+            Some(pe_machine::IMAGE_FILE_MACHINE_AMD64),
+            RunnerKind::Wine,
+            Os::Windows
+        )
+    );
+    assert_eq!(
+        parse("win32").unwrap().spec.pe_machine,
+        Some(pe_machine::IMAGE_FILE_MACHINE_I386)
+    );
+    // A Windows program never runs natively on a Linux host of the same machine.
+    assert!(!w.runs_natively_on(elf_machine::EM_X86_64));
+    for (input, gnu) in [
+        ("x86_64-pc-windows-msvc", "x86_64-pc-windows-gnu"),
+        ("i686-pc-windows-msvc", "i686-pc-windows-gnu"),
+    ] {
+        let err = parse(input).unwrap_err();
+        assert!(matches!(err, TargetError::Msvc { .. }), "{input}: {err:?}");
+        assert!(err.to_string().contains("MSVC"), "{err}");
+        assert!(err.hint().unwrap().contains(&format!("`{gnu}`")), "{err:?}");
+    }
+    // No gnu target for that architecture: the hint lists the ones there are.
+    let err = parse("aarch64-pc-windows-msvc").unwrap_err();
+    let hint = err.hint().unwrap();
+    assert!(
+        hint.contains("x86_64-pc-windows-gnu, i686-pc-windows-gnu"),
+        "{hint}"
+    );
+    // A glibc floor means nothing for Windows.
+    let err = parse("x86_64-pc-windows-gnu.2.31").unwrap_err();
+    assert!(matches!(err, TargetError::FloorOnWindows { .. }), "{err:?}");
+    assert_eq!(
+        err.hint().unwrap(),
+        "Windows programs do not use glibc: use `x86_64-pc-windows-gnu`"
+    );
 }
 
 #[test]
@@ -331,7 +415,7 @@ proptest! {
 
     /// Any accepted name with any valid floor parses back to the same target and floor.
     #[test]
-    fn floors_round_trip(idx in 0usize..64, minor in 17u32..60) {
+    fn floors_round_trip(idx in 0usize..64, minor in 17u32..=41) {
         let names: Vec<_> = all_names().filter(|(_, s)| s.libc == Libc::Gnu).collect();
         let (name, spec) = names[idx % names.len()];
         let t = parse(&format!("{name}.2.{minor}")).unwrap();

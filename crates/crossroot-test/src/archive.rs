@@ -11,9 +11,13 @@ use crate::deb::DebSpec;
 
 type Signer = Box<dyn Fn(&str) -> String>;
 
+/// The `Date:` a built release carries unless [`ArchiveBuilder::date`] says otherwise.
+pub const DEFAULT_DATE: &str = "Sat, 01 Nov 2025 00:00:00 UTC";
+
 /// Describes an archive to write.
 pub struct ArchiveBuilder {
     suite: String,
+    date: String,
     arches: Vec<String>,
     debs: Vec<DebSpec>,
     signer: Option<Signer>,
@@ -44,6 +48,7 @@ impl ArchiveBuilder {
     pub fn new(suite: &str) -> ArchiveBuilder {
         ArchiveBuilder {
             suite: suite.to_string(),
+            date: DEFAULT_DATE.to_string(),
             arches: Vec::new(),
             debs: Vec::new(),
             signer: None,
@@ -58,6 +63,13 @@ impl ArchiveBuilder {
 
     pub fn deb(mut self, spec: DebSpec) -> ArchiveBuilder {
         self.debs.push(spec);
+        self
+    }
+
+    /// The `Date:` of the release (default [`DEFAULT_DATE`]), e.g. to build an older copy of
+    /// the same archive.
+    pub fn date(mut self, date: &str) -> ArchiveBuilder {
+        self.date = date.to_string();
         self
     }
 
@@ -136,10 +148,11 @@ impl ArchiveBuilder {
         }
         let release = format!(
             "Origin: Debian\nLabel: Debian\nSuite: {suite}\nCodename: {suite}\n\
-             Date: Sat, 01 Nov 2025 00:00:00 UTC\nAcquire-By-Hash: yes\n\
+             Date: {date}\nAcquire-By-Hash: yes\n\
              Architectures: {}\nComponents: main\nDescription: crossroot test archive\nSHA256:\n{sums}",
             self.arches.join(" "),
             suite = self.suite,
+            date = self.date,
         );
         fs_err::write(dists.join("Release"), &release).unwrap();
         let in_release = match &self.signer {
@@ -170,6 +183,11 @@ impl BuiltArchive {
     /// Replace the content of a file in the archive (e.g. to make its hash wrong).
     pub fn overwrite(&self, rel: &str, bytes: &[u8]) {
         fs_err::write(self.path(rel), bytes).unwrap();
+    }
+
+    /// The bytes of this archive's `dists/<suite>/InRelease` (to serve elsewhere as a replay).
+    pub fn in_release(&self) -> Vec<u8> {
+        fs_err::read(self.path(&format!("dists/{}/InRelease", self.suite))).unwrap()
     }
 
     /// Relative path of `Packages.xz` for `arch`.

@@ -1,7 +1,7 @@
 //! Build real `.deb` files (ar: `debian-binary`, `control.tar.xz`, `data.tar.xz`) from a
 //! description, including hostile ones.
 
-use std::io::Write;
+use std::io::{Read, Write};
 
 /// One member of the data tarball.
 #[derive(Debug, Clone)]
@@ -26,6 +26,12 @@ pub enum Entry {
     CharDevice {
         path: String,
     },
+    /// A regular file of `len` zero bytes, streamed (never held in memory): a few hundred
+    /// bytes of `.deb` that unpack to gigabytes (a decompression bomb).
+    Zeros {
+        path: String,
+        len: u64,
+    },
 }
 
 impl Entry {
@@ -47,6 +53,12 @@ impl Entry {
             target: target.to_string(),
         }
     }
+    pub fn zeros(path: &str, len: u64) -> Entry {
+        Entry::Zeros {
+            path: path.to_string(),
+            len,
+        }
+    }
 }
 
 /// A binary package to build.
@@ -58,6 +70,8 @@ pub struct DebSpec {
     /// Extra control fields, e.g. `("Depends", "libc6 (>= 2.36)")`.
     pub fields: Vec<(String, String)>,
     pub entries: Vec<Entry>,
+    /// `Installed-Size:` in KiB (default 1, whatever the entries hold).
+    pub installed_size: u64,
 }
 
 impl DebSpec {
@@ -68,7 +82,14 @@ impl DebSpec {
             arch: arch.to_string(),
             fields: Vec::new(),
             entries: Vec::new(),
+            installed_size: 1,
         }
+    }
+
+    /// The `Installed-Size:` (KiB) the control stanza claims.
+    pub fn installed_size(mut self, kib: u64) -> DebSpec {
+        self.installed_size = kib;
+        self
     }
 
     /// Add a control field (`Depends`, `Pre-Depends`, `Provides`, `Multi-Arch`, …).
@@ -97,8 +118,8 @@ impl DebSpec {
     /// The control stanza (without Filename/Size/SHA256, which the archive adds).
     pub fn control(&self) -> String {
         let mut s = format!(
-            "Package: {}\nVersion: {}\nArchitecture: {}\nMaintainer: Test <test@example.invalid>\nInstalled-Size: 1\nSection: libs\nPriority: optional\n",
-            self.name, self.version, self.arch
+            "Package: {}\nVersion: {}\nArchitecture: {}\nMaintainer: Test <test@example.invalid>\nInstalled-Size: {}\nSection: libs\nPriority: optional\n",
+            self.name, self.version, self.arch, self.installed_size
         );
         for (k, v) in &self.fields {
             s.push_str(&format!("{k}: {v}\n"));
@@ -134,12 +155,14 @@ impl DebSpec {
     }
 }
 
-fn tar_xz(fill: impl FnOnce(&mut tar::Builder<Vec<u8>>)) -> Vec<u8> {
-    let mut builder = tar::Builder::new(Vec::new());
+type TarXz = tar::Builder<liblzma::write::XzEncoder<Vec<u8>>>;
+
+/// A tarball compressed as it is written (so a bomb's zeros never sit in memory).
+fn tar_xz(fill: impl FnOnce(&mut TarXz)) -> Vec<u8> {
+    let mut builder = tar::Builder::new(liblzma::write::XzEncoder::new(Vec::new(), 1));
     fill(&mut builder);
-    let tar = builder.into_inner().unwrap();
-    let mut enc = liblzma::write::XzEncoder::new(Vec::new(), 1);
-    enc.write_all(&tar).unwrap();
+    let mut enc = builder.into_inner().unwrap();
+    enc.flush().unwrap();
     enc.finish().unwrap()
 }
 
@@ -177,14 +200,14 @@ fn member(path: &str) -> String {
     }
 }
 
-fn append_file(b: &mut tar::Builder<Vec<u8>>, path: &str, contents: &[u8], mode: u32) {
+fn append_file(b: &mut TarXz, path: &str, contents: &[u8], mode: u32) {
     let mut h = header(tar::EntryType::Regular, mode, contents.len() as u64);
     set_raw_name(&mut h, path);
     h.set_cksum();
     b.append(&h, contents).unwrap();
 }
 
-fn append_entry(b: &mut tar::Builder<Vec<u8>>, e: &Entry) {
+fn append_entry(b: &mut TarXz, e: &Entry) {
     match e {
         Entry::File {
             path,
@@ -210,6 +233,12 @@ fn append_entry(b: &mut tar::Builder<Vec<u8>>, e: &Entry) {
             set_raw_link(&mut h, &member(target));
             h.set_cksum();
             b.append(&h, std::io::empty()).unwrap();
+        }
+        Entry::Zeros { path, len } => {
+            let mut h = header(tar::EntryType::Regular, 0o644, *len);
+            set_raw_name(&mut h, &member(path));
+            h.set_cksum();
+            b.append(&h, std::io::repeat(0).take(*len)).unwrap();
         }
         Entry::CharDevice { path } => {
             let mut h = header(tar::EntryType::Char, 0o644, 0);

@@ -1,6 +1,8 @@
 //! Test support for crossroot: a builder that writes a small, real, signed Debian archive into a
-//! temp dir, `.deb` files built from a description, and a 127.0.0.1 HTTP server that serves it
-//! and can inject faults (404, 500, truncation, corrupted bodies); `pgp` makes the signing key.
+//! temp dir, `.deb` files built from a description (hostile ones too: escapes, devices,
+//! decompression bombs), and a 127.0.0.1 HTTP server that serves it
+//! and can inject faults (404, 500, truncation, replaced bodies, trickled, stalled and oversized
+//! bodies); `pgp` makes the signing key.
 //!
 //! Owns: fixtures only. Must not: be a dependency of any non-test code, or reach the network
 //! beyond the loopback address.

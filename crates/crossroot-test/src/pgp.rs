@@ -180,6 +180,27 @@ mod tests {
     }
 
     #[test]
+    fn text_after_the_signature_is_refused_in_a_short_message() {
+        let signer = TestSigner::generate("Fixture <fixture@example.invalid>").expect("key");
+        let ring = Keyring::from_bytes(&signer.public_keyring().expect("export")).expect("ring");
+        let signed = signer.clearsign(RELEASE).expect("sign");
+        for trailing in [
+            "Package: evil\nVersion: 1\n".to_owned(),
+            signed.clone(),
+            "x".repeat(100_000),
+        ] {
+            let doc = format!("{signed}{trailing}");
+            let err = ring
+                .verify_clearsigned(doc.as_bytes())
+                .expect_err("refused");
+            let msg = err.to_string();
+            assert!(matches!(err, VerifyError::NotClearsigned { .. }), "{msg}");
+            assert!(msg.contains("follow the signature"), "{msg}");
+            assert!(msg.len() < 200, "{msg}");
+        }
+    }
+
+    #[test]
     fn keys_are_deterministic() {
         let a = TestSigner::generate("Same <same@example.invalid>").expect("key");
         let b = TestSigner::generate("Same <same@example.invalid>").expect("key");

@@ -1,8 +1,12 @@
 //! A tiny HTTP/1.1 file server on 127.0.0.1 for tests, with fault injection and a request log.
 //! Serves `GET /debian/<path>` from a directory; answers `If-None-Match` with 304.
+//!
+//! Faults a hostile or broken mirror could produce: errors, truncation, replaced bodies (a
+//! replayed or older `InRelease`, a tampered file), bodies that trickle or stall, and bodies
+//! longer than the file. Slow faults stop when the client goes away, and after a minute at most.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,9 +24,21 @@ pub enum Fault {
     ServerError(u32),
     /// Send the full `Content-Length` but only half the body, then close; this many times.
     Truncate(u32),
-    /// Serve these bytes instead of the file (wrong hash).
+    /// Serve these bytes instead of the file (wrong hash, or another release's `InRelease`).
     Replace(Vec<u8>),
+    /// Send the headers (with the real `Content-Length`), then the body one byte at a time
+    /// with this pause before each.
+    Trickle(Duration),
+    /// Send the headers (with the real `Content-Length`), then nothing, holding the
+    /// connection open.
+    Stall,
+    /// Send the file followed by `extra` more bytes; with `announce`, a `Content-Length` that
+    /// counts them, else no length at all (the body ends when the connection closes).
+    Append { extra: u64, announce: bool },
 }
+
+/// Longest a slow fault keeps a connection.
+const SLOW_FAULT_LIMIT: Duration = Duration::from_secs(60);
 
 #[derive(Default)]
 struct State {
@@ -168,16 +184,20 @@ fn handle(
     } else {
         fs_err::read(root.join(rel)).ok()
     };
-    let (status, body, truncate) = match (fault, file) {
+    let slow = matches!(
+        fault,
+        Some(Fault::Trickle(_) | Fault::Stall | Fault::Append { .. })
+    );
+    let (status, body, truncate) = match (fault.clone(), file) {
         (Some(Fault::NotFound), _) | (None, None) => (404, b"not found".to_vec(), false),
         (Some(Fault::ServerError(_)), _) => (500, b"injected error".to_vec(), false),
         (Some(Fault::Replace(bytes)), _) => (200, bytes, false),
         (Some(Fault::Truncate(_)), Some(body)) => (200, body, true),
-        (Some(Fault::Truncate(_)), None) => (404, b"not found".to_vec(), false),
-        (None, Some(body)) => (200, body, false),
+        (_, None) => (404, b"not found".to_vec(), false),
+        (_, Some(body)) => (200, body, false),
     };
     let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..16]);
-    let status = if status == 200 && if_none_match.as_deref() == Some(etag.as_str()) {
+    let status = if status == 200 && !slow && if_none_match.as_deref() == Some(etag.as_str()) {
         304
     } else {
         status
@@ -195,6 +215,53 @@ fn handle(
         stream.write_all(head.as_bytes())?;
         return Ok(());
     }
+    if status == 200 {
+        match fault {
+            Some(Fault::Trickle(pause)) => {
+                head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+                stream.write_all(head.as_bytes())?;
+                let until = std::time::Instant::now() + SLOW_FAULT_LIMIT;
+                for byte in &body {
+                    if std::time::Instant::now() > until {
+                        break;
+                    }
+                    std::thread::sleep(pause);
+                    stream.write_all(std::slice::from_ref(byte))?;
+                    stream.flush()?;
+                }
+                return Ok(());
+            }
+            Some(Fault::Stall) => {
+                head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+                stream.write_all(head.as_bytes())?;
+                stream.flush()?;
+                wait_for_close(&mut stream);
+                return Ok(());
+            }
+            Some(Fault::Append { extra, announce }) => {
+                if announce {
+                    head.push_str(&format!(
+                        "Content-Length: {}\r\n",
+                        body.len() as u64 + extra
+                    ));
+                }
+                head.push_str("\r\n");
+                stream.write_all(head.as_bytes())?;
+                stream.write_all(&body)?;
+                let chunk = vec![0u8; 64 * 1024];
+                let mut left = extra;
+                while left > 0 {
+                    let n = left.min(chunk.len() as u64);
+                    // Fails once the client stops reading and closes: that ends the fault.
+                    stream.write_all(&chunk[..n as usize])?;
+                    left -= n;
+                }
+                stream.flush()?;
+                return Ok(());
+            }
+            _ => {}
+        }
+    }
     head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
     stream.write_all(head.as_bytes())?;
     if truncate {
@@ -204,4 +271,23 @@ fn handle(
     }
     stream.flush()?;
     Ok(())
+}
+
+/// Hold a connection open until the client closes it (or [`SLOW_FAULT_LIMIT`] passes).
+fn wait_for_close(stream: &mut TcpStream) {
+    let until = std::time::Instant::now() + SLOW_FAULT_LIMIT;
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(50)));
+    let mut buf = [0u8; 256];
+    while std::time::Instant::now() < until {
+        match stream.read(&mut buf) {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => return,
+        }
+    }
 }

@@ -16,6 +16,45 @@ pub const MIN_CLANG: u32 = 14;
 /// Host-architecture Debian packages (bookworm) that make a working clang + lld + libclang.
 pub const CLANG_TREE_PACKAGES: &[&str] = &["clang-14", "lld-14", "libclang1-14"];
 
+/// What the clang tree keeps of [`CLANG_TREE_PACKAGES`] and their dependencies (which bring
+/// binutils, libc6-dev, libstdc++-12-dev, ICU, Kerberos…: 398 MB unpacked): only what crossroot
+/// runs or loads. Rules in the syntax of `crossroot_archive::PathFilter` (last match wins);
+/// changing them changes the tree's cache key.
+pub const CLANG_TREE_FILTER: &[&str] = &[
+    "-**",
+    // The drivers and the linker (`-fuse-ld=lld` finds `ld.lld` next to clang when rust-lld is
+    // absent); LLVM's binutils, used when a package of the set ships them.
+    "+usr/lib/llvm-*/bin/clang",
+    "+usr/lib/llvm-*/bin/clang++",
+    "+usr/lib/llvm-*/bin/lld",
+    "+usr/lib/llvm-*/bin/ld.lld",
+    "+usr/lib/llvm-*/bin/llvm-ar",
+    "+usr/lib/llvm-*/bin/llvm-ranlib",
+    "+usr/lib/llvm-*/bin/llvm-nm",
+    "+usr/lib/llvm-*/bin/llvm-objcopy",
+    "+usr/lib/llvm-*/bin/llvm-strip",
+    // clang's resource directory headers (`stddef.h`, `arm_neon.h`…), also bindgen's.
+    "+usr/lib/llvm-*/lib/clang/*/include",
+    // libclang-cpp, and libclang for bindgen (`LIBCLANG_PATH` is `usr/lib/llvm-14/lib`).
+    "+usr/lib/llvm-*/lib/libclang*",
+    // The shared libraries those load (their `NEEDED` closure, minus glibc and libgcc_s, which
+    // come from the host: see `is_host_runtime_library`). bookworm's libtinfo, libz and liblzma
+    // live in `lib/`, which is not linked: the host's are used.
+    "+usr/lib/*/libLLVM-*.so*",
+    "+usr/lib/*/libclang*.so*",
+    "+usr/lib/*/libz3.so*",
+    "+usr/lib/*/libxml2.so*",
+    "+usr/lib/*/libicuuc.so*",
+    "+usr/lib/*/libicudata.so*",
+    "+usr/lib/*/libffi.so*",
+    "+usr/lib/*/libedit.so*",
+    "+usr/lib/*/libbsd.so*",
+    "+usr/lib/*/libmd.so*",
+    "+usr/lib/*/libstdc++.so*",
+    // Static libraries (compiler-rt for the host…): crossroot links the sysroot's, never these.
+    "-**/*.a",
+];
+
 /// Where the C toolchain came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -365,6 +404,68 @@ mod tests {
             "libcrypt.so.1",
         ] {
             assert!(!is_host_runtime_library(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn the_lean_clang_tree_keeps_what_crossroot_runs_and_loads() {
+        let filter = crossroot_archive::PathFilter::parse(CLANG_TREE_FILTER).expect("valid rules");
+        let keeps = |p: &str| filter.keeps(Path::new(p));
+        let ma = "usr/lib/x86_64-linux-gnu";
+        // What `tree_toolchain` checks, runs and hands to bindgen.
+        for p in [
+            "usr/lib/llvm-14/bin/clang",
+            "usr/lib/llvm-14/bin/clang++",
+            "usr/lib/llvm-14/bin/ld.lld",
+            "usr/lib/llvm-14/bin/lld",
+            "usr/lib/llvm-14/bin/llvm-ar",
+            "usr/lib/llvm-14/lib/clang/14.0.6/include/stddef.h",
+            "usr/lib/llvm-14/lib/clang/14.0.6/include/arm_neon.h",
+            "usr/lib/llvm-14/lib/libclang-cpp.so.14",
+            "usr/lib/llvm-14/lib/libclang.so.1",
+            "usr/lib/llvm-14/lib/libclang-14.so.1",
+        ] {
+            assert!(keeps(p), "{p}");
+        }
+        // The NEEDED closure of clang, lld and libclang (bookworm amd64), through the links.
+        for lib in [
+            "libLLVM-14.so.1",
+            "libclang-cpp.so.14",
+            "libclang-14.so.1",
+            "libclang-14.so.13",
+            "libclang-14.so.14.0.6",
+            "libz3.so.4",
+            "libxml2.so.2.9.14",
+            "libicuuc.so.72.1",
+            "libicudata.so.72.1",
+            "libffi.so.8.1.2",
+            "libedit.so.2.0.70",
+            "libbsd.so.0.11.7",
+            "libmd.so.0.0.5",
+            "libstdc++.so.6.0.30",
+        ] {
+            assert!(keeps(&format!("{ma}/{lib}")), "{lib}");
+        }
+        // Docs, man pages, unused tools, host headers and static libraries stay out.
+        for p in [
+            "usr/share/doc/clang-14/copyright",
+            "usr/share/man/man1/clang-14.1.gz",
+            "usr/share/locale/de/LC_MESSAGES/bfd.mo",
+            "usr/bin/x86_64-linux-gnu-ld.bfd",
+            "usr/bin/clang-14",
+            "usr/lib/llvm-14/bin/wasm-ld",
+            "usr/lib/llvm-14/bin/clang-cpp",
+            "usr/lib/llvm-14/lib/LLVMPolly.so",
+            "usr/lib/llvm-14/lib/cmake/clang/ClangConfig.cmake",
+            "usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.asan-x86_64.a",
+            "usr/include/stdio.h",
+            "usr/lib/gcc/x86_64-linux-gnu/12/libstdc++.a",
+            "usr/lib/x86_64-linux-gnu/libc.a",
+            "usr/lib/x86_64-linux-gnu/libicui18n.so.72.1",
+            "usr/lib/x86_64-linux-gnu/libbfd-2.40-system.so",
+            "usr/lib/x86_64-linux-gnu/libclang_rt.a",
+        ] {
+            assert!(!keeps(p), "{p}");
         }
     }
 

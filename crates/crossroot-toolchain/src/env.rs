@@ -32,6 +32,8 @@ pub enum Provenance {
     CmakeToolchain,
     /// The QEMU runner.
     Runner,
+    /// `--static-deps`: link the sysroot's static C libraries.
+    StaticDeps,
 }
 
 /// One variable crossroot sets.
@@ -60,7 +62,23 @@ pub struct CrossSetup<'a> {
     pub cmake_toolchain_file: Option<&'a Path>,
     /// `CARGO_TARGET_<T>_RUNNER` value, if the target needs one on this host.
     pub runner: Option<String>,
+    /// `--static-deps`: ask the `-sys` crates for the sysroot's static libraries.
+    pub static_deps: bool,
 }
+
+/// What `--static-deps` sets, besides `<TARGET>_OPENSSL_STATIC`: pkg-config's static mode
+/// (`--static`, so `Libs.private` comes along; pkg-config-rs reads only the plain name, and
+/// keeps host libraries under `/usr` dynamic) and the switches of `-sys` crates that do not go
+/// through it or decide before asking it. `libssh2-sys`, `zstd-sys` and `curl-sys` build their
+/// bundled copy unless told to use pkg-config, so they need nothing.
+pub const STATIC_DEPS_VARS: &[&str] = &[
+    // pkg-config-rs: `--static` for every library (its `_<target>` forms are not read).
+    "PKG_CONFIG_ALL_STATIC",
+    // libz-sys: builds its bundled zlib statically (read when its build script is compiled).
+    "LIBZ_SYS_STATIC",
+    // libsqlite3-sys: `static=sqlite3`.
+    "SQLITE3_STATIC",
+];
 
 /// Every variable crossroot sets for the target.
 pub fn cross_env(setup: &CrossSetup<'_>) -> Vec<EnvVar> {
@@ -170,11 +188,43 @@ pub fn cross_env(setup: &CrossSetup<'_>) -> Vec<EnvVar> {
             Provenance::CmakeToolchain,
         );
     }
+    if setup.static_deps {
+        // openssl-sys reads `<TARGET>_OPENSSL_STATIC` before `OPENSSL_STATIC`: the target's
+        // spelling leaves a host build of openssl-sys (a build script's dependency) alone.
+        push(
+            format!("{big}_OPENSSL_STATIC"),
+            "1".into(),
+            Provenance::StaticDeps,
+        );
+        for key in STATIC_DEPS_VARS {
+            push((*key).to_string(), "1".into(), Provenance::StaticDeps);
+        }
+    }
     vars
 }
 
 /// `PKG_CONFIG_LIBDIR` for the sysroot: only the target's `.pc` files, never the host's.
+/// For Windows targets, the mingw-w64 tree's (`usr/<triplet>/lib/pkgconfig`, where Debian's
+/// `libz-mingw-w64-dev` and friends put theirs). For musl only musl's own directory: the glibc
+/// `.pc` files of a Debian tree would put glibc's library directory (and its `libc.a`) on a
+/// musl link line.
 pub fn pkg_config_libdir(spec: &TargetSpec, sysroot: &Path) -> String {
+    if spec.is_windows() {
+        let base = sysroot.join("usr").join(spec.multiarch);
+        return [base.join("lib/pkgconfig"), base.join("share/pkgconfig")]
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect::<Vec<_>>()
+            .join(":");
+    }
+    if spec.libc == crossroot_target::Libc::Musl {
+        return sysroot
+            .join("usr/lib")
+            .join(flags::musl_triplet(spec))
+            .join("pkgconfig")
+            .display()
+            .to_string();
+    }
     let dirs: Vec<PathBuf> = vec![
         sysroot
             .join("usr/lib")
@@ -222,13 +272,22 @@ pub fn decide(vars: Vec<EnvVar>, lookup: impl Fn(&str) -> Option<OsString>) -> V
         .collect()
 }
 
-/// cc-rs takes the first of `CFLAGS_<t>`, `TARGET_CFLAGS`, `CFLAGS`: setting ours would hide a
-/// user's generic flags, so those count as the user's choice.
+/// Variables whose value, when the user set it, is their choice about `var` too. cc-rs takes the
+/// first of `CFLAGS_<t>`, `TARGET_CFLAGS`, `CFLAGS`: setting ours would hide a user's generic
+/// flags. The static switches: a user's plain `OPENSSL_STATIC` (or an `OPENSSL_DIR` of their
+/// own), and pkg-config's `PKG_CONFIG_ALL_DYNAMIC` (which `PKG_CONFIG_ALL_STATIC` would
+/// silently beat), are their answer.
 fn generic_flags(var: &EnvVar) -> &'static [&'static str] {
     if var.key.starts_with("CFLAGS_") {
         &["TARGET_CFLAGS", "CFLAGS"]
     } else if var.key.starts_with("CXXFLAGS_") {
         &["TARGET_CXXFLAGS", "CXXFLAGS"]
+    } else if var.key.ends_with("_OPENSSL_STATIC") {
+        &["OPENSSL_STATIC", "OPENSSL_DIR", "OPENSSL_LIB_DIR"]
+    } else if var.key == "PKG_CONFIG_ALL_STATIC" {
+        &["PKG_CONFIG_ALL_DYNAMIC"]
+    } else if var.key == "SQLITE3_STATIC" {
+        &["SQLITE3_LIB_DIR"]
     } else {
         &[]
     }
@@ -276,6 +335,7 @@ mod tests {
             resource_dir: None,
             cmake_toolchain_file: Some(Path::new("/c/toolchain.cmake")),
             runner: Some("/q/qemu-aarch64 -L /c/sr".into()),
+            static_deps: false,
         })
     }
 
@@ -371,6 +431,73 @@ mod tests {
             .map(|d| d.var().key.as_str())
             .collect();
         assert_eq!(kept, ["CFLAGS_armv7_unknown_linux_gnueabihf"]);
+    }
+
+    fn with_static(triple: &str, static_deps: bool) -> Vec<EnvVar> {
+        cross_env(&CrossSetup {
+            spec: by_triple(triple).expect("known"),
+            sysroot: Path::new("/c/sr"),
+            cc: Path::new("/c/bin/cc"),
+            cxx: Path::new("/c/bin/c++"),
+            ar: Path::new("/usr/bin/ar"),
+            pkg_config: None,
+            libclang_dir: None,
+            resource_dir: None,
+            cmake_toolchain_file: None,
+            runner: None,
+            static_deps,
+        })
+    }
+
+    #[test]
+    fn static_deps_sets_pkg_config_static_mode_and_the_sys_crate_switches() {
+        let plain = with_static("aarch64-unknown-linux-gnu", false);
+        assert!(plain.iter().all(|v| v.provenance != Provenance::StaticDeps));
+        assert_eq!(get(&plain, "PKG_CONFIG_ALL_STATIC"), None);
+        let vars = with_static("aarch64-unknown-linux-gnu", true);
+        for key in [
+            "PKG_CONFIG_ALL_STATIC",
+            "LIBZ_SYS_STATIC",
+            "SQLITE3_STATIC",
+            "AARCH64_UNKNOWN_LINUX_GNU_OPENSSL_STATIC",
+        ] {
+            assert_eq!(get(&vars, key), Some("1"), "{key}");
+        }
+        // openssl-sys of the host (a build script's dependency) is left alone.
+        assert_eq!(get(&vars, "OPENSSL_STATIC"), None);
+    }
+
+    #[test]
+    fn a_users_own_static_or_dynamic_choice_wins() {
+        let vars = with_static("s390x-unknown-linux-gnu", true);
+        let decisions = decide(vars, |k| match k {
+            "OPENSSL_STATIC" => Some("0".into()),
+            "PKG_CONFIG_ALL_DYNAMIC" => Some("1".into()),
+            "LIBZ_SYS_STATIC" => Some("0".into()),
+            _ => None,
+        });
+        let kept: Vec<&str> = decisions
+            .iter()
+            .filter(|d| matches!(d, Decision::UserSet { .. }))
+            .map(|d| d.var().key.as_str())
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                "S390X_UNKNOWN_LINUX_GNU_OPENSSL_STATIC",
+                "PKG_CONFIG_ALL_STATIC",
+                "LIBZ_SYS_STATIC"
+            ]
+        );
+    }
+
+    #[test]
+    fn musl_pkg_config_never_sees_glibc_pc_files() {
+        let vars = with_static("x86_64-unknown-linux-musl", false);
+        assert_eq!(
+            get(&vars, "PKG_CONFIG_LIBDIR_x86_64_unknown_linux_musl"),
+            Some("/c/sr/usr/lib/x86_64-linux-musl/pkgconfig")
+        );
     }
 
     #[test]

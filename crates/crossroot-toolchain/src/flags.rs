@@ -27,11 +27,25 @@ pub fn libc_dirs(spec: &TargetSpec, sysroot: &Path) -> (PathBuf, Vec<PathBuf>) {
                 vec![sysroot.join("usr/lib").join(&t)],
             )
         }
+        // The mingw-w64 tree: `usr/x86_64-w64-mingw32/{include,lib}`.
+        Libc::Msvcrt => {
+            let base = sysroot.join("usr").join(spec.multiarch);
+            (base.join("include"), vec![base.join("lib")])
+        }
     }
 }
 
 /// Flags for compiling C/C++ for `spec` against `sysroot` (also what bindgen's libclang needs).
+/// For Windows targets `sysroot` is the mingw-w64 tree: these are the flags for clang (bindgen);
+/// the mingw gcc itself needs none ([`crate::files::wrapper_args`]).
 pub fn compile_args(spec: &TargetSpec, sysroot: &Path) -> Vec<String> {
+    if spec.libc == Libc::Msvcrt {
+        // clang's MinGW driver looks for `<sysroot>/<triplet>/{include,lib}`.
+        return vec![
+            format!("--target={}", spec.clang_target),
+            format!("--sysroot={}", sysroot.join("usr").display()),
+        ];
+    }
     let mut args = vec![
         format!("--target={}", spec.clang_target),
         format!("--sysroot={}", sysroot.display()),
@@ -45,6 +59,7 @@ pub fn compile_args(spec: &TargetSpec, sysroot: &Path) -> Vec<String> {
                 args.push(include.display().to_string());
             }
         }
+        Libc::Msvcrt => {}
         Libc::Musl => {
             // For *-linux-musl clang searches `<sysroot>/usr/include`, which holds glibc's
             // headers in a Debian tree: drop the system dirs (keep clang's own) and use musl's.
@@ -94,7 +109,7 @@ pub fn stub_link_args(glibc_stubs: Option<&Path>) -> Vec<String> {
 /// (its `-L` comes first) keeps precedence.
 pub fn trailing_link_args(spec: &TargetSpec, sysroot: &Path) -> Vec<String> {
     match spec.libc {
-        Libc::Gnu => Vec::new(),
+        Libc::Gnu | Libc::Msvcrt => Vec::new(),
         Libc::Musl => {
             let (_, libs) = libc_dirs(spec, sysroot);
             libs.iter().map(|d| format!("-L{}", d.display())).collect()

@@ -2,7 +2,8 @@
 //! them to the target and its sysroot, and the environment that makes cargo, cc-rs, pkg-config,
 //! bindgen, CMake and meson cross-compile with them. Also: whether rustup has the target's std.
 //!
-//! Owns: choosing a host clang (>= 14) or a provisioned one ([`clang`]); the exact compile and
+//! Owns: choosing a host clang (>= 14) or a provisioned one ([`clang`]); the mingw-w64 GCC of
+//! the Windows targets ([`mingw`]); the exact compile and
 //! link flags per target ([`flags`]); the cross environment as a pure list of
 //! `(key, value, provenance)` with the rule that values the user set win ([`env`](mod@env)); generated
 //! files — compiler wrappers, CMake toolchain file, meson cross file — rewritten only when their
@@ -16,6 +17,7 @@ pub mod clang;
 pub mod env;
 pub mod files;
 pub mod flags;
+pub mod mingw;
 pub mod rust;
 
 use std::path::PathBuf;

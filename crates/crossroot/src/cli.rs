@@ -59,6 +59,9 @@ pub struct GlobalArgs {
     /// DANGEROUS: skip OpenPGP and hash verification of the Debian archive.
     #[arg(long = "insecure-skip-verify", global = true)]
     pub insecure_skip_verify: bool,
+    /// Link the sysroot's static C libraries (libssl.a, libz.a, …): the binaries need only glibc.
+    #[arg(long = "static-deps", global = true)]
+    pub static_deps: bool,
     /// Path to the project's Cargo.toml (default: search upwards from the current directory).
     #[arg(long, global = true, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,
@@ -98,6 +101,10 @@ pub enum Command {
     Doc(CargoArgs),
     /// `cargo clippy` for a target.
     Clippy(CargoArgs),
+    /// `cargo nextest run|list|archive` for a target, running the tests under QEMU.
+    Nextest(PassArgs),
+    /// Any cargo subcommand (`llvm-cov`, `hack`, …) with a target's environment and runner.
+    Cargo(PassArgs),
     /// Run any target program with the target's sysroot.
     Exec {
         #[arg(long, short)]
@@ -120,11 +127,29 @@ pub enum Command {
 /// Arguments passed through to cargo; crossroot reads `--target` from them.
 #[derive(Debug, Args)]
 pub struct CargoArgs {
+    /// With several targets: write the summary as JSON to FILE (shape: docs/summary-json.md).
+    #[arg(long, value_name = "FILE")]
+    pub summary_json: Option<PathBuf>,
     /// Everything cargo accepts, including `--target T`, `--release`, `-p`, `--`.
     #[arg(
         trailing_var_arg = true,
         allow_hyphen_values = true,
         value_name = "CARGO ARGS"
+    )]
+    pub args: Vec<OsString>,
+}
+
+/// A subcommand and its arguments, passed through to cargo; crossroot reads `--target`.
+#[derive(Debug, Args)]
+pub struct PassArgs {
+    /// The subcommand (`run`, `list`, `archive` for nextest; any for `crossroot cargo`).
+    #[arg(value_name = "SUBCOMMAND")]
+    pub subcommand: OsString,
+    /// Its arguments, including `--target T` (one target).
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "ARGS"
     )]
     pub args: Vec<OsString>,
 }
@@ -246,5 +271,89 @@ mod tests {
             ]
             .map(OsString::from)
         );
+    }
+
+    #[test]
+    fn summary_json_is_crossroots_wherever_it_is_written() {
+        for argv in [
+            &[
+                "crossroot",
+                "test",
+                "--summary-json",
+                "s.json",
+                "--target",
+                "a,b",
+            ][..],
+            &[
+                "crossroot",
+                "test",
+                "--target",
+                "a,b",
+                "--summary-json",
+                "s.json",
+            ],
+            &[
+                "crossroot",
+                "test",
+                "--no-fail-fast",
+                "--summary-json=s.json",
+                "--target=a,b",
+            ],
+        ] {
+            let cli = Cli::try_parse_from(argv).unwrap();
+            let Command::Test(args) = cli.command else {
+                panic!()
+            };
+            let cargo = crossroot_config::CargoArgs::parse(&args.args);
+            let file = args.summary_json.or(cargo.summary_json.clone());
+            assert_eq!(file, Some(PathBuf::from("s.json")), "{argv:?}");
+            assert_eq!(cargo.targets, ["a", "b"], "{argv:?}");
+            assert!(
+                !cargo
+                    .for_target("t")
+                    .iter()
+                    .any(|a| a.to_string_lossy().contains("summary")),
+                "{argv:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn nextest_and_cargo_take_a_subcommand_and_pass_the_rest() {
+        let cli = Cli::try_parse_from([
+            "crossroot",
+            "nextest",
+            "run",
+            "--target",
+            "arm64",
+            "--archive-file",
+            "a.tar.zst",
+            "--partition",
+            "count:1/2",
+        ])
+        .unwrap();
+        let Command::Nextest(a) = cli.command else {
+            panic!()
+        };
+        assert_eq!(a.subcommand, "run");
+        assert_eq!(
+            a.args,
+            [
+                "--target",
+                "arm64",
+                "--archive-file",
+                "a.tar.zst",
+                "--partition",
+                "count:1/2"
+            ]
+            .map(OsString::from)
+        );
+        let cli =
+            Cli::try_parse_from(["crossroot", "cargo", "llvm-cov", "--target", "arm64"]).unwrap();
+        let Command::Cargo(a) = cli.command else {
+            panic!()
+        };
+        assert_eq!(a.subcommand, "llvm-cov");
+        assert_eq!(a.args, ["--target", "arm64"].map(OsString::from));
     }
 }

@@ -102,6 +102,10 @@ impl crossroot_store::Reporter for TermReporter {
         }
     }
 
+    fn note(&self, message: &str) {
+        self.printer.verbose(message);
+    }
+
     fn end(&self) {
         if let Some(b) = self.bar.lock().unwrap_or_else(|p| p.into_inner()).take() {
             b.bar.finish_and_clear();

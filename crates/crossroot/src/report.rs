@@ -34,6 +34,7 @@ fn hint_of(err: &(dyn std::error::Error + 'static)) -> Option<String> {
         crossroot_runner::Error,
         crossroot_inspect::InspectError,
         crossroot_inspect::floor::FloorError,
+        crossroot_inspect::deps::StaticDepsError,
         crossroot_inspect::report::ReportError,
         crossroot_inspect::artefacts::MemoError,
         crossroot_debian::resolve::ResolveError,
@@ -138,6 +139,23 @@ mod tests {
             (
                 crossroot_provision::Error::from(crossroot_toolchain::Error::NoRustc).into(),
                 "rustup",
+            ),
+            (
+                crossroot_inspect::deps::StaticDepsError {
+                    target: crossroot_target::parse("arm64").unwrap(),
+                    artefacts: vec![],
+                }
+                .into(),
+                "vendored",
+            ),
+            (
+                crossroot_provision::Error::MuslWithDebianLibraries {
+                    target: "x86_64-unknown-linux-musl".into(),
+                    packages: vec!["zlib1g-dev".into()],
+                    gnu: Some("x86_64-unknown-linux-gnu"),
+                }
+                .into(),
+                "--static-deps",
             ),
             (
                 anyhow::Error::from(crossroot_provision::Error::UnsupportedHost { arch: "m68k" })

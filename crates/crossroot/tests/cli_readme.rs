@@ -101,7 +101,7 @@ fn table_from_binary() -> String {
             .join(", ")
     };
     let mut out = String::from(
-        "| Target | Debian arch | Debian releases | libc | QEMU | Loader | Also accepted as |\n\
+        "| Target | Debian arch | Debian releases | libc | Runner | Loader | Also accepted as |\n\
          | --- | --- | --- | --- | --- | --- | --- |\n",
     );
     for r in rows.as_array().expect("array") {
@@ -110,13 +110,20 @@ fn table_from_binary() -> String {
             "gnu" => "glibc".to_string(),
             other => other.to_string(),
         };
+        // Windows targets run under Wine and have no ELF loader.
+        let runner = match s("qemu").as_str() {
+            "" => s("runner_kind"),
+            qemu => qemu.to_string(),
+        };
+        let loader = match s("loader").as_str() {
+            "" => "—".to_string(),
+            loader => format!("`{loader}`"),
+        };
         out.push_str(&format!(
-            "| `{}` | {} | {} | {libc} | {} | `{}` | {} |\n",
+            "| `{}` | {} | {} | {libc} | {runner} | {loader} | {} |\n",
             s("triple"),
             s("debian_arch"),
             list(&r["releases"], false),
-            s("qemu"),
-            s("loader"),
             list(&r["aliases"], true),
         ));
     }

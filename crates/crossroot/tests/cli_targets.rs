@@ -53,7 +53,7 @@ fn targets_lists_every_target() {
     }
     // The host-dependent columns (std installed, runner, sysroot) are masked; the facts are not.
     insta::with_settings!({filters => vec![
-        (r"(?m)(yes|no|\?) +(native|none|qemu \(host\)|qemu \(cache\)) +(yes|no)$", "[STD] [RUNNER] [SYSROOT]"),
+        (r"(?m)(yes|no|\?) +(native|none|wine|qemu \(host\)|qemu \(cache\)) +(yes|no)$", "[STD] [RUNNER] [SYSROOT]"),
         (r"STD +RUNNER +SYSROOT", "STD RUNNER SYSROOT"),
     ]}, {
         insta::assert_snapshot!("targets_table", stdout);
@@ -73,11 +73,14 @@ const JSON_KEYS: &[&str] = &[
     "lowest_floor_release",
     "min_glibc",
     "multiarch",
+    "os",
+    "pe_machine",
     "qemu",
     "qemu_available",
     "qemu_path",
     "qemu_source",
     "releases",
+    "runner_kind",
     "runs_natively",
     "rust_std_installed",
     "sysroot_cached",
@@ -115,14 +118,21 @@ fn toolchain_only_path() -> PathBuf {
 }
 
 /// A finished tree as the archive crate leaves it, built for `requested`; returns its `root/`.
-fn fake_tree(parent: &Path, name: &str, arch: &str, requested: &str) -> PathBuf {
+fn fake_tree(
+    parent: &Path,
+    name: &str,
+    arch: &str,
+    requested: &str,
+    filter: Option<String>,
+) -> PathBuf {
     let hash = "0123456789abcdef";
     let dir = parent.join(hash);
     fs_err::create_dir_all(dir.join("root")).expect("tree dir");
     fs_err::write(
         dir.join("manifest.json"),
         format!(
-            r#"{{"format":1,"name":"{name}","release":"bookworm","arch":"{arch}","requested":[{requested}],"packages":[]}}"#
+            r#"{{"format":2,"name":"{name}","release":"bookworm","arch":"{arch}","requested":[{requested}],"packages":[],"filter":{}}}"#,
+            filter.map_or("null".to_string(), |f| format!("\"{f}\""))
         ),
     )
     .expect("manifest");
@@ -141,15 +151,22 @@ fn targets_sees_cached_sysroots_and_qemu() {
         "s390x-unknown-linux-gnu",
         "s390x",
         "",
+        None,
     );
     // An unfinished sysroot (no manifest, no `current`) does not count.
     fs_err::create_dir_all(cache.join("sysroots-v1/aarch64-unknown-linux-gnu/bookworm/4567/root"))
         .unwrap();
+    // One QEMU tree per QEMU binary (`qemu-s390x`), holding just that binary.
     let root = fake_tree(
-        &cache.join("tools-v1/qemu-amd64-bookworm"),
-        "qemu",
+        &cache.join("tools-v1/qemu-s390x-amd64-bookworm"),
+        "qemu-s390x",
         "amd64",
         r#""qemu-user-static""#,
+        crossroot_archive::PathFilter::parse(&crossroot_runner::qemu_tree_filter(
+            crossroot_target::by_triple("s390x-unknown-linux-gnu").unwrap(),
+        ))
+        .unwrap()
+        .fingerprint(),
     );
     let bin = root.join("usr/bin");
     fs_err::create_dir_all(&bin).unwrap();

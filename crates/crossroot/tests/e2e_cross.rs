@@ -47,6 +47,7 @@ fn expected(example: &str) -> Vec<u32> {
         "openssl-sys" => vec![2, 0],
         "build-script" => vec![2, 0],
         "bindgen-layout" => vec![2, 0],
+        "zlib-sys" => vec![2, 0],
         other => panic!("no expectation for {other}"),
     }
 }
@@ -84,7 +85,13 @@ macro_rules! target_suite {
 target_suite!(
     aarch64_gnu,
     "aarch64-linux",
-    ["hello-threads", "cc-libm", "openssl-sys", "build-script"]
+    [
+        "hello-threads",
+        "cc-libm",
+        "openssl-sys",
+        "build-script",
+        "zlib-sys"
+    ]
 );
 target_suite!(
     armv7_gnueabihf,
@@ -392,4 +399,155 @@ fn copy_dir(from: &Path, to: &Path) {
             chmod(&dst, 0o666);
         }
     }
+}
+
+/// The test executables of `triple` under `target_dir` whose names start with `prefix`.
+fn test_binaries(target_dir: &Path, triple: &str, prefix: &str) -> Vec<PathBuf> {
+    let deps = target_dir.join(triple).join("debug/deps");
+    fs_err::read_dir(&deps)
+        .expect("deps dir")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(prefix) && !n.contains('.'))
+        })
+        .collect()
+}
+
+/// `--static-deps`: the openssl-sys example links Debian's `libssl.a`/`libcrypto.a`, passes its
+/// tests under QEMU, and `inspect` finds nothing but glibc in NEEDED.
+#[test]
+fn static_deps_links_openssl_statically() {
+    if !enabled("static_deps_links_openssl_statically") {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    // Its own target dir: the same crates with other link flags would rebuild the shared one.
+    let target_dir = e2e_dir().join("target-static-deps");
+    for (target, triple) in [
+        ("aarch64-linux", "aarch64-unknown-linux-gnu"),
+        ("s390x-linux", "s390x-unknown-linux-gnu"),
+    ] {
+        let out = crossroot()
+            .current_dir(example("openssl-sys"))
+            .env("CARGO_TARGET_DIR", &target_dir)
+            .args(["test", "--target", target, "--static-deps"])
+            .output()
+            .expect("run crossroot");
+        assert_eq!(passed_counts(&out), expected("openssl-sys"), "{target}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("no library outside glibc (--static-deps)"),
+            "{target}: {stderr}"
+        );
+        let bins = test_binaries(&target_dir, triple, "openssl_sys_example-");
+        assert!(!bins.is_empty(), "{target}: no test binary found");
+        for bin in bins {
+            let out = crossroot()
+                .current_dir(example("openssl-sys"))
+                .args(["inspect", "--json", "--target", target])
+                .arg(&bin)
+                .output()
+                .expect("run crossroot inspect");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+            let needed: Vec<&str> = doc["files"][0]["elf"]["needed"]
+                .as_array()
+                .expect("needed")
+                .iter()
+                .filter_map(|v| v.as_str())
+                .collect();
+            assert!(
+                !needed
+                    .iter()
+                    .any(|n| n.starts_with("libssl") || n.starts_with("libcrypto")),
+                "{target}: {needed:?}"
+            );
+            assert_eq!(
+                doc["files"][0]["runs_on"]["outside_glibc"],
+                serde_json::json!([]),
+                "{target}"
+            );
+        }
+        eprintln!("ok: openssl-sys --static-deps on {target}");
+    }
+}
+
+/// `--static-deps` with a library that stays dynamic (the user's `PKG_CONFIG_ALL_DYNAMIC`
+/// wins): the build fails naming the library, its Debian package and the crate.
+#[test]
+fn static_deps_names_a_library_left_dynamic() {
+    if !enabled("static_deps_names_a_library_left_dynamic") {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let target_dir = e2e_dir().join("target-static-deps-dynamic");
+    let out = crossroot()
+        .current_dir(example("openssl-sys"))
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .env("PKG_CONFIG_ALL_DYNAMIC", "1")
+        .args([
+            "test",
+            "--target",
+            "aarch64-linux",
+            "--static-deps",
+            "--no-run",
+        ])
+        .output()
+        .expect("run crossroot");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("--static-deps: 1 artefact for `aarch64-unknown-linux-gnu` still needs"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("libcrypto.so.3 (package libssl3, linked by openssl-sys)"),
+        "{stderr}"
+    );
+}
+
+/// musl with a Debian library is refused before anything is built, naming the package and
+/// what to do instead.
+#[test]
+fn musl_with_a_debian_library_is_refused_before_building() {
+    if !enabled("musl_with_a_debian_library_is_refused_before_building") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs_err::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"muslz\"\nversion = \"0.1.0\"\nedition = \"2021\"\n[workspace]\n\
+         [package.metadata.crossroot]\ndebian-packages = [\"zlib1g-dev\"]\n",
+    )
+    .expect("write");
+    fs_err::create_dir_all(dir.path().join("src")).expect("mkdir");
+    fs_err::write(dir.path().join("src/lib.rs"), "pub fn f() {}\n").expect("write");
+    let target_dir = dir.path().join("target");
+    let out = crossroot()
+        .current_dir(dir.path())
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .args(["test", "--target", "x86_64-musl"])
+        .output()
+        .expect("run crossroot");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.starts_with(
+            "error: `x86_64-unknown-linux-musl` cannot use the Debian package `zlib1g-dev`"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("`libz-sys` with `static`"), "{stderr}");
+    assert!(
+        stderr.contains("`x86_64-unknown-linux-gnu` with `--static-deps`"),
+        "{stderr}"
+    );
+    assert!(!target_dir.exists(), "nothing was built");
 }

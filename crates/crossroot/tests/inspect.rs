@@ -290,7 +290,7 @@ fn non_elf_inputs_get_one_line_each_and_never_panic() {
     let cases: Vec<(String, &str)> = vec![
         (
             "not-elf-pe.exe".into(),
-            "`not-elf-pe.exe` is a PE (Windows) executable, not ELF",
+            "`not-elf-pe.exe` is an MZ file but not a PE image",
         ),
         (
             "not-elf-macho".into(),

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use crossroot_test::pgp::TestSigner;
-use crossroot_test::{ArchiveBuilder, BuiltArchive, DebSpec, Fault, TestServer};
+use crossroot_test::{ArchiveBuilder, BuiltArchive, DebSpec, Entry, Fault, TestServer};
 
 const TRIPLET: &str = "aarch64-linux-gnu";
 
@@ -112,20 +112,46 @@ fn fixture() -> Env {
     fixture_signed_by(None)
 }
 
+/// The fixture archive's signing key (the same key every time).
+fn archive_key() -> TestSigner {
+    TestSigner::generate_with_signing_subkey("crossroot test archive <test@example.invalid>")
+        .unwrap()
+}
+
+/// The fixture's packages as an archive of `suite`, signed by [`archive_key`], dated `date`
+/// (default: the builder's).
+fn build_archive(suite: &str, date: Option<&str>) -> BuiltArchive {
+    build_archive_with(suite, date, Vec::new())
+}
+
+/// [`build_archive`] with `extra` packages besides the fixture's.
+fn build_archive_with(suite: &str, date: Option<&str>, extra: Vec<DebSpec>) -> BuiltArchive {
+    let mut builder = ArchiveBuilder::new(suite).arch("arm64");
+    for d in debs().into_iter().chain(extra) {
+        builder = builder.deb(d);
+    }
+    if let Some(date) = date {
+        builder = builder.date(date);
+    }
+    let signer = archive_key();
+    builder
+        .sign_with(move |text| signer.clearsign(text).unwrap())
+        .build()
+}
+
 /// The archive, signed by a fresh key; the keyring given to crossroot is that key's unless
 /// `trusted` says otherwise.
 fn fixture_signed_by(trusted: Option<&TestSigner>) -> Env {
-    let key =
-        TestSigner::generate_with_signing_subkey("crossroot test archive <test@example.invalid>")
-            .unwrap();
-    let mut builder = ArchiveBuilder::new("bookworm").arch("arm64");
-    for d in debs() {
-        builder = builder.deb(d);
-    }
-    let signer = key.clone();
-    let archive = builder
-        .sign_with(move |text| signer.clearsign(text).unwrap())
-        .build();
+    fixture_of(build_archive("bookworm", None), trusted)
+}
+
+/// The fixture with `extra` packages in its archive.
+fn fixture_with(extra: Vec<DebSpec>) -> Env {
+    fixture_of(build_archive_with("bookworm", None, extra), None)
+}
+
+fn fixture_of(archive: BuiltArchive, trusted: Option<&TestSigner>) -> Env {
+    let key = archive_key();
     let server = TestServer::start(archive.root().to_path_buf());
     let home = tempfile::tempdir().unwrap();
     let keyring = home.path().join("keyring.asc");
@@ -181,6 +207,47 @@ impl Env {
             text(&out.stderr)
         );
         text(&out.stdout)
+    }
+
+    /// Run with extra environment variables; the test fails if crossroot has not finished
+    /// within a minute (a hang is what the callers look for).
+    fn run_bounded(&self, vars: &[(&str, &str)], args: &[&str]) -> Output {
+        let cwd = self.home.path().join("work");
+        fs_err::create_dir_all(&cwd).unwrap();
+        let out_dir = tempfile::tempdir().unwrap();
+        let (stdout, stderr) = (out_dir.path().join("out"), out_dir.path().join("err"));
+        let mut cmd = self.cmd_in(&cwd, args);
+        cmd.envs(vars.iter().copied())
+            .stdout(fs_err::File::create(&stdout).unwrap().into_parts().0)
+            .stderr(fs_err::File::create(&stderr).unwrap().into_parts().0);
+        let mut child = cmd.spawn().unwrap();
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > until {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                panic!(
+                    "crossroot {args:?} did not finish within a minute:\n{}",
+                    fs_err::read_to_string(&stderr).unwrap()
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        Output {
+            status,
+            stdout: fs_err::read(&stdout).unwrap(),
+            stderr: fs_err::read(&stderr).unwrap(),
+        }
+    }
+
+    /// The cached `InRelease` of the fixture's suite, if any.
+    fn cached_in_release(&self) -> Option<PathBuf> {
+        walk(&self.cache().join("indexes-v1"))
+            .into_iter()
+            .find(|p| p.ends_with("bookworm/InRelease"))
     }
 
     fn fail(&self, args: &[&str]) -> String {
@@ -272,6 +339,15 @@ fn add_builds_a_verified_sysroot_with_the_base_set() {
     assert!(libssl.starts_with(std::fs::canonicalize(&root).unwrap()));
     assert_eq!(e_machine(&libssl), 183);
     assert_sane_sysroot(&root);
+    // Which package shipped each shared library is recorded, for `inspect` and --static-deps.
+    let owners = crossroot_archive::library_owners(&root);
+    assert_eq!(
+        owners.get("libssl.so.3").map(String::as_str),
+        Some("libssl3")
+    );
+    assert_eq!(owners.get("libz.so.1"), None, "zlib was not asked for");
+    assert_eq!(owners.get("libc.so.6").map(String::as_str), Some("libc6"));
+    assert!(!owners.contains_key("ssl.h"));
     // The sanitizer runtime that only libgcc-12-dev wants is skipped.
     assert!(!root.join(usrlib("libasan.so.8")).exists());
 
@@ -791,4 +867,411 @@ fn mirror_credentials_are_sent_but_never_shown_or_stored() {
         all.contains("Debian mirror: http://***@127.0.0.1:"),
         "{all}"
     );
+}
+
+#[test]
+fn a_release_signed_for_another_suite_is_refused_naming_both() {
+    let env = fixture();
+    // Validly signed by the archive key, same packages, but bullseye's: a replay.
+    let bullseye = build_archive("bullseye", None);
+    env.server.fault(
+        "dists/bookworm/InRelease",
+        Fault::Replace(bullseye.in_release()),
+    );
+    let err = env.fail(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
+    assert!(
+        err.contains("bullseye") && err.contains("bookworm"),
+        "{err}"
+    );
+    assert!(env.cached_in_release().is_none(), "the replay was cached");
+    assert!(
+        !env.cache()
+            .join("sysroots-v1/aarch64-unknown-linux-gnu/bookworm/current")
+            .exists()
+    );
+}
+
+#[test]
+fn an_older_release_is_refused_and_never_replaces_the_cached_one() {
+    let env = fixture();
+    env.ok(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
+    let cached = env.cached_in_release().unwrap();
+    let newer = fs_err::read(&cached).unwrap();
+    let older = build_archive("bookworm", Some("Sat, 10 Jun 2023 08:53:33 UTC"));
+    env.server.fault(
+        "dists/bookworm/InRelease",
+        Fault::Replace(older.in_release()),
+    );
+    let err = env.fail(&["sysroot", "add", "--target", "arm64", "zlib1g-dev"]);
+    assert!(err.contains("10 Jun 2023"), "{err}");
+    assert!(err.contains("01 Nov 2025"), "{err}");
+    assert!(err.contains("CROSSROOT_ALLOW_RELEASE_ROLLBACK"), "{err}");
+    assert_eq!(fs_err::read(&cached).unwrap(), newer);
+
+    // A deliberate pin to the older snapshot is possible, and then replaces the cached copy.
+    let out = env.run_bounded(
+        &[("CROSSROOT_ALLOW_RELEASE_ROLLBACK", "1")],
+        &["sysroot", "add", "--target", "arm64", "zlib1g-dev"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(fs_err::read(&cached).unwrap(), older.in_release());
+}
+
+#[test]
+fn a_trickling_or_stalled_server_fails_naming_the_limit() {
+    let env = fixture();
+    let ssl = env.archive.deb("libssl3").clone();
+    env.server.fault(
+        &ssl.filename,
+        Fault::Trickle(std::time::Duration::from_millis(300)),
+    );
+    let out = env.run_bounded(
+        &[("CROSSROOT_HTTP_LOW_SPEED_TIME", "1")],
+        &["sysroot", "add", "--target", "arm64", "libssl-dev"],
+    );
+    let err = text(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains(&ssl.filename), "{err}");
+    assert!(err.contains("CROSSROOT_HTTP_LOW_SPEED_LIMIT"), "{err}");
+    // Too slow is not retried: one try per file.
+    let tries = env
+        .server
+        .log()
+        .iter()
+        .filter(|l| l.ends_with(&ssl.filename))
+        .count();
+    assert_eq!(tries, 1, "{:?}", env.server.log());
+
+    // Headers, then silence: the per-file deadline ends it even with no rate minimum.
+    env.server.clear_faults();
+    env.server.fault("dists/bookworm/InRelease", Fault::Stall);
+    let out = env.run_bounded(
+        &[
+            ("CROSSROOT_HTTP_TIMEOUT", "2"),
+            ("CROSSROOT_HTTP_LOW_SPEED_LIMIT", "0"),
+        ],
+        &["sysroot", "add", "--target", "arm64", "zlib1g-dev"],
+    );
+    let err = text(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("InRelease"), "{err}");
+    assert!(err.contains("CROSSROOT_HTTP_TIMEOUT"), "{err}");
+}
+
+#[test]
+fn bodies_are_bounded_by_the_signed_size_or_a_cap() {
+    let env = fixture();
+    // No size is signed for InRelease: a cap, named in the error.
+    env.server.fault(
+        "dists/bookworm/InRelease",
+        Fault::Append {
+            extra: 20 << 20,
+            announce: false,
+        },
+    );
+    let err = env.fail(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
+    assert!(err.contains("InRelease") && err.contains("16 MiB"), "{err}");
+    assert!(env.cached_in_release().is_none());
+
+    // A .deb longer than its signed size, with and without a Content-Length saying so.
+    env.server.clear_faults();
+    let ssl = env.archive.deb("libssl3").clone();
+    for announce in [false, true] {
+        env.server.fault(
+            &ssl.filename,
+            Fault::Append {
+                extra: 64 << 20,
+                announce,
+            },
+        );
+        let err = env.fail(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
+        assert!(err.contains(&ssl.filename), "{err}");
+        assert!(
+            err.contains(&format!("signed size of {} bytes", ssl.size)),
+            "{err}"
+        );
+        let debs = walk(&env.cache().join("debs-v1"));
+        assert!(
+            !debs
+                .iter()
+                .any(|p| p.to_string_lossy().contains(&ssl.sha256)),
+            "{debs:?}"
+        );
+        assert!(
+            env.staging_leftovers().is_empty(),
+            "{:?}",
+            env.staging_leftovers()
+        );
+    }
+}
+
+#[test]
+fn a_damaged_cached_deb_is_fetched_again() {
+    let env = fixture();
+    env.ok(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
+    env.ok(&["sysroot", "remove", "--target", "arm64"]);
+    let ssl = env.archive.deb("libssl3").clone();
+    let cached = env.cache().join(format!("debs-v1/{}.deb", ssl.sha256));
+    let damage = || {
+        let mut bytes = fs_err::read(&cached).unwrap();
+        let at = bytes.len() - 8;
+        bytes[at] ^= 0xff;
+        fs_err::write(&cached, bytes).unwrap();
+    };
+    damage();
+    env.server.clear_log();
+    let root = last_line(&env.ok(&["sysroot", "add", "--target", "arm64", "libssl-dev"]));
+    assert!(root.join(usrlib("libssl.so.3")).is_file());
+    let fetched: Vec<_> = env
+        .server
+        .log()
+        .into_iter()
+        .filter(|l| l.ends_with(".deb"))
+        .collect();
+    assert_eq!(fetched, vec![format!("200 /debian/{}", ssl.filename)]);
+    assert_eq!(
+        fs_err::read(&cached).unwrap(),
+        fs_err::read(env.archive.path(&ssl.filename)).unwrap()
+    );
+
+    // Offline, it cannot be fetched: the error says which file and what to do.
+    env.ok(&["sysroot", "remove", "--target", "arm64"]);
+    damage();
+    let err = env.fail(&[
+        "--offline",
+        "sysroot",
+        "add",
+        "--target",
+        "arm64",
+        "libssl-dev",
+    ]);
+    assert!(err.contains("damaged"), "{err}");
+    assert!(err.contains("libssl3_"), "{err}");
+    assert!(err.contains("without --offline"), "{err}");
+    // It was evicted, so the next online run fetches it.
+    assert!(!cached.exists());
+    env.ok(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
+}
+
+#[test]
+fn a_package_unpacking_beyond_its_signed_installed_size_is_refused() {
+    let env = fixture_with(vec![
+        // Honest: 3 MiB of data, Installed-Size 3 MiB.
+        DebSpec::new("libbig1", "1.0-1", "arm64")
+            .installed_size(3 << 10)
+            .entry(Entry::zeros(&usrlib("libbig.a"), 3 << 20)),
+        // A bomb: a few KB of .deb claiming 4 KiB installed, unpacking 64 MiB.
+        DebSpec::new("libbomb1", "1.0-1", "arm64")
+            .installed_size(4)
+            .file(&usrlib("libbomb.so.1"), elf(183))
+            .entry(Entry::zeros(&usrlib("libbomb.a"), 64 << 20)),
+    ]);
+    assert!(env.archive.deb("libbomb1").size < 64 << 10);
+    let root = last_line(&env.ok(&["sysroot", "add", "--target", "arm64", "libbig1"]));
+    assert_eq!(
+        fs_err::metadata(root.join(usrlib("libbig.a")))
+            .unwrap()
+            .len(),
+        3 << 20
+    );
+
+    let err = env.fail(&["sysroot", "add", "--target", "arm64", "libbomb1"]);
+    assert!(err.contains("libbomb1_1.0-1_arm64.deb"), "{err}");
+    assert!(err.contains("Installed-Size is 4 KiB"), "{err}");
+    // Nothing of it reached a ready sysroot, and no half-unpacked tree is left behind.
+    let now = last_line(&env.ok(&["sysroot", "path", "--target", "arm64"]));
+    assert_eq!(now, root);
+    assert!(!now.join(usrlib("libbomb.a")).exists());
+    let list = env.ok(&["sysroot", "list", "--target", "arm64"]);
+    assert!(!list.contains("libbomb1"), "{list}");
+    assert!(
+        env.staging_leftovers().is_empty(),
+        "{:?}",
+        env.staging_leftovers()
+    );
+}
+
+/// Every file and link the fixture's `.deb`s of `packages` hold, relative to the sysroot.
+fn fixture_paths(packages: &[String]) -> Vec<String> {
+    debs()
+        .into_iter()
+        .filter(|d| packages.contains(&d.name))
+        .flat_map(|d| d.entries)
+        .filter_map(|e| match e {
+            Entry::File { path, .. } | Entry::Symlink { path, .. } => Some(path),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn cache_clean_or_prune_during_add_waits_and_never_leaves_a_broken_sysroot() {
+    let env = fixture();
+    let cwd = env.home.path().join("work");
+    fs_err::create_dir_all(&cwd).unwrap();
+    let parent = env
+        .cache()
+        .join("sysroots-v1/aarch64-unknown-linux-gnu/bookworm");
+    for round in 0..4 {
+        let cleaner = if round % 2 == 0 { "clean" } else { "prune" };
+        // So that the add has a tree to build (a prune keeps the current one).
+        env.ok(&["sysroot", "remove", "--target", "arm64"]);
+        let add = env
+            .cmd_in(&cwd, &["sysroot", "add", "--target", "arm64", "libssl-dev"])
+            .env("CROSSROOT_TEST_EXTRACT_DELAY_MS", "300")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Once it is unpacking into its staging directory, clean (or prune) the cache.
+        let mut staged = false;
+        for _ in 0..400 {
+            if walk(&parent)
+                .iter()
+                .any(|p| p.to_string_lossy().contains(".tmp-") && p.ends_with("usr"))
+            {
+                staged = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        let clean = env.run(&["cache", cleaner]);
+        let add = add.wait_with_output().unwrap();
+        assert!(staged, "round {round}: the add never started unpacking");
+        assert!(
+            clean.status.success(),
+            "round {round}: cache {cleaner}: {}",
+            text(&clean.stderr)
+        );
+        assert!(
+            text(&clean.stderr).contains("Waiting for other crossroot processes"),
+            "round {round}: cache {cleaner} did not wait for the add: {}",
+            text(&clean.stderr)
+        );
+        assert!(
+            add.status.success(),
+            "round {round}: add during cache {cleaner}: {}",
+            text(&add.stderr)
+        );
+        // The sysroot add printed is complete, or (after a clean) gone as a whole: a tree
+        // marked ready (its manifest is there) holds every file of its packages.
+        let root = last_line(&text(&add.stdout));
+        let manifest = root.parent().unwrap().join("manifest.json");
+        if cleaner == "prune" {
+            assert!(manifest.is_file(), "round {round}: prune removed {root:?}");
+        }
+        if manifest.is_file() {
+            let manifest: serde_json::Value =
+                serde_json::from_slice(&fs_err::read(&manifest).unwrap()).unwrap();
+            let names: Vec<String> = manifest["packages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["name"].as_str().unwrap().to_string())
+                .collect();
+            assert!(names.contains(&"libssl-dev".to_string()), "{names:?}");
+            for path in fixture_paths(&names) {
+                assert!(
+                    root.join(&path).symlink_metadata().is_ok(),
+                    "round {round}: `{path}` is missing from the ready sysroot {root:?}"
+                );
+            }
+            assert_sane_sysroot(&root);
+        } else {
+            assert!(
+                !root.exists(),
+                "round {round}: half a sysroot is left at {root:?}"
+            );
+        }
+    }
+    // And the cache still works.
+    let root = last_line(&env.ok(&["sysroot", "add", "--target", "arm64", "libssl-dev"]));
+    assert!(root.join("usr/include/openssl/ssl.h").is_file());
+    assert!(
+        env.staging_leftovers().is_empty(),
+        "{:?}",
+        env.staging_leftovers()
+    );
+}
+
+#[test]
+fn exec_of_a_missing_program_says_so_before_provisioning() {
+    let env = fixture();
+    for (program, says) in [
+        (
+            "./target/aarch64-unknown-linux-gnu/debug/nope",
+            "no such file",
+        ),
+        ("no-such-program-xyz", "not on PATH"),
+    ] {
+        let out = env.run(&["exec", "--target", "arm64", "--", program]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains(&format!("error: program `{program}` not found")),
+            "{err}"
+        );
+        assert!(err.contains(says), "{err}");
+        assert!(
+            err.contains("hint:") && err.contains("target/aarch64-unknown-linux-gnu/debug/"),
+            "{err}"
+        );
+    }
+    // Nothing was provisioned for a program that cannot run.
+    assert_eq!(env.server.log(), Vec::<String>::new());
+}
+
+#[test]
+fn empty_or_absurd_package_names_and_floors_are_refused_before_any_download() {
+    let env = fixture();
+    let long = "a".repeat(10_000);
+    for (args, says) in [
+        (
+            vec!["sysroot", "add", "--target", "arm64", ""],
+            "the package name is empty",
+        ),
+        (
+            vec!["sysroot", "add", "--target", "arm64", long.as_str()],
+            "10000 characters",
+        ),
+        (
+            vec!["sysroot", "path", "--target", "arm64.2.99"],
+            "glibc floor 2.99",
+        ),
+    ] {
+        // Bounded: the long name used to take half a minute of CPU before its error.
+        let out = env.run_bounded(&[], &args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(err.contains("hint:"), "{args:?}: {err}");
+        assert!(err.len() < 2_000, "the error repeats the input: {err}");
+    }
+    assert_eq!(env.server.log(), Vec::<String>::new());
+}
+
+#[test]
+fn adding_packages_already_in_the_sysroot_sends_no_request() {
+    let env = fixture();
+    let first = last_line(&env.ok(&["sysroot", "add", "--target", "arm64", "libssl-dev"]));
+    env.server.clear_log();
+    // The base set, a dependency, and what was asked for before: all already installed.
+    for package in ["libc6-dev", "libssl3", "libssl-dev"] {
+        let again = last_line(&env.ok(&["sysroot", "add", "--target", "arm64", package]));
+        assert_eq!(again, first, "{package}");
+    }
+    let both = env.ok(&[
+        "sysroot",
+        "add",
+        "--target",
+        "arm64",
+        "libc6-dev",
+        "linux-libc-dev",
+    ]);
+    assert_eq!(last_line(&both), first);
+    assert_eq!(env.server.log(), Vec::<String>::new());
+    // Something new still resolves and builds.
+    let root = last_line(&env.ok(&["sysroot", "add", "--target", "arm64", "zlib1g-dev"]));
+    assert!(root.join("usr/include/zlib.h").is_file());
+    assert!(root.join("usr/include/openssl/ssl.h").is_file());
 }

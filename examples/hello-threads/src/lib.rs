@@ -81,6 +81,7 @@ mod tests {
             .map(|h| h.join().expect("thread"))
             .sum();
         assert_eq!(n, 64 * 63);
-        assert!(describe().starts_with("linux "));
+        let os = if cfg!(windows) { "windows " } else { "linux " };
+        assert!(describe().starts_with(os), "{}", describe());
     }
 }

@@ -11,7 +11,7 @@ pub fn run(global: &GlobalArgs, cmd: CacheCommand, printer: &Printer) -> anyhow:
     match cmd {
         CacheCommand::Dir => out(cache.root().display()),
         CacheCommand::Clean => {
-            let freed = cache.clean()?;
+            let freed = cache.clean(|| waiting(printer))?;
             printer.status(
                 "Removed",
                 format!(
@@ -22,7 +22,7 @@ pub fn run(global: &GlobalArgs, cmd: CacheCommand, printer: &Printer) -> anyhow:
             );
         }
         CacheCommand::Prune => {
-            let freed = crossroot_archive::prune(&cache)?;
+            let freed = crossroot_archive::prune(&cache, || waiting(printer))?;
             printer.status(
                 "Pruned",
                 format!(
@@ -34,4 +34,11 @@ pub fn run(global: &GlobalArgs, cmd: CacheCommand, printer: &Printer) -> anyhow:
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn waiting(printer: &Printer) {
+    printer.status(
+        "Waiting",
+        "for other crossroot processes using the cache to finish",
+    );
 }

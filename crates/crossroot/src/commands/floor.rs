@@ -1,7 +1,9 @@
 //! Glibc floors in builds: after a successful `crossroot build|test|run|bench`, check the
 //! executables and cdylibs this invocation produced against the target's glibc floor
 //! (`aarch64-unknown-linux-gnu.2.31`) and fail the command when one needs a newer glibc; with
-//! `-v`, say which glibc each one needs. Without a floor and without `-v` nothing runs at all.
+//! `-v`, say which glibc each one needs. With `--static-deps`, fail when one still needs a
+//! library outside glibc, naming it, its sysroot package and the crate that linked it. Without
+//! a floor, `--static-deps` or `-v` nothing runs at all.
 //!
 //! Finding the artefacts, checking them and wording the result is
 //! `crossroot_inspect::{artefacts, floor}`'s job. This module only turns cargo's arguments and
@@ -15,8 +17,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::SystemTime;
 
 use anyhow::Context as _;
-use crossroot_inspect::artefacts::{ArtefactQuery, Outputs, profile_dir_name};
-use crossroot_inspect::floor::{BuildContext, check_build};
+use crossroot_inspect::artefacts::{self, ArtefactQuery, Outputs, profile_dir_name};
+use crossroot_inspect::deps::{StaticDepsError, dynamic_artefacts, link_requests};
+use crossroot_inspect::floor::{BuildContext, check_files};
 
 use crossroot_config::CargoArgs;
 use crossroot_provision::TargetEnv;
@@ -31,6 +34,8 @@ pub struct FloorCheck {
     profile_dir_name: String,
     started: SystemTime,
     dirs: Dirs,
+    /// `--static-deps`: the sysroot whose `libraries.json` names the packages.
+    static_deps: Option<PathBuf>,
 }
 
 #[derive(Debug)]
@@ -57,7 +62,7 @@ impl FloorCheck {
         printer: &Printer,
     ) -> Option<FloorCheck> {
         let outputs = Outputs::of_subcommand(subcommand)?;
-        if tenv.target.glibc_floor.is_none() && printer.verbose == 0 {
+        if tenv.target.glibc_floor.is_none() && !tenv.static_deps && printer.verbose == 0 {
             return None;
         }
         let started = SystemTime::now();
@@ -109,6 +114,7 @@ impl FloorCheck {
             profile_dir_name: profile_dir_name(cargo.profile_for(subcommand)).to_string(),
             started,
             dirs,
+            static_deps: tenv.static_deps.then(|| tenv.sysroot.clone()),
         })
     }
 
@@ -138,15 +144,76 @@ impl FloorCheck {
             outputs: self.outputs,
             started: self.started,
         };
-        let checked = check_build(&query, self.build.target.glibc_floor);
+        let floor = self.build.target.glibc_floor;
+        // With a check that can fail, files that failed last time are checked again, so a
+        // no-op rebuild cannot hide a failure.
+        let remember = floor.is_some() || self.static_deps.is_some();
+        let mut checked = check_files(&artefacts::find(&query, remember), floor);
+        let dynamic = match &self.static_deps {
+            None => Vec::new(),
+            Some(sysroot) => {
+                let owners = crossroot_archive::library_owners(sysroot);
+                let requests = link_requests(
+                    &query
+                        .build_dir
+                        .join(&query.triple)
+                        .join(&query.profile_dir_name)
+                        .join("build"),
+                );
+                dynamic_artefacts(
+                    checked
+                        .artefacts
+                        .iter()
+                        .map(|a| (a.path.clone(), &a.report)),
+                    &owners,
+                    &requests,
+                )
+            }
+        };
+        if remember {
+            let mut failed: Vec<&Path> = checked.failed().map(|a| a.path.as_path()).collect();
+            failed.extend(dynamic.iter().map(|d| d.path.as_path()));
+            checked.memo = artefacts::write_failures(&query.failures_file(), &failed).err();
+        }
         for w in checked.warnings() {
             printer.warn(w);
         }
         for line in checked.needs_lines(&self.build.cwd) {
             printer.verbose(line);
         }
-        if let Some(ok) = checked.verdict(&self.build)? {
+        let verdict = checked.verdict(&self.build);
+        if !dynamic.is_empty() {
+            return Err(StaticDepsError {
+                target: self.build.target,
+                artefacts: dynamic
+                    .into_iter()
+                    .map(|mut d| {
+                        d.path = d
+                            .path
+                            .strip_prefix(&self.build.cwd)
+                            .map(Path::to_path_buf)
+                            .unwrap_or(d.path);
+                        d
+                    })
+                    .collect(),
+            }
+            .into());
+        }
+        if let Some(ok) = verdict? {
             printer.status("Checked", ok);
+        } else if self.static_deps.is_some() && !checked.artefacts.is_empty() {
+            printer.status(
+                "Checked",
+                format!(
+                    "{} artefact{}: no library outside glibc (--static-deps)",
+                    checked.artefacts.len(),
+                    if checked.artefacts.len() == 1 {
+                        ""
+                    } else {
+                        "s"
+                    }
+                ),
+            );
         }
         Ok(())
     }

@@ -1,4 +1,4 @@
-//! `crossroot inspect`: report what ELF files are, what they need, and whether they fit a target.
+//! `crossroot inspect`: report what ELF and PE files are, what they need, and whether they fit a target.
 //!
 //! Reading, checking and wording are `crossroot_inspect::report`'s job; this module turns the
 //! flags into the checks (provisioning the sysroot for `--target`), prints each file's report
@@ -64,15 +64,19 @@ pub fn run(global: &GlobalArgs, args: InspectArgs, printer: &Printer) -> anyhow:
             }
             Some(dir.clone())
         }
+        // A Windows target has no sysroot to look DLLs up in: PE files list what must ship.
+        (None, Some(t)) if t.spec.is_windows() => None,
         (None, Some(t)) => Some(sysroot_for(t, global, printer)?),
         (None, None) => None,
     };
     let sysroot_target = target.or(expect).map(|t| t.spec);
 
+    let owners = sysroot.as_deref().map(crossroot_archive::library_owners);
     let checks = Checks {
         sysroot: sysroot.as_deref().map(|s| (s, sysroot_target)),
         expect,
         floor,
+        owners: owners.as_ref(),
     };
     let results = args
         .files

@@ -34,6 +34,8 @@ pub fn run(cli: Cli, printer: &Printer) -> anyhow::Result<ExitCode> {
         Command::Bench(a) => cargo::run(global, "bench", a, printer),
         Command::Doc(a) => cargo::run(global, "doc", a, printer),
         Command::Clippy(a) => cargo::run(global, "clippy", a, printer),
+        Command::Nextest(a) => cargo::nextest(global, a, printer),
+        Command::Cargo(a) => cargo::any(global, a, printer),
         Command::Exec { target, program } => exec::run(global, &target, program, printer),
         Command::Env { target, format } => env::run(global, &target, format, printer),
         Command::Inspect(args) => inspect::run(global, args, printer),
@@ -63,6 +65,7 @@ pub fn settings(
         // cargo's own switch for offline work counts for crossroot too.
         offline: global.offline || global.frozen || env.is_true("CARGO_NET_OFFLINE"),
         locked: global.locked || global.frozen,
+        static_deps: global.static_deps,
     };
     if let Some(cargo) = cargo {
         flags = flags.merge_cargo(cargo);

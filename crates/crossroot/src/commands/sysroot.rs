@@ -17,7 +17,7 @@ pub fn run(
     match cmd {
         SysrootCommand::Add { target, packages } => {
             let target = super::parse_target(&target)?;
-            let req = p.request(target, needs)?.with_packages(&packages);
+            let req = p.request(target, needs)?.with_packages(&packages)?;
             let sysroot = p.build_sysroot(&req)?;
             out(sysroot.root.display());
         }

@@ -21,7 +21,15 @@ struct Row {
     default_release: &'static str,
     multiarch: &'static str,
     libc: Libc,
+    /// `"linux"` or `"windows"`.
+    os: crossroot_target::Os,
+    /// How programs run when the host cannot run them: `"qemu"` or `"wine"`.
+    runner_kind: crossroot_target::RunnerKind,
+    /// PE machine of Windows targets.
+    pe_machine: Option<u16>,
+    /// Empty for Windows targets.
     qemu: &'static str,
+    /// Empty for Windows targets.
     loader: &'static str,
     elf_class: crossroot_target::ElfClass,
     endian: crossroot_target::Endian,
@@ -84,7 +92,11 @@ fn row(
     path: Option<&std::ffi::OsStr>,
 ) -> Row {
     let runs_natively = host::runs_natively(spec);
-    let qemu = host::find_qemu(spec, cache_dir, probes, path);
+    let qemu = if spec.is_windows() {
+        None
+    } else {
+        host::find_qemu(spec, cache_dir, probes, path)
+    };
     let lowest = crossroot_provision::glibc::lowest_floor(spec);
     Row {
         triple: spec.triple,
@@ -93,6 +105,9 @@ fn row(
         default_release: spec.default_release().name(),
         multiarch: spec.multiarch,
         libc: spec.libc,
+        os: spec.os,
+        runner_kind: spec.runner,
+        pe_machine: spec.pe_machine,
         qemu: spec.qemu,
         loader: spec.loader,
         elf_class: spec.elf_class,
@@ -136,15 +151,25 @@ fn render_table(rows: &[Row]) -> String {
                 match r.libc {
                     Libc::Gnu => "glibc".into(),
                     Libc::Musl => "musl".into(),
+                    Libc::Msvcrt => "msvcrt".into(),
                 },
-                r.qemu.to_string(),
-                r.loader.to_string(),
+                if r.qemu.is_empty() {
+                    "-".into()
+                } else {
+                    r.qemu.to_string()
+                },
+                if r.loader.is_empty() {
+                    "-".into()
+                } else {
+                    r.loader.to_string()
+                },
                 match r.rust_std_installed {
                     Some(true) => "yes".into(),
                     Some(false) => "no".into(),
                     None => "?".into(),
                 },
                 match (r.runs_natively, r.qemu_source) {
+                    _ if r.runner_kind == crossroot_target::RunnerKind::Wine => "wine".into(),
                     (true, _) => "native".into(),
                     (false, Some(source)) => format!("qemu ({source})"),
                     (false, None) => "none".into(),
@@ -173,7 +198,7 @@ fn render_table(rows: &[Row]) -> String {
     out.extend(cells.iter().map(|r| line(r)));
     out.push(String::new());
     out.push(
-        "STD: Rust std installed (`rustup target add`); RUNNER: how target programs run here (QEMU is provisioned into the cache on first use); SYSROOT: a sysroot is cached".into(),
+        "STD: Rust std installed (`rustup target add`); RUNNER: how target programs run here (QEMU and Wine are provisioned into the cache on first use); SYSROOT: a sysroot is cached".into(),
     );
     out.join("\n")
 }

@@ -1,0 +1,128 @@
+//! The Windows targets' steps of the pipeline: the mingw-w64 tree (sysroot and compiler in
+//! one) and Wine with its private prefix.
+//!
+//! The prefix lives in the cache (`wine-prefixes-v1/<tree hash>`), one per Wine tree, created
+//! once under a lock in a staging directory and renamed into place when `wineboot --init` has
+//! finished, so a killed creation never counts as ready; an incomplete one is rebuilt.
+
+use std::path::{Path, PathBuf};
+
+use crossroot_archive::PathFilter;
+use crossroot_runner::Runner;
+use crossroot_runner::wine::{self, WineTree};
+use crossroot_toolchain::clang::{self, CToolchain};
+use crossroot_toolchain::{files, mingw};
+
+use crate::pipeline::short_hash;
+use crate::request::Request;
+use crate::{Error, Provisioner, host};
+
+/// The cache bucket of Wine prefixes.
+pub const WINE_PREFIXES: &str = "wine-prefixes-v1";
+
+/// The host libraries of a tree linked into one directory for `LD_LIBRARY_PATH` (glibc and
+/// libgcc_s excluded: they come from the host); `None` when the tree has none.
+fn tree_libs(tree: &Path, tool_dir: &Path, what: &str) -> Result<Option<PathBuf>, Error> {
+    let multiarch = host::host_spec()?.multiarch;
+    if !tree.join("usr/lib").join(multiarch).is_dir() {
+        return Ok(None);
+    }
+    let dest = tool_dir.join(format!("{what}-libs-{}", short_hash(&[tree])));
+    Ok(Some(clang::link_tree_libraries(tree, multiarch, &dest)?))
+}
+
+impl Provisioner {
+    /// The mingw-w64 tree of `req`'s target (with the project's Debian packages, e.g.
+    /// `libz-mingw-w64-dev`) and the GCC toolchain in it.
+    pub(crate) fn mingw(
+        &mut self,
+        req: &Request,
+        tool_dir: &Path,
+    ) -> Result<(PathBuf, CToolchain), Error> {
+        let spec = req.target.spec;
+        let mut packages = mingw::tree_packages(spec);
+        for p in &req.packages {
+            if !packages.contains(p) {
+                packages.push(p.clone());
+            }
+        }
+        let packages: Vec<&str> = packages.iter().map(String::as_str).collect();
+        let tree = self.host_tree(
+            &mingw::tree_name(spec),
+            &packages,
+            &PathFilter::parse(&mingw::tree_filter(spec))?,
+        )?;
+        let libs = tree_libs(&tree, tool_dir, "mingw")?;
+        let tc = mingw::tree_toolchain(&tree, libs, spec)?;
+        Ok((tree, tc))
+    }
+
+    /// Wine for `req`'s target: the tree, its fixes, the prefix, and the runner script in
+    /// `gen_dir`.
+    pub(crate) fn wine(
+        &mut self,
+        req: &Request,
+        toolchain: &CToolchain,
+        tool_dir: &Path,
+        gen_dir: &Path,
+    ) -> Result<Runner, Error> {
+        let spec = req.target.spec;
+        if spec.is_32bit() {
+            return Err(Error::Unsupported {
+                what: "running i686 Windows programs (Wine's 32-bit side is not provisioned yet)"
+                    .into(),
+                target: req.target.to_string(),
+            });
+        }
+        let packages = wine::tree_packages(spec);
+        let root = self.host_tree(
+            &wine::tree_name(spec),
+            &packages,
+            &PathFilter::parse(&wine::tree_filter())?,
+        )?;
+        let multiarch = host::host_spec()?.multiarch;
+        let tree = WineTree::at(&root, spec, multiarch);
+        let libs = tree_libs(&root, tool_dir, "wine")?.unwrap_or_else(|| root.join("usr/lib"));
+        let parent = self.cache().root().join(WINE_PREFIXES);
+        let prefix = parent.join(short_hash(&[&root]));
+        if !wine::prefix_is_complete(&prefix) {
+            let cache = self.cache().clone();
+            let _guard = cache.lock(&parent.join(".lock"), || {
+                self.reporter().status(
+                    "Waiting",
+                    "for another crossroot process to finish the Wine prefix",
+                );
+            })?;
+            cache.clean_staging(&parent)?;
+            if !wine::prefix_is_complete(&prefix) {
+                self.reporter().status(
+                    "Creating",
+                    &format!("the Wine prefix for `{}` (once)", spec.triple),
+                );
+                wine::prepare_tree(
+                    &tree,
+                    &toolchain.clang,
+                    &toolchain.lib_path,
+                    &tool_dir.join("wine-shim"),
+                )?;
+                let staged = cache.stage_dir(&parent)?;
+                wine::boot_prefix(
+                    &tree,
+                    &wine::env(&tree, staged.path(), &libs),
+                    staged.path(),
+                )?;
+                staged.persist(&prefix)?;
+            }
+        }
+        let script = gen_dir.join("bin/wine-runner");
+        files::write_if_changed(
+            &script,
+            wine::runner_script(&wine::env(&tree, &prefix, &libs)).as_bytes(),
+            true,
+        )?;
+        Ok(Runner {
+            program: script,
+            args: Vec::new(),
+        })
+    }
+}
