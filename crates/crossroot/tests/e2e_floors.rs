@@ -96,6 +96,21 @@ fn aarch64_floor_2_17_under_qemu() {
     floor_test(target, "2.17", "cc-libm", &[3, 0]);
 }
 
+/// 32-bit ARM: the same stubs, derived from armhf's own bullseye glibc (whose oldest symbol
+/// version is GLIBC_2.4, not x86_64's GLIBC_2.2.5).
+#[test]
+fn armv7_floors_under_qemu() {
+    if !enabled("armv7_floors_under_qemu") {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let t217 = "armv7-unknown-linux-gnueabihf.2.17";
+    let t228 = "armv7-unknown-linux-gnueabihf.2.28";
+    floor_test(t217, "2.17", "hello-threads", &[3, 0, 1]);
+    floor_test(t228, "2.28", "hello-threads", &[3, 0, 1]);
+    floor_test(t228, "2.28", "cc-libm", &[3, 0]);
+}
+
 /// The host's own triple with a floor runs natively, against the host's (newer) glibc, while
 /// the linker is pinned to the bullseye sysroot and the stubs.
 #[test]
