@@ -19,6 +19,7 @@
 //!                                   └──▶ plan::plan (doctor, targets)
 //! ```
 
+pub mod doctor;
 mod error;
 pub mod glibc;
 pub mod host;
