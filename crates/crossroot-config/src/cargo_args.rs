@@ -171,38 +171,6 @@ impl CargoArgs {
             (None, _) => "dev",
         }
     }
-
-    /// The arguments with every `--target` value spelled as `triple`, the Rust triple cargo
-    /// knows (`aarch64-linux` or `aarch64-unknown-linux-gnu.2.31` → `aarch64-unknown-linux-gnu`).
-    /// Nothing after `--` is touched.
-    pub fn with_triple(&self, triple: &str) -> Vec<OsString> {
-        let mut out = Vec::with_capacity(self.args.len());
-        let mut it = self.args.iter();
-        while let Some(arg) = it.next() {
-            let text = arg.to_string_lossy();
-            if text == "--" {
-                out.push(arg.clone());
-                out.extend(it.by_ref().cloned());
-                break;
-            }
-            if text == "--target" {
-                out.push(arg.clone());
-                if it.next().is_some() {
-                    out.push(triple.into());
-                }
-            } else if text.starts_with("--target=") {
-                out.push(format!("--target={triple}").into());
-            } else {
-                out.push(arg.clone());
-                if TAKES_VALUE.contains(&text.as_ref()) {
-                    if let Some(v) = it.next() {
-                        out.push(v.clone());
-                    }
-                }
-            }
-        }
-        out
-    }
 }
 
 impl CargoArgs {
@@ -569,35 +537,6 @@ mod tests {
     }
 
     #[test]
-    fn targets_become_triples_and_everything_else_passes_through() {
-        let os = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
-        let t = "aarch64-unknown-linux-gnu";
-        assert_eq!(
-            parse(&[
-                "--release",
-                "--target",
-                "aarch64-linux",
-                "-p",
-                "x",
-                "--",
-                "--target",
-                "y"
-            ])
-            .with_triple(t),
-            os(&["--release", "--target", t, "-p", "x", "--", "--target", "y"])
-        );
-        assert_eq!(
-            parse(&["--target=arm64.2.31"]).with_triple(t),
-            os(&["--target=aarch64-unknown-linux-gnu"])
-        );
-        // A `--target` that is the value of another flag is not a target.
-        assert_eq!(
-            parse(&["--features", "--target", "--target", "arm64"]).with_triple(t),
-            os(&["--features", "--target", "--target", t])
-        );
-    }
-
-    #[test]
     fn several_targets_split_on_commas_and_repeats() {
         for (args, want) in [
             (&["--target", "a,b"][..], &["a", "b"][..]),
@@ -731,7 +670,6 @@ mod tests {
         fn never_panics_and_keeps_every_argument(args in proptest::collection::vec("[-a-z=.é]{0,12}", 0..8)) {
             let c = CargoArgs::parse(&args);
             proptest::prop_assert_eq!(c.args.len(), args.len());
-            proptest::prop_assert_eq!(c.with_triple("x").len(), args.len());
             let one = c.for_target("x");
             proptest::prop_assert_eq!(one.iter().filter(|a| *a == "x").count() >= 1, true);
             proptest::prop_assert!(one.len() <= args.len() + 2);

@@ -101,7 +101,7 @@ mod tests {
                 crossroot_target::parse("x86_64-pc-windows-msvc")
                     .unwrap_err()
                     .into(),
-                "",
+                "x86_64-pc-windows-gnu",
             ),
             (
                 crossroot_config::ConfigError::NoCacheDir.into(),

@@ -20,23 +20,12 @@ static SERIAL: Mutex<()> = Mutex::new(());
 
 /// The `N` of every `test result: ok. N passed` line, in order; panics on a failed suite.
 fn passed_counts(out: &Output) -> Vec<u32> {
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success(),
-        "crossroot test failed ({})\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
-        out.status
+        "crossroot test failed: {}",
+        e2e_support::show(out)
     );
-    stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("test result: ok. "))
-        .map(|rest| {
-            rest.split(' ')
-                .next()
-                .and_then(|n| n.parse().ok())
-                .expect("a count after `test result: ok.`")
-        })
-        .collect()
+    e2e_support::passed_counts(out)
 }
 
 /// Expected `passed` counts per example: library tests, then binaries, then doctests.

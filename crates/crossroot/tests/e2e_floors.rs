@@ -15,31 +15,9 @@ use std::process::Output;
 use std::sync::Mutex;
 
 mod e2e_support;
-use e2e_support::{crossroot, enabled, example};
+use e2e_support::{crossroot, enabled, example, passed_counts, show, text};
 
 static SERIAL: Mutex<()> = Mutex::new(());
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn show(o: &Output) -> String {
-    format!(
-        "status {}\n--- stdout\n{}\n--- stderr\n{}",
-        o.status,
-        text(&o.stdout),
-        text(&o.stderr)
-    )
-}
-
-/// The `N` of every `test result: ok. N passed` line.
-fn passed_counts(o: &Output) -> Vec<u32> {
-    text(&o.stdout)
-        .lines()
-        .filter_map(|l| l.strip_prefix("test result: ok. "))
-        .filter_map(|rest| rest.split(' ').next()?.parse().ok())
-        .collect()
-}
 
 /// The test binaries cargo ran: `Running unittests src/lib.rs (<path>)`.
 fn test_binaries(o: &Output, cwd: &Path) -> Vec<PathBuf> {

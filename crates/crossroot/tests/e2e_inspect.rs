@@ -11,22 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::Mutex;
 
-use e2e_support::{copy_dir, crossroot, enabled, example, target_dir};
+use e2e_support::{copy_dir, crossroot, enabled, example, show, target_dir, text};
 
 static SERIAL: Mutex<()> = Mutex::new(());
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn show(o: &Output) -> String {
-    format!(
-        "status {}\n--- stdout\n{}\n--- stderr\n{}",
-        o.status,
-        text(&o.stdout),
-        text(&o.stderr)
-    )
-}
 
 fn run_ok(cmd: &mut std::process::Command, what: &str) -> Output {
     let o = cmd.output().expect("run crossroot");

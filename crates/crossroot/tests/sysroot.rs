@@ -166,6 +166,20 @@ fn fixture_of(archive: BuiltArchive, trusted: Option<&TestSigner>) -> Env {
 }
 
 impl Env {
+    /// An empty library crate `demo` in the fixture's home (so crossroot writes
+    /// `crossroot.lock` next to it).
+    fn project(&self) -> PathBuf {
+        let project = self.home.path().join("project");
+        fs_err::create_dir_all(project.join("src")).unwrap();
+        fs_err::write(
+            project.join("Cargo.toml"),
+            "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        )
+        .unwrap();
+        fs_err::write(project.join("src/lib.rs"), "").unwrap();
+        project
+    }
+
     fn cache(&self) -> PathBuf {
         self.home.path().join("cache")
     }
@@ -410,14 +424,7 @@ fn add_is_additive() {
 #[test]
 fn lockfile_pins_the_packages_and_enables_offline_and_locked() {
     let env = fixture();
-    let project = env.home.path().join("project");
-    fs_err::create_dir_all(project.join("src")).unwrap();
-    fs_err::write(
-        project.join("Cargo.toml"),
-        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    )
-    .unwrap();
-    fs_err::write(project.join("src/lib.rs"), "").unwrap();
+    let project = env.project();
     let run = |args: &[&str]| env.run_in(&project, args);
 
     let out = run(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
@@ -597,14 +604,7 @@ fn insecure_mode_warns_loudly() {
 #[test]
 fn offline_among_cargo_arguments_fetches_nothing() {
     let env = fixture();
-    let project = env.home.path().join("project");
-    fs_err::create_dir_all(project.join("src")).unwrap();
-    fs_err::write(
-        project.join("Cargo.toml"),
-        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    )
-    .unwrap();
-    fs_err::write(project.join("src/lib.rs"), "").unwrap();
+    let project = env.project();
     for args in [
         &["build", "--target", "arm64", "--offline"][..],
         &["test", "--target=arm64", "--frozen"],

@@ -84,3 +84,27 @@ pub fn crossroot() -> Command {
 pub fn copy_dir(from: &Path, to: &Path) {
     sync_dir(from, to);
 }
+
+/// Bytes of a child's output as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A child's status, stdout and stderr, for an assertion message.
+pub fn show(o: &std::process::Output) -> String {
+    format!(
+        "status {}\n--- stdout\n{}\n--- stderr\n{}",
+        o.status,
+        text(&o.stdout),
+        text(&o.stderr)
+    )
+}
+
+/// The `N` of every `test result: ok. N passed` line cargo test printed, in order.
+pub fn passed_counts(o: &std::process::Output) -> Vec<u32> {
+    text(&o.stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix("test result: ok. "))
+        .filter_map(|rest| rest.split(' ').next()?.parse().ok())
+        .collect()
+}
