@@ -70,12 +70,12 @@ pub struct CrossSetup<'a> {
 /// (`--static`, so `Libs.private` comes along; pkg-config-rs reads only the plain name, and
 /// keeps host libraries under `/usr` dynamic) and the switches of `-sys` crates that do not go
 /// through it or decide before asking it. `libssh2-sys`, `zstd-sys` and `curl-sys` build their
-/// bundled copy unless told to use pkg-config, so they need nothing.
+/// bundled copy unless told to use pkg-config, so they need nothing. `libz-sys` is left to
+/// pkg-config's static mode on purpose: it links the sysroot's own `libz.a` (verified, with the
+/// release's fixes), where `LIBZ_SYS_STATIC` would compile its bundled zlib instead.
 pub const STATIC_DEPS_VARS: &[&str] = &[
     // pkg-config-rs: `--static` for every library (its `_<target>` forms are not read).
     "PKG_CONFIG_ALL_STATIC",
-    // libz-sys: builds its bundled zlib statically (read when its build script is compiled).
-    "LIBZ_SYS_STATIC",
     // libsqlite3-sys: `static=sqlite3`.
     "SQLITE3_STATIC",
 ];
@@ -457,14 +457,15 @@ mod tests {
         let vars = with_static("aarch64-unknown-linux-gnu", true);
         for key in [
             "PKG_CONFIG_ALL_STATIC",
-            "LIBZ_SYS_STATIC",
             "SQLITE3_STATIC",
             "AARCH64_UNKNOWN_LINUX_GNU_OPENSSL_STATIC",
         ] {
             assert_eq!(get(&vars, key), Some("1"), "{key}");
         }
-        // openssl-sys of the host (a build script's dependency) is left alone.
+        // openssl-sys of the host (a build script's dependency) is left alone, and libz-sys
+        // keeps taking the sysroot's libz.a through pkg-config rather than its bundled copy.
         assert_eq!(get(&vars, "OPENSSL_STATIC"), None);
+        assert_eq!(get(&vars, "LIBZ_SYS_STATIC"), None);
     }
 
     #[test]
@@ -473,7 +474,7 @@ mod tests {
         let decisions = decide(vars, |k| match k {
             "OPENSSL_STATIC" => Some("0".into()),
             "PKG_CONFIG_ALL_DYNAMIC" => Some("1".into()),
-            "LIBZ_SYS_STATIC" => Some("0".into()),
+            "SQLITE3_STATIC" => Some("0".into()),
             _ => None,
         });
         let kept: Vec<&str> = decisions
@@ -486,7 +487,7 @@ mod tests {
             [
                 "S390X_UNKNOWN_LINUX_GNU_OPENSSL_STATIC",
                 "PKG_CONFIG_ALL_STATIC",
-                "LIBZ_SYS_STATIC"
+                "SQLITE3_STATIC"
             ]
         );
     }

@@ -405,74 +405,97 @@ fn test_binaries(target_dir: &Path, triple: &str, prefix: &str) -> Vec<PathBuf> 
         .collect()
 }
 
-/// `--static-deps`: the openssl-sys example links Debian's `libssl.a`/`libcrypto.a`, passes its
-/// tests under QEMU, and `inspect` finds nothing but glibc in NEEDED.
+/// `--static-deps`: the openssl-sys example links Debian's `libssl.a`/`libcrypto.a` and the
+/// zlib-sys example Debian's `libz.a` (its test checks the linked zlib is the sysroot's, not
+/// libz-sys's bundled copy); both pass their tests under QEMU, and `inspect` finds nothing but
+/// glibc in NEEDED.
 #[test]
-fn static_deps_links_openssl_statically() {
-    if !enabled("static_deps_links_openssl_statically") {
+fn static_deps_links_system_libraries_statically() {
+    if !enabled("static_deps_links_system_libraries_statically") {
         return;
     }
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     // Its own target dir: the same crates with other link flags would rebuild the shared one.
     let target_dir = e2e_dir().join("target-static-deps");
+    let cases: [(&str, &str, &[&str]); 2] = [
+        (
+            "openssl-sys",
+            "openssl_sys_example-",
+            &["libssl", "libcrypto"],
+        ),
+        ("zlib-sys", "zlib_sys_example-", &["libz"]),
+    ];
     for (target, triple) in [
         ("aarch64-linux", "aarch64-unknown-linux-gnu"),
         ("s390x-linux", "s390x-unknown-linux-gnu"),
     ] {
-        // The check covers what this run links: with a warm target dir from an earlier run,
-        // remove the test binaries so they are linked (and checked) again.
-        if target_dir.join(triple).join("debug/deps").is_dir() {
-            for bin in test_binaries(&target_dir, triple, "openssl_sys_example-") {
-                fs_err::remove_file(bin).expect("remove an old test binary");
-            }
+        for (ex, prefix, libs) in cases {
+            static_deps_case(&target_dir, target, triple, ex, prefix, libs);
         }
-        let out = crossroot()
-            .current_dir(example("openssl-sys"))
-            .env("CARGO_TARGET_DIR", &target_dir)
-            .args(["test", "--target", target, "--static-deps"])
-            .output()
-            .expect("run crossroot");
-        assert_eq!(passed_counts(&out), expected("openssl-sys"), "{target}");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            stderr.contains("no library outside glibc (--static-deps)"),
-            "{target}: {stderr}"
-        );
-        let bins = test_binaries(&target_dir, triple, "openssl_sys_example-");
-        assert!(!bins.is_empty(), "{target}: no test binary found");
-        for bin in bins {
-            let out = crossroot()
-                .current_dir(example("openssl-sys"))
-                .args(["inspect", "--json", "--target", target])
-                .arg(&bin)
-                .output()
-                .expect("run crossroot inspect");
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-            let needed: Vec<&str> = doc["files"][0]["elf"]["needed"]
-                .as_array()
-                .expect("needed")
-                .iter()
-                .filter_map(|v| v.as_str())
-                .collect();
-            assert!(
-                !needed
-                    .iter()
-                    .any(|n| n.starts_with("libssl") || n.starts_with("libcrypto")),
-                "{target}: {needed:?}"
-            );
-            assert_eq!(
-                doc["files"][0]["runs_on"]["outside_glibc"],
-                serde_json::json!([]),
-                "{target}"
-            );
-        }
-        eprintln!("ok: openssl-sys --static-deps on {target}");
     }
+}
+
+fn static_deps_case(
+    target_dir: &Path,
+    target: &str,
+    triple: &str,
+    ex: &str,
+    prefix: &str,
+    libs: &[&str],
+) {
+    // The check covers what this run links: with a warm target dir from an earlier run,
+    // remove the test binaries so they are linked (and checked) again.
+    if target_dir.join(triple).join("debug/deps").is_dir() {
+        for bin in test_binaries(target_dir, triple, prefix) {
+            fs_err::remove_file(bin).expect("remove an old test binary");
+        }
+    }
+    let out = crossroot()
+        .current_dir(example(ex))
+        .env("CARGO_TARGET_DIR", target_dir)
+        .args(["test", "--target", target, "--static-deps"])
+        .output()
+        .expect("run crossroot");
+    assert_eq!(passed_counts(&out), expected(ex), "{ex} on {target}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no library outside glibc (--static-deps)"),
+        "{ex} on {target}: {stderr}"
+    );
+    let bins = test_binaries(target_dir, triple, prefix);
+    assert!(!bins.is_empty(), "{ex} on {target}: no test binary found");
+    for bin in bins {
+        let out = crossroot()
+            .current_dir(example(ex))
+            .args(["inspect", "--json", "--target", target])
+            .arg(&bin)
+            .output()
+            .expect("run crossroot inspect");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let needed: Vec<&str> = doc["files"][0]["elf"]["needed"]
+            .as_array()
+            .expect("needed")
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        assert!(
+            !needed
+                .iter()
+                .any(|n| libs.iter().any(|l| n.starts_with(&format!("{l}.")))),
+            "{ex} on {target}: {needed:?}"
+        );
+        assert_eq!(
+            doc["files"][0]["runs_on"]["outside_glibc"],
+            serde_json::json!([]),
+            "{ex} on {target}"
+        );
+    }
+    eprintln!("ok: {ex} --static-deps on {target}");
 }
 
 /// `--static-deps` with a library that stays dynamic (the user's `PKG_CONFIG_ALL_DYNAMIC`

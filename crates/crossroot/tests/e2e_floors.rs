@@ -15,7 +15,7 @@ use std::process::Output;
 use std::sync::Mutex;
 
 mod e2e_support;
-use e2e_support::{crossroot, enabled, example, passed_counts, show, text};
+use e2e_support::{crossroot, e2e_dir, enabled, example, passed_counts, show, text};
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -34,10 +34,27 @@ fn test_binaries(o: &Output, cwd: &Path) -> Vec<PathBuf> {
 /// `crossroot test --target <target>` on `ex` passes with `want` tests per binary, and
 /// `inspect --glibc <floor>` accepts every test binary it ran.
 fn floor_test(target: &str, floor: &str, ex: &str, want: &[u32]) {
+    floor_test_with(target, floor, ex, want, &[]);
+}
+
+/// [`floor_test`] with extra crossroot arguments (which get their own target dir, so their
+/// link flags do not rebuild the shared one); returns the test binaries it checked.
+fn floor_test_with(
+    target: &str,
+    floor: &str,
+    ex: &str,
+    want: &[u32],
+    extra: &[&str],
+) -> Vec<PathBuf> {
     let dir = example(ex);
-    let o = crossroot()
+    let mut cmd = crossroot();
+    if !extra.is_empty() {
+        cmd.env("CARGO_TARGET_DIR", e2e_dir().join("target-floor-extra"));
+    }
+    let o = cmd
         .current_dir(&dir)
         .args(["test", "--target", target])
+        .args(extra)
         .output()
         .expect("run crossroot test");
     assert!(o.status.success(), "{ex} on {target}: {}", show(&o));
@@ -61,6 +78,7 @@ fn floor_test(target: &str, floor: &str, ex: &str, want: &[u32]) {
         "ok: {ex} on {target}: {want:?} tests passed, {} binaries run on glibc {floor}",
         bins.len()
     );
+    bins
 }
 
 #[test]
@@ -72,6 +90,60 @@ fn aarch64_floor_2_17_under_qemu() {
     let target = "aarch64-unknown-linux-gnu.2.17";
     floor_test(target, "2.17", "hello-threads", &[3, 0, 1]);
     floor_test(target, "2.17", "cc-libm", &[3, 0]);
+}
+
+/// C code whose Rust side bindgen generates (libclang) builds and passes under a floor: the
+/// stubs only change the link, never the headers bindgen reads.
+#[test]
+fn bindgen_under_a_floor() {
+    if !enabled("bindgen_under_a_floor") {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    floor_test(
+        "aarch64-unknown-linux-gnu.2.17",
+        "2.17",
+        "bindgen-layout",
+        &[2, 0],
+    );
+}
+
+/// `--static-deps` together with a floor: bullseye's `libz.a` and `libssl.a`/`libcrypto.a`
+/// are linked in, their own glibc symbols stay within 2.17 (the floor check covers them),
+/// and nothing outside glibc is left in NEEDED.
+#[test]
+fn static_deps_under_a_floor() {
+    if !enabled("static_deps_under_a_floor") {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let target = "aarch64-unknown-linux-gnu.2.17";
+    for (ex, libs) in [
+        ("zlib-sys", &["libz"][..]),
+        ("openssl-sys", &["libssl", "libcrypto"][..]),
+    ] {
+        let bins = floor_test_with(target, "2.17", ex, &[2, 0], &["--static-deps"]);
+        for bin in bins {
+            let o = crossroot()
+                .args(["inspect", "--json", "--target", target])
+                .arg(&bin)
+                .output()
+                .expect("run crossroot inspect");
+            assert!(o.status.success(), "{}", show(&o));
+            let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+            let file = &doc["files"][0];
+            let needed = file["elf"]["needed"].to_string();
+            assert!(
+                !libs.iter().any(|l| needed.contains(l)),
+                "{ex}: {libs:?} must be linked statically: {needed}"
+            );
+            assert_eq!(
+                file["runs_on"]["outside_glibc"],
+                serde_json::json!([]),
+                "{ex}"
+            );
+        }
+    }
 }
 
 /// 32-bit ARM: the same stubs, derived from armhf's own bullseye glibc (whose oldest symbol

@@ -201,7 +201,8 @@ impl FloorCheck {
         }
         if let Some(ok) = verdict? {
             printer.status("Checked", ok);
-        } else if self.static_deps.is_some() && !checked.artefacts.is_empty() {
+        }
+        if self.static_deps.is_some() && !checked.artefacts.is_empty() {
             printer.status(
                 "Checked",
                 format!(
