@@ -11,6 +11,7 @@ use crossroot_target::GlibcVersion;
 use crate::GlibcError;
 use crate::elf::{SharedLibrary, read_library};
 use crate::explain::{Catalog, SysrootTrap, glibc_release, sysroot_traps};
+use crate::header::{FLOOR_HEADER, floor_header};
 use crate::split::{self, MERGE, SPLIT_LIBRARIES};
 use crate::stubs::{Stub, stub_for};
 
@@ -122,6 +123,9 @@ pub fn build_stubs(
     let mut stubs = Vec::new();
     for source in &sources {
         let stub = stub_for(source, floor)?;
+        if stub.soname == "libc.so.6" {
+            fs_err::write(out.join(FLOOR_HEADER), floor_header(&stub))?;
+        }
         stubs.push(compile(&stub, compiler, out, &src_dir)?);
     }
 

@@ -11,7 +11,8 @@
 //! Owns, pure (bytes in, values out): reading a shared library's exported interface
 //! ([`read_library`]); the stub of one library for a floor ([`stub_for`]) with its assembly
 //! source and version script; carving libpthread & co. out of a merged glibc ≥ 2.34
-//! ([`split`]); naming the glibc a symbol needs and the header redirects that produce new
+//! ([`split`]); the floor's forced-include header binding redirected calls to older
+//! symbols ([`floor_header`]); naming the glibc a symbol needs and the header redirects that produce new
 //! symbols from old calls ([`Catalog`], [`HEADER_REDIRECTS`], [`undefined_symbols`]).
 //! Owns, at the edge: [`build_stubs`], which reads a sysroot's libraries, runs the C compiler
 //! driver it is given on the generated sources and writes the stub directory.
@@ -26,6 +27,7 @@ use crossroot_target::GlibcVersion;
 mod build;
 mod elf;
 mod explain;
+mod header;
 pub mod split;
 mod stubs;
 
@@ -35,6 +37,7 @@ pub use explain::{
     Catalog, HEADER_REDIRECTS, HeaderRedirect, Introduced, SysrootTrap, TooNew, glibc_release,
     header_redirect, lowest_floor_without_traps, sysroot_traps, undefined_symbols,
 };
+pub use header::{COMPAT_BINDINGS, CompatBinding, FLOOR_HEADER, floor_header};
 pub use stubs::{Stub, stub_for, version_at_or_below};
 
 /// Why stubs could not be derived or built.

@@ -264,13 +264,19 @@ impl Provisioner {
 
         // 6. Generated files and the environment.
         let emulator = runner.as_ref().map(crossroot_runner::Runner::argv);
+        let floor_header = stub_dir
+            .as_ref()
+            .map(|d| d.join(crossroot_glibc::FLOOR_HEADER));
         let generated = files::generate(
             &gen_dir,
             target.spec,
             &sysroot,
             &toolchain,
             emulator.as_deref(),
-            stub_dir.as_deref(),
+            floor_header
+                .as_deref()
+                .zip(stub_dir.as_deref())
+                .map(|(header, stubs)| crossroot_toolchain::flags::GlibcFloor { stubs, header }),
         )?;
         let glibc_stubs = crate::glibc::ensure(
             &self.cache,

@@ -10,6 +10,7 @@ use crossroot_target::TargetSpec;
 
 use crate::clang::CToolchain;
 use crate::env::shell_word;
+use crate::flags::GlibcFloor;
 use crate::{Result, flags};
 
 /// Write `content` to `path` unless it already holds exactly that. Returns whether it wrote.
@@ -159,21 +160,21 @@ pub fn wrapper_args(
     spec: &TargetSpec,
     sysroot: &Path,
     tc: &CToolchain,
-    glibc_stubs: Option<&Path>,
+    glibc_floor: Option<GlibcFloor<'_>>,
 ) -> Vec<String> {
     if spec.is_windows() {
         return Vec::new();
     }
     let mut args = flags::compile_args(spec, sysroot);
     args.extend(flags::link_args(tc.ld_lld.as_deref()));
-    args.extend(flags::stub_link_args(glibc_stubs));
+    args.extend(flags::floor_args(glibc_floor));
     args
 }
 
 /// Write (when changed) the compiler wrappers, CMake toolchain file and meson cross file for
 /// `spec` into `dir`. `emulator` is the runner's command line (program first), if any.
-/// `glibc_stubs` is the directory of link-only glibc stubs for a floor older than the
-/// sysroot's glibc: every link the wrappers run finds them first, and a failed run's stderr is
+/// `glibc_floor` names the link-only glibc stubs and the forced-include header for a floor
+/// older than the sysroot's glibc: every link the wrappers run finds the stubs first, and a failed run's stderr is
 /// kept for crossroot (see [`LINK_ERRORS_VAR`]).
 pub fn generate(
     dir: &Path,
@@ -181,13 +182,13 @@ pub fn generate(
     sysroot: &Path,
     tc: &CToolchain,
     emulator: Option<&[String]>,
-    glibc_stubs: Option<&Path>,
+    glibc_floor: Option<GlibcFloor<'_>>,
 ) -> Result<Generated> {
-    let args = wrapper_args(spec, sysroot, tc, glibc_stubs);
+    let args = wrapper_args(spec, sysroot, tc, glibc_floor);
     let trailing = flags::trailing_link_args(spec, sysroot);
     let cc = dir.join("bin/cc");
     let cxx = dir.join("bin/c++");
-    let wrapper = match glibc_stubs {
+    let wrapper = match glibc_floor {
         Some(_) => link_log_wrapper,
         None => exec_wrapper_around,
     };
@@ -443,14 +444,19 @@ mod tests {
     fn with_glibc_stubs_the_wrapper_searches_them_first_and_keeps_failed_output() {
         let dir = tempfile::tempdir().expect("tempdir");
         let spec = by_triple("aarch64-unknown-linux-gnu").expect("known");
-        let stubs = Path::new("/c/glibc-stubs-v1/aarch64-2.17");
-        let g = generate(dir.path(), spec, Path::new("/sr"), &tc(), None, Some(stubs))
+        let floor = GlibcFloor {
+            stubs: Path::new("/c/glibc-stubs-v2/aarch64-2.17"),
+            header: Path::new("/c/glibc-stubs-v2/aarch64-2.17/floor.h"),
+        };
+        let g = generate(dir.path(), spec, Path::new("/sr"), &tc(), None, Some(floor))
             .expect("generate");
         let text = fs_err::read_to_string(&g.cc).expect("read");
         let exec = text.lines().last().expect("a last line");
         assert!(
             exec.starts_with("exec /t/clang --target=aarch64-linux-gnu --sysroot=/sr -fuse-ld=lld")
-                && exec.ends_with("-L/c/glibc-stubs-v1/aarch64-2.17 \"$@\""),
+                && exec.ends_with(
+                    "-L/c/glibc-stubs-v2/aarch64-2.17 -include /c/glibc-stubs-v2/aarch64-2.17/floor.h \"$@\""
+                ),
             "{text}"
         );
         assert!(text.contains("CROSSROOT_LINK_ERRORS"), "{text}");

@@ -94,14 +94,27 @@ pub fn link_args(ld_path: Option<&Path>) -> Vec<String> {
     args
 }
 
-/// `-L<stubs>`: the link-only glibc stubs for a floor, before the caller's `-L` and before
-/// every library directory the driver adds for the sysroot, so `-lc`, `-lm`, `-lpthread`… and
-/// the loader resolve to them.
-pub fn stub_link_args(glibc_stubs: Option<&Path>) -> Vec<String> {
-    glibc_stubs
-        .map(|d| format!("-L{}", d.display()))
-        .into_iter()
-        .collect()
+/// A glibc floor older than the sysroot's glibc: the directory of link-only stubs and the
+/// header forced into every compile (it binds calls the sysroot's newer headers redirect, such
+/// as `fcntl` → `fcntl64`, to symbols the floor already had).
+#[derive(Debug, Clone, Copy)]
+pub struct GlibcFloor<'a> {
+    pub stubs: &'a Path,
+    pub header: &'a Path,
+}
+
+/// `-L<stubs>` before the caller's `-L` and before every library directory the driver adds for
+/// the sysroot, so `-lc`, `-lm`, `-lpthread`… and the loader resolve to the stubs; and
+/// `-include <header>` (ignored by links and by non-preprocessed assembly).
+pub fn floor_args(floor: Option<GlibcFloor<'_>>) -> Vec<String> {
+    match floor {
+        None => Vec::new(),
+        Some(f) => vec![
+            format!("-L{}", f.stubs.display()),
+            "-include".into(),
+            f.header.display().to_string(),
+        ],
+    }
 }
 
 /// Flags placed after the caller's arguments when linking: for musl, the sysroot's musl library

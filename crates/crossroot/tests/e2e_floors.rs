@@ -146,6 +146,76 @@ fn static_deps_under_a_floor() {
     }
 }
 
+/// C code that locks a file with `fcntl` on 32-bit targets: crossroot compiles it with
+/// `_FILE_OFFSET_BITS=64`, so bullseye's headers turn the call into `fcntl64` (glibc 2.28).
+/// Under `.2.17` the floor's forced-include header binds it to the old `fcntl` (same ABI): the
+/// link succeeds, the binary runs on 2.17, and the locks work against the real glibc.
+#[test]
+fn fcntl_on_32_bit_below_2_28() {
+    if !enabled("fcntl_on_32_bit_below_2_28") {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    fs_err::create_dir_all(root.join("src")).expect("mkdir");
+    for (name, body) in [
+        (
+            "Cargo.toml",
+            "[package]\nname = \"fcntl-floor\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [workspace]\n\n[build-dependencies]\ncc = \"1\"\n",
+        ),
+        (
+            "build.rs",
+            "fn main() { cc::Build::new().file(\"lock.c\").compile(\"lock\"); }\n",
+        ),
+        (
+            "lock.c",
+            "#include <fcntl.h>\n#include <stdio.h>\n#include <unistd.h>\n\
+             int lock_and_query(void) {\n\
+             \x20   FILE *f = tmpfile();\n\
+             \x20   if (!f) return -1;\n\
+             \x20   int fd = fileno(f);\n\
+             \x20   struct flock l = {0};\n\
+             \x20   l.l_type = F_WRLCK; l.l_whence = SEEK_SET;\n\
+             \x20   if (fcntl(fd, F_SETLK, &l) != 0) return -2;\n\
+             \x20   l.l_type = F_WRLCK;\n\
+             \x20   if (fcntl(fd, F_GETLK, &l) != 0) return -3;\n\
+             \x20   if (l.l_type != F_UNLCK) return -4;\n\
+             \x20   return fcntl(fd, F_GETFL) >= 0 ? 1 : -5;\n}\n",
+        ),
+        (
+            "src/lib.rs",
+            "extern \"C\" {\n    fn lock_and_query() -> i32;\n}\n\n\
+             #[test]\nfn locks_a_file() {\n    assert_eq!(unsafe { lock_and_query() }, 1);\n}\n",
+        ),
+    ] {
+        fs_err::write(root.join(name), body).expect("write the crate");
+    }
+    for target in [
+        "armv7-unknown-linux-gnueabihf.2.17",
+        "i686-unknown-linux-gnu.2.17",
+    ] {
+        let o = crossroot()
+            .current_dir(root)
+            .env("CARGO_TARGET_DIR", root.join("target"))
+            .args(["test", "--target", target])
+            .output()
+            .expect("run crossroot test");
+        assert!(o.status.success(), "{target}: {}", show(&o));
+        assert_eq!(passed_counts(&o), [1, 0], "{target}: {}", show(&o));
+        let bins = test_binaries(&o, root);
+        assert!(!bins.is_empty(), "{target}: {}", show(&o));
+        let o = crossroot()
+            .args(["inspect", "--glibc", "2.17"])
+            .args(&bins)
+            .output()
+            .expect("run crossroot inspect");
+        assert_eq!(o.status.code(), Some(0), "{target}: {}", show(&o));
+        eprintln!("ok: fcntl locks from C on {target}");
+    }
+}
+
 /// 32-bit ARM: the same stubs, derived from armhf's own bullseye glibc (whose oldest symbol
 /// version is GLIBC_2.4, not x86_64's GLIBC_2.2.5).
 #[test]
@@ -194,7 +264,7 @@ fn x86_64_floor_2_17_runs_natively() {
     let wrapper = fs_err::read_to_string(linker).expect("the linker wrapper");
     assert!(wrapper.contains("/bullseye/"), "{wrapper}");
     assert!(
-        wrapper.contains("-L") && wrapper.contains("/glibc-stubs-v1/"),
+        wrapper.contains("-L") && wrapper.contains("/glibc-stubs-v2/"),
         "{wrapper}"
     );
 
