@@ -11,7 +11,7 @@ use crossroot_target::GlibcVersion;
 use crate::GlibcError;
 use crate::elf::{SharedLibrary, read_library};
 use crate::explain::{Catalog, SysrootTrap, glibc_release, sysroot_traps};
-use crate::header::{FLOOR_HEADER, floor_header};
+use crate::header::{COMPAT_OBJECT, FLOOR_HEADER, compat_args, compat_source, floor_header};
 use crate::split::{self, MERGE, SPLIT_LIBRARIES};
 use crate::stubs::{Stub, stub_for};
 
@@ -121,10 +121,14 @@ pub fn build_stubs(
     let src_dir = out.join("src");
     fs_err::create_dir_all(&src_dir)?;
     let mut stubs = Vec::new();
+    let mut compat = None;
     for source in &sources {
         let stub = stub_for(source, floor)?;
         if stub.soname == "libc.so.6" {
             fs_err::write(out.join(FLOOR_HEADER), floor_header(&stub))?;
+            if let Some(source) = compat_source(&stub) {
+                compat = Some(compile_compat(&source, compiler, out, &src_dir)?);
+            }
         }
         stubs.push(compile(&stub, compiler, out, &src_dir)?);
     }
@@ -137,7 +141,13 @@ pub fn build_stubs(
         .map(|n| n.to_string_lossy().into_owned());
     fs_err::write(
         out.join("libc.so"),
-        libc_script(&parsed, &nonshared, loader_name.as_deref(), floor),
+        libc_script(
+            &parsed,
+            &nonshared,
+            compat.as_deref(),
+            loader_name.as_deref(),
+            floor,
+        ),
     )?;
     for stub in &stubs {
         let Some((dev_name, _)) = stub.soname.split_once(".so") else {
@@ -277,6 +287,37 @@ fn compile(
     })
 }
 
+/// Compile the floor's compat source into `out` ([`COMPAT_OBJECT`]); returns its file name.
+fn compile_compat(
+    source: &str,
+    compiler: &Compiler,
+    out: &Path,
+    src_dir: &Path,
+) -> Result<String, GlibcError> {
+    let c = src_dir.join("crossroot-floor-compat.c");
+    fs_err::write(&c, source)?;
+    let output = Command::new(&compiler.program)
+        .args(&compiler.args)
+        .args(compat_args())
+        .arg("-o")
+        .arg(out.join(COMPAT_OBJECT))
+        .arg(&c)
+        .output()
+        .map_err(|source| GlibcError::Spawn {
+            program: compiler.program.clone(),
+            source,
+        })?;
+    if !output.status.success() {
+        return Err(GlibcError::Compile {
+            program: compiler.program.clone(),
+            soname: COMPAT_OBJECT.into(),
+            status: output.status.to_string(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        });
+    }
+    Ok(COMPAT_OBJECT.into())
+}
+
 /// What a glibc `libc.so` linker script names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct LibcScript {
@@ -331,6 +372,7 @@ fn parse_libc_script(text: &str) -> Option<LibcScript> {
 fn libc_script(
     parsed: &LibcScript,
     nonshared: &Path,
+    compat: Option<&str>,
     loader: Option<&str>,
     floor: GlibcVersion,
 ) -> String {
@@ -342,6 +384,9 @@ fn libc_script(
         out.push('\n');
     }
     out.push_str(&format!("GROUP ( libc.so.6 \"{}\"", nonshared.display()));
+    if let Some(c) = compat {
+        out.push_str(&format!(" {c}"));
+    }
     if let Some(l) = loader {
         out.push_str(&format!(" AS_NEEDED ( {l} )"));
     }
@@ -420,11 +465,12 @@ mod tests {
         let script = libc_script(
             &parsed,
             Path::new("/sys root/usr/lib/x86_64-linux-gnu/libc_nonshared.a"),
+            Some("crossroot-floor-compat.o"),
             Some("ld-linux-x86-64.so.2"),
             GlibcVersion::new(2, 17),
         );
         assert!(script.ends_with(
-            "OUTPUT_FORMAT(elf64-x86-64)\nGROUP ( libc.so.6 \"/sys root/usr/lib/x86_64-linux-gnu/libc_nonshared.a\" AS_NEEDED ( ld-linux-x86-64.so.2 ) )\n"
+            "OUTPUT_FORMAT(elf64-x86-64)\nGROUP ( libc.so.6 \"/sys root/usr/lib/x86_64-linux-gnu/libc_nonshared.a\" crossroot-floor-compat.o AS_NEEDED ( ld-linux-x86-64.so.2 ) )\n"
         ), "{script}");
         assert_eq!(parse_libc_script("INPUT(-lfoo)"), None);
     }

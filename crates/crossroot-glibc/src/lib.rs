@@ -37,7 +37,9 @@ pub use explain::{
     Catalog, HEADER_REDIRECTS, HeaderRedirect, Introduced, SysrootTrap, TooNew, glibc_release,
     header_redirect, lowest_floor_without_traps, sysroot_traps, undefined_symbols,
 };
-pub use header::{COMPAT_BINDINGS, CompatBinding, FLOOR_HEADER, floor_header};
+pub use header::{
+    COMPAT_BINDINGS, COMPAT_OBJECT, CompatBinding, FLOOR_HEADER, compat_source, floor_header,
+};
 pub use stubs::{Stub, stub_for, version_at_or_below};
 
 /// Why stubs could not be derived or built.

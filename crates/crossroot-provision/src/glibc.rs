@@ -238,7 +238,7 @@ pub(crate) fn ensure(
     Ok(Some(stubs))
 }
 
-/// `glibc-stubs-v2/<triple>-<hash of the sysroot>-<floor>`, when the floor needs stubs.
+/// `glibc-stubs-v3/<triple>-<hash of the sysroot>-<floor>`, when the floor needs stubs.
 pub(crate) fn stub_dir(
     cache: &Cache,
     target: &Target,
@@ -285,7 +285,7 @@ mod tests {
         )
         .expect("a floor below bullseye needs stubs");
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(dir.starts_with("/c/glibc-stubs-v2"), "{}", dir.display());
+        assert!(dir.starts_with("/c/glibc-stubs-v3"), "{}", dir.display());
         assert!(name.starts_with("aarch64-unknown-linux-gnu-"), "{name}");
         assert!(name.ends_with("-2.17"), "{name}");
         let other = stub_dir(

@@ -157,7 +157,7 @@ impl Provisioner {
             (tree, Some(tc))
         } else {
             let root = self
-                .sysroot(req)
+                .sysroot_with_static_archives(req)
                 .map_err(|e| e.in_step("the sysroot", &target))?
                 .root;
             (root, None)
@@ -346,6 +346,74 @@ impl Provisioner {
             return Ok(s);
         }
         self.build_sysroot(req)
+    }
+
+    /// `req`'s sysroot; with `--static-deps`, also the `-dev` packages that ship the static
+    /// archives its pkg-config files link but it lacks (`sqlite3.pc` links `-lz` privately,
+    /// and `libsqlite3-dev` does not depend on `zlib1g-dev`). A library `-l<name>` is looked
+    /// up as `lib<name>-dev`, the name Debian's `-dev` packages provide by convention
+    /// (`zlib1g-dev` provides `libz-dev`). One that no package provides is left out with a
+    /// warning naming it, and the link then names it too.
+    fn sysroot_with_static_archives(&mut self, req: &Request) -> Result<Sysroot, Error> {
+        let sysroot = self.sysroot(req)?;
+        if !req.static_deps {
+            return Ok(sysroot);
+        }
+        let missing = crossroot_toolchain::pkgconfig::missing_static_libs(
+            &sysroot.root,
+            req.target.spec.multiarch,
+        );
+        // (library, package) for each archive the sysroot lacks.
+        let wanted: Vec<(String, String)> = missing
+            .into_iter()
+            .map(|name| {
+                let package = format!("lib{name}-dev");
+                (name, package)
+            })
+            .filter(|(_, p)| !req.packages.contains(p))
+            .collect();
+        if wanted.is_empty() {
+            return Ok(sysroot);
+        }
+        self.reporter.note(&format!(
+            "--static-deps: the sysroot's pkg-config files link {} without a static archive; adding {}",
+            wanted
+                .iter()
+                .map(|(n, _)| format!("`-l{n}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            wanted
+                .iter()
+                .map(|(_, p)| p.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        let mut wider = req.clone();
+        wider.packages.extend(wanted.iter().map(|(_, p)| p.clone()));
+        if let Ok(s) = self.sysroot(&wider) {
+            return Ok(s);
+        }
+        // One at a time: keep each package the archive has.
+        let mut best = sysroot;
+        let mut kept = req.clone();
+        for (name, package) in &wanted {
+            let mut attempt = kept.clone();
+            attempt.packages.push(package.clone());
+            match self.sysroot(&attempt) {
+                Ok(s) => {
+                    best = s;
+                    kept = attempt;
+                }
+                Err(e) => self.reporter.status(
+                    "Warning",
+                    &format!(
+                        "--static-deps: no static archive for `-l{name}` ({package}: {e}); add \
+                         the Debian `-dev` package that ships `lib{name}.a` to `debian-packages`"
+                    ),
+                ),
+            }
+        }
+        Ok(best)
     }
 
     /// Build (or re-check) `req`'s sysroot from the archive, whatever is present.

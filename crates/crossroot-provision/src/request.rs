@@ -89,7 +89,7 @@ impl Settings {
 
 /// One target, resolved once: its release, packages and mirror. Everything below takes this
 /// value and never looks at the configuration again.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Request {
     pub target: Target,
     pub release: Release,

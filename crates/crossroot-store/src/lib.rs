@@ -30,8 +30,8 @@ pub const TOOLS: &str = "tools-v1";
 /// `toolchain-v1/<triple>-<hash>/`, `toolchain-v1/probes.json`.
 pub const TOOLCHAIN: &str = "toolchain-v1";
 /// Bucket of link-only glibc stub libraries for floors older than a sysroot's glibc:
-/// `glibc-stubs-v2/<triple>-<hash-of-sysroot>-<floor>/`.
-pub const GLIBC_STUBS: &str = "glibc-stubs-v2";
+/// `glibc-stubs-v3/<triple>-<hash-of-sysroot>-<floor>/`.
+pub const GLIBC_STUBS: &str = "glibc-stubs-v3";
 /// Every bucket this version of crossroot writes.
 pub const BUCKETS: &[&str] = &[DEBS, INDEXES, SYSROOTS, TOOLS, TOOLCHAIN, GLIBC_STUBS];
 

@@ -118,6 +118,7 @@ pub fn link_log_wrapper(
     fixed_args: &[String],
     trailing_args: &[String],
     lib_path: &[PathBuf],
+    include: Option<&Path>,
 ) -> String {
     let plain = exec_wrapper_around(program, fixed_args, trailing_args, lib_path);
     let Some((head, exec_line)) = plain.trim_end().rsplit_once('\n') else {
@@ -125,7 +126,15 @@ pub fn link_log_wrapper(
     };
     let command = exec_line.trim_start_matches("exec ");
     let var = LINK_ERRORS_VAR;
-    let body = [
+    let mut body = Vec::new();
+    if let Some(h) = include {
+        // Forced into every compile once it exists (links and plain assembly ignore it).
+        let h = shell_word(&h.display().to_string());
+        body.push(format!(
+            "if [ -f {h} ]; then set -- -include {h} \"$@\"; fi"
+        ));
+    }
+    body.extend([
         format!("# With {var} naming a directory, a failed run's stderr is also kept there."),
         "crossroot_err=".into(),
         format!("if [ -n \"${{{var}:-}}\" ] && [ -d \"${var}\" ]; then"),
@@ -139,7 +148,7 @@ pub fn link_log_wrapper(
         "  exit \"$crossroot_status\"".into(),
         "fi".into(),
         exec_line.to_string(),
-    ];
+    ]);
     format!("{head}\n{}\n", body.join("\n"))
 }
 
@@ -188,9 +197,12 @@ pub fn generate(
     let trailing = flags::trailing_link_args(spec, sysroot);
     let cc = dir.join("bin/cc");
     let cxx = dir.join("bin/c++");
-    let wrapper = match glibc_floor {
-        Some(_) => link_log_wrapper,
-        None => exec_wrapper_around,
+    let include = glibc_floor.map(|f| f.header);
+    let wrapper = |program: &Path, args: &[String], trailing: &[String], lib_path: &[PathBuf]| {
+        match glibc_floor {
+            Some(_) => link_log_wrapper(program, args, trailing, lib_path, include),
+            None => exec_wrapper_around(program, args, trailing, lib_path),
+        }
     };
     write_if_changed(
         &cc,
@@ -445,8 +457,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let spec = by_triple("aarch64-unknown-linux-gnu").expect("known");
         let floor = GlibcFloor {
-            stubs: Path::new("/c/glibc-stubs-v2/aarch64-2.17"),
-            header: Path::new("/c/glibc-stubs-v2/aarch64-2.17/floor.h"),
+            stubs: Path::new("/c/glibc-stubs-v3/aarch64-2.17"),
+            header: Path::new("/c/glibc-stubs-v3/aarch64-2.17/floor.h"),
         };
         let g = generate(dir.path(), spec, Path::new("/sr"), &tc(), None, Some(floor))
             .expect("generate");
@@ -454,9 +466,13 @@ mod tests {
         let exec = text.lines().last().expect("a last line");
         assert!(
             exec.starts_with("exec /t/clang --target=aarch64-linux-gnu --sysroot=/sr -fuse-ld=lld")
-                && exec.ends_with(
-                    "-L/c/glibc-stubs-v2/aarch64-2.17 -include /c/glibc-stubs-v2/aarch64-2.17/floor.h \"$@\""
-                ),
+                && exec.ends_with("-L/c/glibc-stubs-v3/aarch64-2.17 \"$@\""),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "if [ -f /c/glibc-stubs-v3/aarch64-2.17/floor.h ]; then set -- -include /c/glibc-stubs-v3/aarch64-2.17/floor.h \"$@\"; fi"
+            ),
             "{text}"
         );
         assert!(text.contains("CROSSROOT_LINK_ERRORS"), "{text}");
@@ -482,7 +498,7 @@ mod tests {
         let wrapper = dir.path().join("cc");
         write_if_changed(
             &wrapper,
-            link_log_wrapper(&prog, &["fixed".into()], &[], &[]).as_bytes(),
+            link_log_wrapper(&prog, &["fixed".into()], &[], &[], None).as_bytes(),
             true,
         )
         .expect("write");
@@ -515,7 +531,7 @@ mod tests {
         write_if_changed(&ok, b"#!/bin/sh\necho fine >&2\n", true).expect("write");
         write_if_changed(
             &wrapper,
-            link_log_wrapper(&ok, &[], &[], &[]).as_bytes(),
+            link_log_wrapper(&ok, &[], &[], &[], None).as_bytes(),
             true,
         )
         .expect("write");

@@ -104,17 +104,13 @@ pub struct GlibcFloor<'a> {
 }
 
 /// `-L<stubs>` before the caller's `-L` and before every library directory the driver adds for
-/// the sysroot, so `-lc`, `-lm`, `-lpthread`… and the loader resolve to the stubs; and
-/// `-include <header>` (ignored by links and by non-preprocessed assembly).
+/// the sysroot, so `-lc`, `-lm`, `-lpthread`… and the loader resolve to the stubs. (The header
+/// is added by the wrapper itself, once it exists: the stubs are built through the wrapper.)
 pub fn floor_args(floor: Option<GlibcFloor<'_>>) -> Vec<String> {
-    match floor {
-        None => Vec::new(),
-        Some(f) => vec![
-            format!("-L{}", f.stubs.display()),
-            "-include".into(),
-            f.header.display().to_string(),
-        ],
-    }
+    floor
+        .map(|f| format!("-L{}", f.stubs.display()))
+        .into_iter()
+        .collect()
 }
 
 /// Flags placed after the caller's arguments when linking: for musl, the sysroot's musl library

@@ -18,6 +18,7 @@ pub mod env;
 pub mod files;
 pub mod flags;
 pub mod mingw;
+pub mod pkgconfig;
 pub mod rust;
 
 use std::path::PathBuf;

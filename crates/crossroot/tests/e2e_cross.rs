@@ -37,6 +37,7 @@ fn expected(example: &str) -> Vec<u32> {
         "build-script" => vec![2, 0],
         "bindgen-layout" => vec![2, 0],
         "zlib-sys" => vec![2, 0],
+        "sqlite-sys" => vec![2, 0],
         other => panic!("no expectation for {other}"),
     }
 }
@@ -407,7 +408,8 @@ fn test_binaries(target_dir: &Path, triple: &str, prefix: &str) -> Vec<PathBuf> 
 
 /// `--static-deps`: the openssl-sys example links Debian's `libssl.a`/`libcrypto.a` and the
 /// zlib-sys example Debian's `libz.a` (its test checks the linked zlib is the sysroot's, not
-/// libz-sys's bundled copy); both pass their tests under QEMU, and `inspect` finds nothing but
+/// libz-sys's bundled copy), the sqlite-sys example `libsqlite3.a` and the `libz.a` its
+/// `Libs.private` needs (which crossroot adds to the sysroot); all pass their tests under QEMU, and `inspect` finds nothing but
 /// glibc in NEEDED.
 #[test]
 fn static_deps_links_system_libraries_statically() {
@@ -417,13 +419,15 @@ fn static_deps_links_system_libraries_statically() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     // Its own target dir: the same crates with other link flags would rebuild the shared one.
     let target_dir = e2e_dir().join("target-static-deps");
-    let cases: [(&str, &str, &[&str]); 2] = [
+    let cases: [(&str, &str, &[&str]); 3] = [
         (
             "openssl-sys",
             "openssl_sys_example-",
             &["libssl", "libcrypto"],
         ),
         ("zlib-sys", "zlib_sys_example-", &["libz"]),
+        // sqlite3.pc links zlib privately: crossroot adds zlib's -dev package by itself.
+        ("sqlite-sys", "sqlite_sys_example-", &["libsqlite3", "libz"]),
     ];
     for (target, triple) in [
         ("aarch64-linux", "aarch64-unknown-linux-gnu"),

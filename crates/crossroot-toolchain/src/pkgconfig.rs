@@ -1,0 +1,115 @@
+//! Reading pkg-config files for `--static-deps`: which libraries a static link of a module
+//! needs (`Libs` and `Libs.private`), so the `-dev` packages that ship their `.a` files can be
+//! added to the sysroot before cargo runs instead of failing in the linker.
+
+use std::path::{Path, PathBuf};
+
+use crate::files::GLIBC_LINK_NAMES;
+
+/// The `-l` names of a `.pc` file's `Libs` and `Libs.private` fields (pure). Variables and
+/// other flags are skipped; glibc's own libraries are left out (they stay dynamic).
+pub fn static_link_names(pc: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for line in pc.lines() {
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        if !matches!(key.trim(), "Libs" | "Libs.private") {
+            continue;
+        }
+        let mut words = value.split_whitespace();
+        while let Some(w) = words.next() {
+            let name = match w.strip_prefix("-l") {
+                Some("") => words.next().unwrap_or_default(),
+                Some(n) => n,
+                None => continue,
+            };
+            if name.is_empty()
+                || name.contains('$')
+                || GLIBC_LINK_NAMES.contains(&name)
+                || names.iter().any(|n| n == name)
+            {
+                continue;
+            }
+            names.push(name.to_string());
+        }
+    }
+    names
+}
+
+/// The pkg-config directories of a Debian sysroot for `multiarch`.
+pub fn pc_dirs(sysroot: &Path, multiarch: &str) -> [PathBuf; 3] {
+    [
+        sysroot.join("usr/lib").join(multiarch).join("pkgconfig"),
+        sysroot.join("usr/lib/pkgconfig"),
+        sysroot.join("usr/share/pkgconfig"),
+    ]
+}
+
+/// Libraries that some `.pc` file of the sysroot links (publicly or privately) but whose
+/// static archive `lib<name>.a` the sysroot lacks, sorted. A static link of that module would
+/// fail with "unable to find library -l<name>".
+pub fn missing_static_libs(sysroot: &Path, multiarch: &str) -> Vec<String> {
+    let lib_dirs = [
+        sysroot.join("usr/lib").join(multiarch),
+        sysroot.join("usr/lib"),
+        sysroot.join("lib").join(multiarch),
+    ];
+    let mut missing: Vec<String> = Vec::new();
+    for dir in pc_dirs(sysroot, multiarch) {
+        let Ok(entries) = fs_err::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_none_or(|e| e != "pc") {
+                continue;
+            }
+            let Ok(text) = fs_err::read_to_string(&path) else {
+                continue;
+            };
+            for name in static_link_names(&text) {
+                let archive = format!("lib{name}.a");
+                if !lib_dirs.iter().any(|d| d.join(&archive).exists()) && !missing.contains(&name) {
+                    missing.push(name);
+                }
+            }
+        }
+    }
+    missing.sort();
+    missing
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_public_and_private_libs_without_glibc_s() {
+        let pc = "prefix=/usr\nlibdir=${prefix}/lib/aarch64-linux-gnu\n\
+                  Name: SQLite\nLibs: -L${libdir} -lsqlite3\nLibs.private: -lm -lz -pthread \n\
+                  Cflags: -I${includedir}\n";
+        assert_eq!(static_link_names(pc), ["sqlite3", "z"]);
+        assert_eq!(
+            static_link_names("Libs: -l ssl -lcrypto -lssl -ldl -l${x}\n"),
+            ["ssl", "crypto"]
+        );
+        assert!(static_link_names("Name: x\nRequires: zlib\n").is_empty());
+    }
+
+    #[test]
+    fn finds_the_archives_a_sysroot_lacks() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let lib = root.path().join("usr/lib/aarch64-linux-gnu");
+        fs_err::create_dir_all(lib.join("pkgconfig")).expect("mkdir");
+        fs_err::write(
+            lib.join("pkgconfig/sqlite3.pc"),
+            "Libs: -L${libdir} -lsqlite3\nLibs.private: -lm -lz\n",
+        )
+        .expect("write");
+        fs_err::write(lib.join("libsqlite3.a"), b"!<arch>\n").expect("write");
+        assert_eq!(missing_static_libs(root.path(), "aarch64-linux-gnu"), ["z"]);
+        fs_err::write(lib.join("libz.a"), b"!<arch>\n").expect("write");
+        assert!(missing_static_libs(root.path(), "aarch64-linux-gnu").is_empty());
+    }
+}
