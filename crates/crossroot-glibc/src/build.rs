@@ -260,30 +260,41 @@ fn compile(
     let path = out.join(&stub.soname);
     let mut version_script = OsString::from("-Wl,--version-script=");
     version_script.push(&map);
+    let mut args = vec![
+        OsString::from("-shared"),
+        "-nostdlib".into(),
+        "-o".into(),
+        path.clone().into(),
+    ];
+    args.push(version_script);
+    args.push(format!("-Wl,-soname,{}", stub.soname).into());
+    args.push(asm.into());
+    run_compiler(compiler, &args, &stub.soname)?;
+    Ok(BuiltStub {
+        soname: stub.soname.clone(),
+        path,
+        symbols: stub.symbols.len(),
+    })
+}
+
+/// Run `compiler` with `args`; a failure names `what` it was building and the compiler's stderr.
+fn run_compiler(compiler: &Compiler, args: &[OsString], what: &str) -> Result<(), GlibcError> {
     let output = Command::new(&compiler.program)
         .args(&compiler.args)
-        .args(["-shared", "-nostdlib", "-o"])
-        .arg(&path)
-        .arg(version_script)
-        .arg(format!("-Wl,-soname,{}", stub.soname))
-        .arg(&asm)
+        .args(args)
         .output()
         .map_err(|source| GlibcError::Spawn {
             program: compiler.program.clone(),
             source,
         })?;
-    if !output.status.success() {
-        return Err(GlibcError::Compile {
-            program: compiler.program.clone(),
-            soname: stub.soname.clone(),
-            status: output.status.to_string(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        });
+    if output.status.success() {
+        return Ok(());
     }
-    Ok(BuiltStub {
-        soname: stub.soname.clone(),
-        path,
-        symbols: stub.symbols.len(),
+    Err(GlibcError::Compile {
+        program: compiler.program.clone(),
+        soname: what.to_string(),
+        status: output.status.to_string(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     })
 }
 
@@ -296,25 +307,11 @@ fn compile_compat(
 ) -> Result<String, GlibcError> {
     let c = src_dir.join("crossroot-floor-compat.c");
     fs_err::write(&c, source)?;
-    let output = Command::new(&compiler.program)
-        .args(&compiler.args)
-        .args(compat_args())
-        .arg("-o")
-        .arg(out.join(COMPAT_OBJECT))
-        .arg(&c)
-        .output()
-        .map_err(|source| GlibcError::Spawn {
-            program: compiler.program.clone(),
-            source,
-        })?;
-    if !output.status.success() {
-        return Err(GlibcError::Compile {
-            program: compiler.program.clone(),
-            soname: COMPAT_OBJECT.into(),
-            status: output.status.to_string(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        });
-    }
+    let mut args: Vec<OsString> = compat_args().into_iter().map(OsString::from).collect();
+    args.push("-o".into());
+    args.push(out.join(COMPAT_OBJECT).into());
+    args.push(c.into());
+    run_compiler(compiler, &args, COMPAT_OBJECT)?;
     Ok(COMPAT_OBJECT.into())
 }
 
