@@ -233,8 +233,13 @@ pub fn preloader_script(interp: &Interp) -> String {
 
 /// The environment every Wine process of `prefix` runs with (DISPLAY is removed as well: see
 /// [`runner_script`]).
+///
+/// With an [`Interp`], `WINELOADERNOEXEC=1` as well: a Wine process started from outside
+/// re-execs itself once through the preloader (for its address-space reservations) after setting
+/// that variable; crossroot's [`preloader_script`] is the interpreter alone, so that exec only
+/// costs a start. Processes Wine spawns still go through [`preloader_script`].
 pub fn env(tree: &WineTree, prefix: &Path, lib_dir: &Path) -> Vec<(String, String)> {
-    vec![
+    let mut vars: Vec<(String, String)> = vec![
         ("WINEPREFIX".into(), prefix.display().to_string()),
         ("WINELOADER".into(), tree.launcher().display().to_string()),
         (
@@ -253,7 +258,11 @@ pub fn env(tree: &WineTree, prefix: &Path, lib_dir: &Path) -> Vec<(String, Strin
             .into(),
         ),
         ("LD_LIBRARY_PATH".into(), lib_dir.display().to_string()),
-    ]
+    ];
+    if tree.interp.is_some() {
+        vars.push(("WINELOADERNOEXEC".into(), "1".into()));
+    }
+    vars
 }
 
 /// The runner cargo calls with the program and its arguments: sets [`env()`], starts a detached
@@ -556,6 +565,7 @@ mod tests {
         assert_eq!(var("WINEARCH"), Some("win32"));
         assert_eq!(var("WINELOADER"), Some("/c/w32/usr/lib/wine/wine-launch"));
         assert_eq!(var("WINESERVER"), Some("/c/w32/usr/lib/wine/wineserver"));
+        assert_eq!(var("WINELOADERNOEXEC"), Some("1"));
         // The 64-bit tree needs none of it.
         let w64 = WineTree::at(
             Path::new("/c/w64"),
@@ -563,6 +573,11 @@ mod tests {
             "x86_64-linux-gnu",
         );
         assert_eq!(w64.interp, None);
+        let vars64 = env(&w64, Path::new("/c/pfx64"), Path::new("/c/libs"));
+        assert!(
+            vars64.iter().all(|(k, _)| k != "WINELOADERNOEXEC"),
+            "{vars64:?}"
+        );
         assert_eq!(w64.launcher(), w64.loader);
         assert_eq!(w64.server_launcher(), w64.wineserver);
     }
