@@ -19,7 +19,7 @@
 //! `<bindir>/wine-preloader <bindir>/wine …` (falling back to `exec <bindir>/wine`, which the
 //! kernel cannot start); Debian's `wine32` ships no preloader, so crossroot's [`preloader_script`]
 //! takes that name and runs the loader through the interpreter. A 32-bit program needs a
-//! `WINEARCH=win32` prefix (a 64-bit prefix cannot load its kernel32).
+//! `WINEARCH=win32` prefix (in a 64-bit one it fails: "could not load kernel32.dll").
 //!
 //! Must not: download (the archive provisions the tree), or decide where the prefix lives (the
 //! provisioning crate owns the cache; [`boot_prefix`] works in the directory it is given).
