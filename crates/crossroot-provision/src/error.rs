@@ -63,9 +63,6 @@ pub enum Error {
     /// crossroot provisions host tools only for hosts in its target table.
     #[error("crossroot cannot provision host tools on a `{arch}` host")]
     UnsupportedHost { arch: &'static str },
-    /// Something crossroot does not do yet for this target.
-    #[error("{what} is not supported yet (`{target}`)")]
-    Unsupported { what: String, target: String },
     /// A musl target asks for Debian packages, which are built against glibc.
     #[error(
         "`{target}` cannot use the Debian package{} {}: Debian builds its libraries against glibc, and glibc objects must never be linked into a musl binary",
@@ -125,10 +122,6 @@ impl Hint for Error {
             Error::Offline { fix, .. } => Some(fix.clone()),
             Error::UnsupportedHost { .. } => Some(
                 "install clang (14 or newer) and qemu-user yourself: crossroot uses them from PATH"
-                    .into(),
-            ),
-            Error::Unsupported { .. } => Some(
-                "build with `crossroot build` and run the programs on Windows (or with your own Wine)"
                     .into(),
             ),
             Error::MuslWithDebianLibraries { gnu, .. } => {

@@ -71,11 +71,29 @@ pub fn cached_host_tree(
     packages: &[&str],
     filter: &crossroot_archive::PathFilter,
 ) -> Option<PathBuf> {
+    cached_tree_of(
+        cache_dir,
+        crossroot_target::host()?.debian_arch,
+        name,
+        packages,
+        filter,
+    )
+}
+
+/// [`cached_host_tree`] of the Debian architecture `arch` (Wine's 32-bit side is an `i386`
+/// tree on an `amd64` host): the lookup [`crate::Provisioner::host_tree_of`] makes.
+pub fn cached_tree_of(
+    cache_dir: &Path,
+    arch: &str,
+    name: &str,
+    packages: &[&str],
+    filter: &crossroot_archive::PathFilter,
+) -> Option<PathBuf> {
     let cache = crossroot_store::Cache::new(cache_dir.to_path_buf());
     crossroot_archive::find_host_tree(
         &cache,
         name,
-        crossroot_target::host()?.debian_arch,
+        arch,
         crate::HOST_TOOLS_RELEASE,
         packages,
         filter,

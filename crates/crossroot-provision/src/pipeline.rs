@@ -471,6 +471,18 @@ impl Provisioner {
         filter: &PathFilter,
     ) -> Result<PathBuf, Error> {
         let arch = host::host_spec()?.debian_arch;
+        self.host_tree_of(arch, name, packages, filter)
+    }
+
+    /// [`Provisioner::host_tree`] of the Debian architecture `arch`, for a tool the host runs in
+    /// another of its modes (Wine's 32-bit side: `i386` on an `amd64` host).
+    pub fn host_tree_of(
+        &mut self,
+        arch: &str,
+        name: &str,
+        packages: &[&str],
+        filter: &PathFilter,
+    ) -> Result<PathBuf, Error> {
         if let Some(t) = crossroot_archive::find_host_tree(
             &self.cache,
             name,

@@ -31,6 +31,18 @@ fn tree_libs(tree: &Path, tool_dir: &Path, what: &str) -> Result<Option<PathBuf>
     Ok(Some(clang::link_tree_libraries(tree, multiarch, &dest)?))
 }
 
+/// The Debian multiarch directory of the Linux architecture `debian_arch` (`i386` →
+/// `i386-linux-gnu`): where a tree of its packages keeps its libraries.
+fn linux_multiarch(debian_arch: &str) -> Result<&'static str, Error> {
+    crossroot_target::TARGETS
+        .iter()
+        .find(|t| !t.is_windows() && t.debian_arch == debian_arch)
+        .map(|t| t.multiarch)
+        .ok_or(Error::UnsupportedHost {
+            arch: std::env::consts::ARCH,
+        })
+}
+
 impl Provisioner {
     /// The mingw-w64 tree of `req`'s target (with the project's Debian packages, e.g.
     /// `libz-mingw-w64-dev`) and the GCC toolchain in it.
@@ -67,21 +79,14 @@ impl Provisioner {
         gen_dir: &Path,
     ) -> Result<Runner, Error> {
         let spec = req.target.spec;
-        if spec.is_32bit() {
-            return Err(Error::Unsupported {
-                what: "running i686 Windows programs (Wine's 32-bit side is not provisioned yet)"
-                    .into(),
-                target: req.target.to_string(),
-            });
-        }
         let packages = wine::tree_packages(spec);
-        let root = self.host_tree(
+        let root = self.host_tree_of(
+            spec.debian_arch,
             &wine::tree_name(spec),
             &packages,
             &PathFilter::parse(&wine::tree_filter())?,
         )?;
-        let multiarch = host::host_spec()?.multiarch;
-        let tree = WineTree::at(&root, spec, multiarch);
+        let tree = WineTree::at(&root, spec, linux_multiarch(spec.debian_arch)?);
         let libs = tree_libs(&root, tool_dir, "wine")?.unwrap_or_else(|| root.join("usr/lib"));
         let parent = self.cache().root().join(WINE_PREFIXES);
         let prefix = parent.join(short_hash(&[&root]));

@@ -13,6 +13,14 @@
 //! caller's pipes, and the wineserver ends by itself [`WINESERVER_PERSIST_SECS`] after the last
 //! program.
 //!
+//! Wine's 32-bit side (`wine32`, i386) wants `/lib/ld-linux.so.2`, which an amd64 host lacks: its
+//! ELF programs run through the i386 tree's own loader, copied beside `wine` because Wine finds its
+//! DLLs from the directory of `/proc/self/exe` ([`WineTree::interp`]). Wine re-execs itself as
+//! `<bindir>/wine-preloader <bindir>/wine …` (falling back to `exec <bindir>/wine`, which the
+//! kernel cannot start); Debian's `wine32` ships no preloader, so crossroot's [`preloader_script`]
+//! takes that name and runs the loader through the interpreter. A 32-bit program needs a
+//! `WINEARCH=win32` prefix (in a 64-bit one it fails: "could not load kernel32.dll").
+//!
 //! Must not: download (the archive provisions the tree), or decide where the prefix lives (the
 //! provisioning crate owns the cache; [`boot_prefix`] works in the directory it is given).
 
@@ -87,28 +95,100 @@ pub struct WineTree {
     pub dll_dir: PathBuf,
     /// The mingw-w64 `zlib1.dll` from `libz-mingw-w64`.
     pub zlib: PathBuf,
+    /// For a tree the host cannot start by itself (32-bit): the tree's ELF interpreter and its
+    /// library directories, which every ELF program of the tree runs through.
+    pub interp: Option<Interp>,
+}
+
+/// The ELF interpreter of a Wine tree whose interpreter path the host lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interp {
+    /// The tree's own loader (`lib/ld-linux.so.2`).
+    pub source: PathBuf,
+    /// Its copy beside `wine` (`usr/lib/wine/ld-linux.so.2`), made by [`prepare_tree`]: Wine
+    /// takes its directory from `/proc/self/exe`, which is the interpreter here.
+    pub copy: PathBuf,
+    /// The tree's library directories, given to the interpreter (`--library-path`).
+    pub library_path: Vec<PathBuf>,
 }
 
 impl WineTree {
-    /// The layout of the tree at `root` for `spec` on a host whose multiarch is `host_multiarch`.
-    pub fn at(root: &Path, spec: &TargetSpec, host_multiarch: &str) -> WineTree {
+    /// The layout of the tree at `root` for `spec`; `multiarch` is the Debian multiarch of the
+    /// tree's packages (`x86_64-linux-gnu`, or `i386-linux-gnu` for 32-bit).
+    pub fn at(root: &Path, spec: &TargetSpec, multiarch: &str) -> WineTree {
         let (loader, server, pe_dir) = if spec.is_32bit() {
             ("wine", "wineserver32", "i386-windows")
         } else {
             ("wine64", "wineserver64", "x86_64-windows")
         };
+        let bindir = root.join("usr/lib/wine");
+        let interp = spec.is_32bit().then(|| Interp {
+            source: root.join("lib/ld-linux.so.2"),
+            copy: bindir.join("ld-linux.so.2"),
+            library_path: vec![
+                root.join("lib").join(multiarch),
+                root.join("usr/lib").join(multiarch),
+            ],
+        });
         WineTree {
             root: root.to_path_buf(),
-            loader: root.join("usr/lib/wine").join(loader),
-            wineserver: root.join("usr/lib/wine").join(server),
+            loader: bindir.join(loader),
+            wineserver: bindir.join(server),
             dll_dir: root
                 .join("usr/lib")
-                .join(host_multiarch)
+                .join(multiarch)
                 .join("wine")
                 .join(pe_dir),
             zlib: root.join("usr").join(spec.multiarch).join("lib/zlib1.dll"),
+            interp,
         }
     }
+
+    /// Wine's bindir: the loader's directory.
+    pub fn bindir(&self) -> PathBuf {
+        self.loader.parent().unwrap_or(&self.root).to_path_buf()
+    }
+
+    /// What starts Wine (`WINELOADER`): the loader, or [`launch_script`] when it needs
+    /// [`WineTree::interp`].
+    pub fn launcher(&self) -> PathBuf {
+        match self.interp {
+            Some(_) => self.bindir().join("wine-launch"),
+            None => self.loader.clone(),
+        }
+    }
+
+    /// What starts the wineserver (`WINESERVER`): the server, or the bindir's
+    /// [`wineserver_script`] when it needs [`WineTree::interp`].
+    pub fn server_launcher(&self) -> PathBuf {
+        match self.interp {
+            Some(_) => self.bindir().join("wineserver"),
+            None => self.wineserver.clone(),
+        }
+    }
+
+    /// The shell words that run the tree's ELF program `program`.
+    fn exec_words(&self, program: &Path) -> String {
+        let program = sh_word(&program.display().to_string());
+        match &self.interp {
+            Some(i) => format!("{} {program}", interp_words(i)),
+            None => program,
+        }
+    }
+}
+
+/// `'<interp copy>' --library-path '<dirs>'`.
+fn interp_words(i: &Interp) -> String {
+    let dirs: Vec<String> = i
+        .library_path
+        .iter()
+        .map(|d| d.display().to_string())
+        .collect();
+    format!(
+        "{} --library-path {}",
+        sh_word(&i.copy.display().to_string()),
+        sh_word(&dirs.join(":"))
+    )
 }
 
 /// `dll` with the Wine builtin marker at byte 64; `None` when the bytes are not a PE image with
@@ -130,17 +210,42 @@ pub fn mark_builtin(dll: &[u8]) -> Option<Vec<u8>> {
 pub fn wineserver_script(tree: &WineTree) -> String {
     format!(
         "#!/bin/sh\n# Written by crossroot: Debian's script here names /usr/lib/wine.\nexec {} \"$@\"\n",
-        sh_word(&tree.wineserver.display().to_string())
+        tree.exec_words(&tree.wineserver)
+    )
+}
+
+/// [`WineTree::launcher`] of a tree with an [`Interp`]: the loader through the interpreter.
+pub fn launch_script(tree: &WineTree) -> String {
+    format!(
+        "#!/bin/sh\n# Written by crossroot: the host has no interpreter for Wine's loader.\nexec {} \"$@\"\n",
+        tree.exec_words(&tree.loader)
+    )
+}
+
+/// `<bindir>/wine-preloader` of a tree with an [`Interp`]: Wine re-execs itself as
+/// `wine-preloader <loader> <args>…`; this runs `<loader> <args>…` through the interpreter.
+pub fn preloader_script(interp: &Interp) -> String {
+    format!(
+        "#!/bin/sh\n# Written by crossroot: Wine re-execs its loader through this name.\nexec {} \"$@\"\n",
+        interp_words(interp)
     )
 }
 
 /// The environment every Wine process of `prefix` runs with (DISPLAY is removed as well: see
 /// [`runner_script`]).
+///
+/// With an [`Interp`], `WINELOADERNOEXEC=1` as well: a Wine process started from outside
+/// re-execs itself once through the preloader (for its address-space reservations) after setting
+/// that variable; crossroot's [`preloader_script`] is the interpreter alone, so that exec only
+/// costs a start. Processes Wine spawns still go through [`preloader_script`].
 pub fn env(tree: &WineTree, prefix: &Path, lib_dir: &Path) -> Vec<(String, String)> {
-    vec![
+    let mut vars: Vec<(String, String)> = vec![
         ("WINEPREFIX".into(), prefix.display().to_string()),
-        ("WINELOADER".into(), tree.loader.display().to_string()),
-        ("WINESERVER".into(), tree.wineserver.display().to_string()),
+        ("WINELOADER".into(), tree.launcher().display().to_string()),
+        (
+            "WINESERVER".into(),
+            tree.server_launcher().display().to_string(),
+        ),
         ("WINEDLLOVERRIDES".into(), "mscoree,mshtml=".into()),
         ("WINEDEBUG".into(), "-all".into()),
         (
@@ -153,7 +258,11 @@ pub fn env(tree: &WineTree, prefix: &Path, lib_dir: &Path) -> Vec<(String, Strin
             .into(),
         ),
         ("LD_LIBRARY_PATH".into(), lib_dir.display().to_string()),
-    ]
+    ];
+    if tree.interp.is_some() {
+        vars.push(("WINELOADERNOEXEC".into(), "1".into()));
+    }
+    vars
 }
 
 /// The runner cargo calls with the program and its arguments: sets [`env()`], starts a detached
@@ -192,18 +301,28 @@ pub fn prepare_tree(
         move |source| Error::Write { path, source }
     };
     // Wine's bindir is the loader's directory; Debian's `wineserver` there is a script.
-    let script = tree
-        .loader
-        .parent()
-        .unwrap_or(&tree.root)
-        .join("wineserver");
-    let content = wineserver_script(tree);
-    if fs_err::read(&script).ok().as_deref() != Some(content.as_bytes()) {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = fs_err::remove_file(&script);
-        fs_err::write(&script, &content).map_err(io(&script))?;
-        fs_err::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
-            .map_err(io(&script))?;
+    let bindir = tree.bindir();
+    let mut scripts = vec![(bindir.join("wineserver"), wineserver_script(tree))];
+    if let Some(interp) = &tree.interp {
+        if !interp.copy.exists() {
+            let tmp = interp.copy.with_extension("2.tmp");
+            fs_err::copy(&interp.source, &tmp).map_err(|_| Error::WineTree {
+                tree: tree.root.clone(),
+                missing: interp.source.clone(),
+            })?;
+            fs_err::rename(&tmp, &interp.copy).map_err(io(&interp.copy))?;
+        }
+        scripts.push((tree.launcher(), launch_script(tree)));
+        scripts.push((bindir.join("wine-preloader"), preloader_script(interp)));
+    }
+    for (script, content) in scripts {
+        if fs_err::read(&script).ok().as_deref() != Some(content.as_bytes()) {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = fs_err::remove_file(&script);
+            fs_err::write(&script, &content).map_err(io(&script))?;
+            fs_err::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+                .map_err(io(&script))?;
+        }
     }
     let zlib_dst = tree.dll_dir.join("zlib1.dll");
     if !zlib_dst.exists() {
@@ -394,6 +513,116 @@ mod tests {
         assert!(
             wineserver_script(&tree).contains("exec '/c/wine/usr/lib/wine/wineserver64' \"$@\"")
         );
+    }
+
+    #[test]
+    fn a_32_bit_tree_runs_its_programs_through_its_own_interpreter() {
+        let w32 = spec("i686-pc-windows-gnu");
+        let tree = WineTree::at(Path::new("/c/w32"), w32, "i386-linux-gnu");
+        assert_eq!(tree.loader, Path::new("/c/w32/usr/lib/wine/wine"));
+        assert_eq!(
+            tree.dll_dir,
+            Path::new("/c/w32/usr/lib/i386-linux-gnu/wine/i386-windows")
+        );
+        assert_eq!(
+            tree.zlib,
+            Path::new("/c/w32/usr/i686-w64-mingw32/lib/zlib1.dll")
+        );
+        let interp = tree
+            .interp
+            .clone()
+            .expect("32-bit needs the tree's interpreter");
+        assert_eq!(interp.source, Path::new("/c/w32/lib/ld-linux.so.2"));
+        // Beside `wine`: Wine finds its DLLs from the directory of /proc/self/exe.
+        assert_eq!(interp.copy, Path::new("/c/w32/usr/lib/wine/ld-linux.so.2"));
+        let through = "exec '/c/w32/usr/lib/wine/ld-linux.so.2' --library-path \
+                       '/c/w32/lib/i386-linux-gnu:/c/w32/usr/lib/i386-linux-gnu'";
+        assert!(
+            launch_script(&tree)
+                .contains(&format!("{through} '/c/w32/usr/lib/wine/wine' \"$@\"\n")),
+            "{}",
+            launch_script(&tree)
+        );
+        assert!(
+            wineserver_script(&tree).contains(&format!(
+                "{through} '/c/w32/usr/lib/wine/wineserver32' \"$@\"\n"
+            )),
+            "{}",
+            wineserver_script(&tree)
+        );
+        // Wine re-execs `wine-preloader <loader> <args>`: the loader is the first argument.
+        assert!(
+            preloader_script(&interp).ends_with(&format!("{through} \"$@\"\n")),
+            "{}",
+            preloader_script(&interp)
+        );
+        let vars = env(&tree, Path::new("/c/pfx32"), Path::new("/c/libs"));
+        let var = |k: &str| {
+            vars.iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(var("WINEARCH"), Some("win32"));
+        assert_eq!(var("WINELOADER"), Some("/c/w32/usr/lib/wine/wine-launch"));
+        assert_eq!(var("WINESERVER"), Some("/c/w32/usr/lib/wine/wineserver"));
+        assert_eq!(var("WINELOADERNOEXEC"), Some("1"));
+        // The 64-bit tree needs none of it.
+        let w64 = WineTree::at(
+            Path::new("/c/w64"),
+            spec("x86_64-pc-windows-gnu"),
+            "x86_64-linux-gnu",
+        );
+        assert_eq!(w64.interp, None);
+        let vars64 = env(&w64, Path::new("/c/pfx64"), Path::new("/c/libs"));
+        assert!(
+            vars64.iter().all(|(k, _)| k != "WINELOADERNOEXEC"),
+            "{vars64:?}"
+        );
+        assert_eq!(w64.launcher(), w64.loader);
+        assert_eq!(w64.server_launcher(), w64.wineserver);
+    }
+
+    #[test]
+    fn preparing_a_32_bit_tree_copies_the_interpreter_and_writes_its_scripts() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let tree = WineTree::at(dir.path(), spec("i686-pc-windows-gnu"), "i386-linux-gnu");
+        let interp = tree.interp.clone().expect("interp");
+        let mut zlib = vec![0u8; 0x100];
+        zlib[..2].copy_from_slice(b"MZ");
+        zlib[0x3c] = 0x80;
+        for (path, bytes) in [
+            (&interp.source, b"ld.so".to_vec()),
+            (&tree.zlib, zlib),
+            // Present already: no compiler is needed.
+            (&tree.dll_dir.join("bcryptprimitives.dll"), b"MZ".to_vec()),
+        ] {
+            fs_err::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            fs_err::write(path, bytes).expect("write");
+        }
+        fs_err::create_dir_all(tree.bindir()).expect("mkdir");
+        let work = dir.path().join("work");
+        prepare_tree(&tree, Path::new("/nonexistent/gcc"), &[], &work).expect("prepared");
+        assert_eq!(fs_err::read(&interp.copy).expect("copy"), b"ld.so");
+        for (script, content) in [
+            (tree.launcher(), launch_script(&tree)),
+            (tree.server_launcher(), wineserver_script(&tree)),
+            (
+                tree.bindir().join("wine-preloader"),
+                preloader_script(&interp),
+            ),
+        ] {
+            assert_eq!(fs_err::read_to_string(&script).expect("script"), content);
+            let mode = fs_err::metadata(&script)
+                .expect("stat")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o111, 0o111, "{}", script.display());
+        }
+        let marked = fs_err::read(tree.dll_dir.join("zlib1.dll")).expect("zlib1.dll");
+        assert_eq!(&marked[64..80], BUILTIN_MARKER);
+        // Again: nothing to do, nothing fails.
+        prepare_tree(&tree, Path::new("/nonexistent/gcc"), &[], &work).expect("idempotent");
     }
 
     #[test]

@@ -1,6 +1,8 @@
-//! End-to-end: Windows from a Linux host. `crossroot test --target x86_64-pc-windows-gnu` builds
-//! `examples/hello-threads` with the mingw-w64 GCC from the archive and runs its tests under Wine
-//! from the archive (private prefix in the cache); `crossroot run` and `inspect` on the `.exe`.
+//! End-to-end: Windows from a Linux host, 64- and 32-bit. `crossroot test --target
+//! x86_64-pc-windows-gnu` (and `i686-pc-windows-gnu`) builds `examples/hello-threads` with the
+//! mingw-w64 GCC from the archive and runs its tests under Wine from the archive (private prefix
+//! in the cache; Wine's 32-bit side for i686); `crossroot run` passes arguments and the exit code
+//! through; `inspect` reads the `.exe`; `examples/cc-libm` compiles C (libm, pthreads) with cc-rs.
 //! Needs the network, so it runs only with `CROSSROOT_E2E=1` (shared cache and target dir of the
 //! e2e suites).
 
@@ -11,20 +13,12 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 mod e2e_support;
-use e2e_support::{crossroot, enabled, example, target_dir};
+use e2e_support::{crossroot, enabled, example, passed_counts, show, target_dir};
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
-const TARGET: &str = "x86_64-pc-windows-gnu";
-
-fn show(out: &Output) -> String {
-    format!(
-        "status {}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+const WIN64: &str = "x86_64-pc-windows-gnu";
+const WIN32: &str = "i686-pc-windows-gnu";
 
 /// Wait for `child`, killing it (and failing) if it has not ended after `limit`: a hang
 /// detector, not a timing assertion.
@@ -43,21 +37,18 @@ fn wait_or_kill(mut child: std::process::Child, limit: Duration, what: &str) -> 
     }
 }
 
-#[test]
-fn windows_tests_run_under_wine_and_a_pipe_ends() {
-    if !enabled("windows_tests_run_under_wine_and_a_pipe_ends") {
-        return;
-    }
+/// `crossroot test --target <target> | cat` on `examples/hello-threads`: Wine's helper processes
+/// must not keep the pipe open, so `cat` sees the end of its input and the pipeline ends with
+/// crossroot.
+fn tests_through_a_pipe(target: &str) {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = example("hello-threads");
-    // `crossroot test … | cat`: Wine's helper processes must not keep the pipe open, so `cat`
-    // sees the end of its input and the pipeline ends with crossroot.
     let bin = env!("CARGO_BIN_EXE_crossroot");
     let env = crossroot();
     let mut sh = Command::new("bash");
     sh.arg("-c")
         .arg(format!(
-            "'{bin}' test --target {TARGET} 2>&1 | cat; exit ${{PIPESTATUS[0]}}"
+            "'{bin}' test --target {target} 2>&1 | cat; exit ${{PIPESTATUS[0]}}"
         ))
         .current_dir(&dir)
         .envs(env.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
@@ -70,57 +61,73 @@ fn windows_tests_run_under_wine_and_a_pipe_ends() {
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", show(&out));
-    let passed: Vec<&str> = stdout
-        .lines()
-        .filter(|l| l.starts_with("test result: ok. "))
-        .collect();
-    assert_eq!(passed.len(), 3, "{stdout}");
-    assert!(
-        passed[0].starts_with("test result: ok. 3 passed"),
-        "{stdout}"
-    );
+    assert_eq!(passed_counts(&out), vec![3, 0, 1], "{stdout}");
     assert!(
         stdout.contains("test src/lib.rs - parallel_sum (line 9) ... ok"),
         "{stdout}"
     );
-    eprintln!("ok: hello-threads on {TARGET} under Wine, through a pipe");
+    eprintln!("ok: hello-threads on {target} under Wine, through a pipe");
 }
 
 #[test]
-fn windows_run_and_inspect_the_exe() {
-    if !enabled("windows_run_and_inspect_the_exe") {
-        return;
+fn windows_tests_run_under_wine_and_a_pipe_ends() {
+    if enabled("windows_tests_run_under_wine_and_a_pipe_ends") {
+        tests_through_a_pipe(WIN64);
     }
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = example("hello-threads");
+}
+
+#[test]
+fn win32_tests_run_under_wine_and_a_pipe_ends() {
+    if enabled("win32_tests_run_under_wine_and_a_pipe_ends") {
+        tests_through_a_pipe(WIN32);
+    }
+}
+
+/// `crossroot run --target <alias> -- …`: the program's output, its arguments (one with a space,
+/// one with a quote) and its exit code come back unchanged through Wine.
+fn run_passes_arguments_and_the_exit_code(alias: &str, greeting: &str) {
     let out = crossroot()
-        .current_dir(&dir)
-        .args(["run", "--target", "win64"])
+        .current_dir(example("hello-threads"))
+        .args([
+            "run",
+            "--target",
+            alias,
+            "--",
+            "two words",
+            "q\"uote",
+            "--exit=3",
+        ])
         .output()
         .expect("run crossroot");
-    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(out.status.code(), Some(3), "{}", show(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(greeting), "{}", show(&out));
+    assert!(stdout.contains("sum = 500500"), "{}", show(&out));
     assert!(
-        stdout.contains("hello from windows x86_64 (64-bit, little endian)"),
+        stdout.contains("arg: two words\narg: q\"uote\narg: --exit=3\n"),
         "{}",
         show(&out)
     );
-    assert!(stdout.contains("sum = 500500"), "{}", show(&out));
+}
 
-    let exe = target_dir().join(TARGET).join("debug/hello-threads.exe");
+/// `inspect --json --expect-target <alias>` on the `.exe` of `examples/hello-threads`.
+fn inspect_the_exe(target: &str, alias: &str, format: &str, machine: &str) {
+    let exe = target_dir().join(target).join("debug/hello-threads.exe");
     let out = crossroot()
-        .args(["inspect", "--json", "--expect-target", "win64"])
+        .args(["inspect", "--json", "--expect-target", alias])
         .arg(&exe)
         .output()
         .expect("run crossroot");
     assert!(out.status.success(), "{}", show(&out));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let pe = &doc["files"][0]["pe"];
-    assert_eq!(pe["format"], "PE32+", "{doc}");
-    assert_eq!(pe["machine"]["name"], "x86-64", "{doc}");
+    assert_eq!(pe["format"], format, "{doc}");
+    assert_eq!(pe["machine"]["name"], machine, "{doc}");
+    let code = if format == "PE32" { 0x14c } else { 0x8664 };
+    assert_eq!(pe["machine"]["code"], code, "{doc}");
     assert_eq!(pe["subsystem"]["name"], "console", "{doc}");
     assert_eq!(pe["type"], "executable", "{doc}");
-    assert_eq!(pe["targets"], serde_json::json!([TARGET]), "{doc}");
+    assert_eq!(pe["targets"], serde_json::json!([target]), "{doc}");
     let imports: Vec<String> = pe["imports"]
         .as_array()
         .expect("imports")
@@ -130,7 +137,21 @@ fn windows_run_and_inspect_the_exe() {
     assert!(imports.contains(&"kernel32.dll".to_string()), "{doc}");
     // Rust links libgcc and winpthreads statically: nothing has to ship beside the .exe.
     assert_eq!(pe["must_ship"], serde_json::json!([]), "{doc}");
+}
+
+#[test]
+fn windows_run_and_inspect_the_exe() {
+    if !enabled("windows_run_and_inspect_the_exe") {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    run_passes_arguments_and_the_exit_code(
+        "win64",
+        "hello from windows x86_64 (64-bit, little endian)",
+    );
+    inspect_the_exe(WIN64, "win64", "PE32+", "x86-64");
     // The same file is no Linux binary.
+    let exe = target_dir().join(WIN64).join("debug/hello-threads.exe");
     let out = crossroot()
         .args(["inspect", "--expect-target", "x86_64-unknown-linux-gnu"])
         .arg(&exe)
@@ -142,4 +163,50 @@ fn windows_run_and_inspect_the_exe() {
         "{}",
         show(&out)
     );
+}
+
+#[test]
+fn win32_run_and_inspect_the_exe() {
+    if !enabled("win32_run_and_inspect_the_exe") {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    run_passes_arguments_and_the_exit_code(
+        "win32",
+        "hello from windows x86 (32-bit, little endian)",
+    );
+    // IMAGE_FILE_MACHINE_I386 (0x14c), which inspect names "x86".
+    inspect_the_exe(WIN32, "win32", "PE32", "x86");
+    // A 32-bit exe is not the 64-bit target's.
+    let exe = target_dir().join(WIN32).join("debug/hello-threads.exe");
+    let out = crossroot()
+        .args(["inspect", "--expect-target", "win64"])
+        .arg(&exe)
+        .output()
+        .expect("run crossroot");
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+}
+
+#[test]
+fn windows_c_code_from_cc_rs_runs_under_wine() {
+    if !enabled("windows_c_code_from_cc_rs_runs_under_wine") {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    for target in [WIN64, WIN32] {
+        let out = crossroot()
+            .current_dir(example("cc-libm"))
+            .args(["test", "--target", target])
+            .output()
+            .expect("run crossroot");
+        assert!(out.status.success(), "{target}: {}", show(&out));
+        // hypot and cbrt/pow from the C runtime's libm, a sum over 8 pthreads (winpthreads).
+        assert_eq!(passed_counts(&out), vec![3, 0], "{target}: {}", show(&out));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            stdout.contains("test tests::pthreads_from_c ... ok"),
+            "{stdout}"
+        );
+        eprintln!("ok: cc-libm on {target} under Wine");
+    }
 }
