@@ -1,7 +1,8 @@
 //! The Windows targets' steps of the pipeline: the mingw-w64 tree (sysroot and compiler in
 //! one) and Wine with its private prefix.
 //!
-//! The prefix lives in the cache (`wine-prefixes-v1/<tree hash>`), one per Wine tree, created
+//! The prefix lives in the cache (`wine-prefixes-v1/<hash of the tree and its fixes' version>`),
+//! one per Wine tree, created
 //! once under a lock in a staging directory and renamed into place when `wineboot --init` has
 //! finished, so a killed creation never counts as ready; an incomplete one is rebuilt.
 
@@ -29,6 +30,20 @@ fn tree_libs(tree: &Path, tool_dir: &Path, what: &str) -> Result<Option<PathBuf>
     }
     let dest = tool_dir.join(format!("{what}-libs-{}", short_hash(&[tree])));
     Ok(Some(clang::link_tree_libraries(tree, multiarch, &dest)?))
+}
+
+/// The prefix's directory name in [`WINE_PREFIXES`]: one per Wine tree and version of its
+/// fixes (a prefix copies the tree's DLLs, so fixed DLLs need a new prefix).
+pub(crate) fn prefix_key(tree_root: &Path) -> String {
+    let fixes = PathBuf::from(format!("fixes-{}", wine::FIXES_VERSION));
+    short_hash(&[tree_root, &fixes])
+}
+
+/// The mingw-w64 `strip` beside the toolchain's `ar` (never the host's binutils).
+fn mingw_strip(toolchain: &CToolchain, spec: &crossroot_target::TargetSpec) -> PathBuf {
+    toolchain
+        .ar
+        .with_file_name(format!("{}-strip", spec.multiarch))
 }
 
 impl Provisioner {
@@ -84,8 +99,8 @@ impl Provisioner {
         let tree = WineTree::at(&root, spec, multiarch);
         let libs = tree_libs(&root, tool_dir, "wine")?.unwrap_or_else(|| root.join("usr/lib"));
         let parent = self.cache().root().join(WINE_PREFIXES);
-        let prefix = parent.join(short_hash(&[&root]));
-        if !wine::prefix_is_complete(&prefix) {
+        let prefix = parent.join(prefix_key(&root));
+        if !wine::fixes_done(&tree) || !wine::prefix_is_complete(&prefix) {
             let cache = self.cache().clone();
             let _guard = cache.lock(&parent.join(".lock"), || {
                 self.reporter().status(
@@ -94,17 +109,24 @@ impl Provisioner {
                 );
             })?;
             cache.clean_staging(&parent)?;
+            if !wine::fixes_done(&tree) {
+                self.reporter().status(
+                    "Preparing",
+                    &format!("the Wine tree for `{}` (once)", spec.triple),
+                );
+                wine::prepare_tree(
+                    &tree,
+                    &toolchain.clang,
+                    &mingw_strip(toolchain, spec),
+                    &toolchain.lib_path,
+                    &tool_dir.join("wine-shim"),
+                )?;
+            }
             if !wine::prefix_is_complete(&prefix) {
                 self.reporter().status(
                     "Creating",
                     &format!("the Wine prefix for `{}` (once)", spec.triple),
                 );
-                wine::prepare_tree(
-                    &tree,
-                    &toolchain.clang,
-                    &toolchain.lib_path,
-                    &tool_dir.join("wine-shim"),
-                )?;
                 let staged = cache.stage_dir(&parent)?;
                 wine::boot_prefix(
                     &tree,
