@@ -71,6 +71,16 @@ pub fn cached_host_tree(
     packages: &[&str],
     filter: &crossroot_archive::PathFilter,
 ) -> Option<PathBuf> {
+    find_cached_host_tree(cache_dir, name, packages, filter).map(|t| t.root)
+}
+
+/// [`cached_host_tree`] with the tree's manifest (its packages and their versions).
+pub fn find_cached_host_tree(
+    cache_dir: &Path,
+    name: &str,
+    packages: &[&str],
+    filter: &crossroot_archive::PathFilter,
+) -> Option<crossroot_archive::HostTree> {
     let cache = crossroot_store::Cache::new(cache_dir.to_path_buf());
     crossroot_archive::find_host_tree(
         &cache,
@@ -82,7 +92,6 @@ pub fn cached_host_tree(
     )
     .ok()
     .flatten()
-    .map(|t| t.root)
 }
 
 /// Where a QEMU user binary for `spec` was found.
