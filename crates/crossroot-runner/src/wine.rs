@@ -344,23 +344,42 @@ fn strip_pe_files(dir: &Path, strip: &Path, lib_path: &[PathBuf]) -> Result<(), 
         .map(|e| e.path())
         .collect();
     files.sort();
-    for file in files {
+    files.retain(|file| {
         let mut head = [0u8; 2];
-        let pe = fs_err::File::open(&file)
+        fs_err::File::open(file)
             .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
             .is_ok()
-            && is_pe(&head);
-        if !pe {
-            continue;
-        }
+            && is_pe(&head)
+    });
+    let strip_one = |file: &PathBuf| -> Result<(), Error> {
         let tmp = file.with_extension("crossroot-tmp");
         let mut cmd = Command::new(strip);
-        cmd.arg("--strip-debug").arg("-o").arg(&tmp).arg(&file);
+        cmd.arg("--strip-debug").arg("-o").arg(&tmp).arg(file);
         run_tool(cmd, lib_path, || {
             format!("{} --strip-debug {}", strip.display(), file.display())
         })?;
-        fs_err::rename(&tmp, &file).map_err(io(&file))?;
-    }
+        fs_err::rename(&tmp, file).map_err(io(file))
+    };
+    // ~700 files, one short `strip` each: spread over the CPUs.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let chunk = files.len().div_ceil(workers).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().try_for_each(strip_one)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(Error::Failed {
+                        command: format!("{} --strip-debug", strip.display()),
+                        stderr: "a stripping thread panicked".into(),
+                    })
+                })
+            })
+            .collect::<Result<Vec<()>, Error>>()
+    })?;
     Ok(())
 }
 
