@@ -10,7 +10,10 @@ use crossroot_target::Target;
 
 use crate::Settings;
 use crate::host::{self, QemuFound};
-use crate::plan::{self, CompilerPlan, Fetch, Plan, RunnerPlan, StdPlan};
+use crate::plan::{
+    self, Blocked, CompilerPlan, Fetch, Plan, PrefixPlan, RunnerPlan, StdPlan, TreePlan,
+    WindowsPlan,
+};
 
 /// Below this much free space in the cache the check fails; below [`FREE_WARN`] it warns.
 const FREE_FAIL: u64 = 256 << 20;
@@ -70,17 +73,22 @@ pub fn run_checks(settings: &Settings, target: Option<&Target>) -> Vec<Check> {
     if let Some(t) = &plan.target {
         checks.push(rust_std(t.target.triple(), &t.std));
     }
-    checks.push(compiler(&plan, target));
-    if let Some(t) = &plan.target {
-        checks.push(qemu(t.target.triple(), t.target.spec.qemu, &t.runner));
+    if let Some(w) = plan.target.as_ref().and_then(|t| t.windows.as_ref()) {
+        checks.push(mingw(w));
+        checks.extend(wine(w));
+    } else {
+        checks.push(compiler(&plan, target));
+        if let Some(t) = &plan.target {
+            checks.push(qemu(t.target.triple(), t.target.spec.qemu, &t.runner));
+        }
+        checks.push(binfmt());
     }
-    checks.push(binfmt());
     checks.push(mirror_check(config.offline, &plan.mirror));
     if let Some(t) = &plan.target {
         checks.push(release(t));
     }
     checks.push(cache_dir(&config.cache_dir));
-    if let Some(t) = target.filter(|t| t.spec.is_32bit()) {
+    if let Some(t) = target.filter(|t| t.spec.is_32bit() && !t.spec.is_windows()) {
         let work = config
             .workspace_root
             .clone()
@@ -88,6 +96,119 @@ pub fn run_checks(settings: &Settings, target: Option<&Target>) -> Vec<Check> {
         checks.push(dir_cookies(t, &config.cache_dir, Some(&work)));
     }
     checks
+}
+
+/// A tree to be fetched: `ok` when it can be, `warn` with the fix when not.
+fn missing_tree(
+    name: &'static str,
+    what: &str,
+    packages: &[String],
+    blocked: Option<Blocked>,
+) -> Check {
+    let packages = packages.join(", ");
+    match blocked {
+        None => check(
+            Status::Ok,
+            name,
+            format!(
+                "{what} not in the cache yet; provisionable from the Debian archive ({packages}) into the cache on first use"
+            ),
+            NOTHING_TO_DO,
+        ),
+        Some(b) => check(
+            Status::Warn,
+            name,
+            format!(
+                "{what} not in the cache; provisionable from the Debian archive ({packages}), {}",
+                b.why()
+            ),
+            b.fix(),
+        ),
+    }
+}
+
+fn version_of(version: &Option<String>) -> String {
+    version.as_ref().map_or(String::new(), |v| format!(" {v}"))
+}
+
+fn mingw(w: &WindowsPlan) -> Check {
+    let name = "mingw-w64 toolchain";
+    match &w.mingw {
+        TreePlan::Cached { root, version } => check(
+            Status::Ok,
+            name,
+            format!(
+                "GCC{} (posix threads) in the cache ({})",
+                version_of(version),
+                root.display()
+            ),
+            NOTHING_TO_DO,
+        ),
+        TreePlan::Missing { packages, blocked } => {
+            missing_tree(name, "mingw-w64 GCC", packages, *blocked)
+        }
+    }
+}
+
+fn wine(w: &WindowsPlan) -> Vec<Check> {
+    let name = "Wine";
+    let tree = match &w.wine {
+        TreePlan::Cached { root, version } => {
+            let fixes = if w.wine_fixed {
+                "fixed and stripped"
+            } else {
+                "fixes and stripping made on first use"
+            };
+            check(
+                Status::Ok,
+                name,
+                format!(
+                    "Wine{} in the cache ({}); {fixes}",
+                    version_of(version),
+                    root.display()
+                ),
+                NOTHING_TO_DO,
+            )
+        }
+        TreePlan::Missing { packages, blocked } => missing_tree(name, "Wine", packages, *blocked),
+    };
+    let prefix_name = "Wine prefix";
+    let prefix = match &w.prefix {
+        None => check(
+            Status::Ok,
+            prefix_name,
+            "created in the cache with the Wine tree on first use",
+            NOTHING_TO_DO,
+        ),
+        Some(PrefixPlan::Ready(dir)) => check(
+            Status::Ok,
+            prefix_name,
+            format!("ready ({})", dir.display()),
+            NOTHING_TO_DO,
+        ),
+        Some(PrefixPlan::ToCreate(dir)) => check(
+            Status::Ok,
+            prefix_name,
+            format!(
+                "not created yet; `wineboot` makes it on first use ({})",
+                dir.display()
+            ),
+            NOTHING_TO_DO,
+        ),
+        Some(PrefixPlan::Damaged(dir)) => check(
+            Status::Warn,
+            prefix_name,
+            format!(
+                "{} is incomplete (a killed or failed `wineboot`); it is rebuilt on first use",
+                dir.display()
+            ),
+            format!(
+                "nothing, or remove {} to rebuild it now with the next `crossroot test`",
+                dir.display()
+            ),
+        ),
+    };
+    vec![tree, prefix]
 }
 
 fn rustup() -> Check {
@@ -217,6 +338,12 @@ fn qemu(triple: &str, qemu: &str, runner: &RunnerPlan) -> Check {
             format!("{triple} runs natively on this host; no QEMU needed"),
             NOTHING_TO_DO,
         ),
+        RunnerPlan::Wine => check(
+            Status::Ok,
+            name,
+            format!("{triple} runs under Wine; no QEMU needed"),
+            NOTHING_TO_DO,
+        ),
         RunnerPlan::Qemu(QemuFound::Path(p)) => check(
             Status::Ok,
             name,
@@ -311,6 +438,15 @@ fn mirror_check(
 fn release(t: &plan::TargetPlan) -> Check {
     let name = "Debian release";
     match &t.release {
+        Ok(_) if t.windows.is_some() => check(
+            Status::Ok,
+            name,
+            format!(
+                "{} (the mingw-w64 and Wine packages, for the host's architecture)",
+                crate::HOST_TOOLS_RELEASE
+            ),
+            NOTHING_TO_DO,
+        ),
         Ok((r, configured)) => {
             let why = if *configured {
                 "configured"
@@ -457,4 +593,65 @@ pub fn report(target: Option<&Target>, checks: &[Check]) -> String {
         count(Status::Fail)
     ));
     out.join("\n")
+}
+
+#[cfg(test)]
+mod windows_tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn plan(prefix: Option<PrefixPlan>, fixed: bool) -> WindowsPlan {
+        WindowsPlan {
+            mingw: TreePlan::Cached {
+                root: PathBuf::from("/c/mingw"),
+                version: Some("12.2.0-14".into()),
+            },
+            wine: TreePlan::Cached {
+                root: PathBuf::from("/c/wine"),
+                version: Some("8.0~repack-4".into()),
+            },
+            prefix,
+            wine_fixed: fixed,
+        }
+    }
+
+    #[test]
+    fn a_damaged_prefix_warns_and_names_the_directory() {
+        let checks = wine(&plan(Some(PrefixPlan::Damaged("/c/pfx".into())), true));
+        assert_eq!(checks[0].status, Status::Ok);
+        assert_eq!(
+            checks[0].detail,
+            "Wine 8.0~repack-4 in the cache (/c/wine); fixed and stripped"
+        );
+        assert_eq!(checks[1].name, "Wine prefix");
+        assert_eq!(checks[1].status, Status::Warn);
+        assert!(
+            checks[1].detail.starts_with("/c/pfx is incomplete"),
+            "{checks:?}"
+        );
+        assert!(checks[1].fix.contains("remove /c/pfx"), "{checks:?}");
+    }
+
+    #[test]
+    fn a_tree_from_an_older_crossroot_is_fixed_on_first_use() {
+        let checks = wine(&plan(Some(PrefixPlan::ToCreate("/c/pfx".into())), false));
+        assert!(
+            checks[0]
+                .detail
+                .ends_with("fixes and stripping made on first use"),
+            "{checks:?}"
+        );
+        assert_eq!(checks[1].status, Status::Ok);
+        assert!(
+            checks[1].detail.starts_with("not created yet"),
+            "{checks:?}"
+        );
+        let w = plan(Some(PrefixPlan::Ready("/c/pfx".into())), true);
+        assert_eq!(wine(&w)[1].detail, "ready (/c/pfx)");
+        assert_eq!(
+            mingw(&w).detail,
+            "GCC 12.2.0-14 (posix threads) in the cache (/c/mingw)"
+        );
+    }
 }

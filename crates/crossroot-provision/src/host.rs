@@ -71,7 +71,17 @@ pub fn cached_host_tree(
     packages: &[&str],
     filter: &crossroot_archive::PathFilter,
 ) -> Option<PathBuf> {
-    cached_tree_of(
+    find_cached_host_tree(cache_dir, name, packages, filter).map(|t| t.root)
+}
+
+/// [`cached_host_tree`] with the tree's manifest (its packages and their versions).
+pub fn find_cached_host_tree(
+    cache_dir: &Path,
+    name: &str,
+    packages: &[&str],
+    filter: &crossroot_archive::PathFilter,
+) -> Option<crossroot_archive::HostTree> {
+    find_cached_tree_of(
         cache_dir,
         crossroot_target::host()?.debian_arch,
         name,
@@ -80,15 +90,15 @@ pub fn cached_host_tree(
     )
 }
 
-/// [`cached_host_tree`] of the Debian architecture `arch` (Wine's 32-bit side is an `i386`
-/// tree on an `amd64` host): the lookup [`crate::Provisioner::host_tree_of`] makes.
-pub fn cached_tree_of(
+/// [`find_cached_host_tree`] of the Debian architecture `arch` (Wine's 32-bit side is an
+/// `i386` tree on an `amd64` host): the lookup [`crate::Provisioner::host_tree_of`] makes.
+pub fn find_cached_tree_of(
     cache_dir: &Path,
     arch: &str,
     name: &str,
     packages: &[&str],
     filter: &crossroot_archive::PathFilter,
-) -> Option<PathBuf> {
+) -> Option<crossroot_archive::HostTree> {
     let cache = crossroot_store::Cache::new(cache_dir.to_path_buf());
     crossroot_archive::find_host_tree(
         &cache,
@@ -100,7 +110,6 @@ pub fn cached_tree_of(
     )
     .ok()
     .flatten()
-    .map(|t| t.root)
 }
 
 /// Where a QEMU user binary for `spec` was found.

@@ -76,8 +76,48 @@ pub enum CompilerPlan {
 #[derive(Debug, Clone)]
 pub enum RunnerPlan {
     Native,
+    /// A Windows target: Wine (see [`TargetPlan::windows`]).
+    Wine,
     Qemu(QemuFound),
     Missing(Fetch),
+}
+
+/// A host tool tree of the Windows targets (mingw-w64, Wine).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TreePlan {
+    /// In the cache; `version` is the main package's Debian version.
+    Cached {
+        root: PathBuf,
+        version: Option<String>,
+    },
+    /// Fetched from the Debian archive on first use (unless blocked).
+    Missing {
+        packages: Vec<String>,
+        blocked: Option<Blocked>,
+    },
+}
+
+/// The private Wine prefix of the cached Wine tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrefixPlan {
+    /// Complete, made from the tree with the current fixes.
+    Ready(PathBuf),
+    /// Made (in a staging directory, under a lock) on first use.
+    ToCreate(PathBuf),
+    /// The directory is there but incomplete: rebuilt on first use.
+    Damaged(PathBuf),
+}
+
+/// The steps of a Windows target: the mingw-w64 tree is its sysroot and compiler, Wine its
+/// runner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowsPlan {
+    pub mingw: TreePlan,
+    pub wine: TreePlan,
+    /// `None` while the Wine tree itself is missing.
+    pub prefix: Option<PrefixPlan>,
+    /// The cached Wine tree has this crossroot's fixes (else they are made on first use).
+    pub wine_fixed: bool,
 }
 
 /// The dry run for the host and, when given, one target.
@@ -104,6 +144,8 @@ pub struct TargetPlan {
     pub release: Result<(Release, bool), TargetError>,
     /// A finished sysroot for the target is in the cache.
     pub sysroot_cached: bool,
+    /// For a Windows target: its toolchain, Wine and prefix.
+    pub windows: Option<WindowsPlan>,
 }
 
 /// What provisioning would do now for `target` (or only the host's part without one).
@@ -161,6 +203,8 @@ pub fn plan(settings: &Settings, target: Option<&Target>) -> Plan {
         };
         let runner = if host::runs_natively(t.spec) {
             RunnerPlan::Native
+        } else if t.spec.is_windows() {
+            RunnerPlan::Wine
         } else {
             match host::find_qemu(t.spec, &config.cache_dir, &mut probes, path.as_deref()) {
                 Some(q) => RunnerPlan::Qemu(q),
@@ -170,6 +214,11 @@ pub fn plan(settings: &Settings, target: Option<&Target>) -> Plan {
                 }),
             }
         };
+        let windows = t.spec.is_windows().then(|| {
+            let project =
+                crate::request::target_packages(t, &config.for_target(t.triple()).debian_packages);
+            windows_plan(t.spec, &config.cache_dir, &project, blocked)
+        });
         let explicit = config.for_target(t.triple()).release;
         TargetPlan {
             target: *t,
@@ -177,6 +226,7 @@ pub fn plan(settings: &Settings, target: Option<&Target>) -> Plan {
             runner,
             release: t.release(explicit).map(|r| (r, explicit.is_some())),
             sysroot_cached: host::sysroot_present(&config.cache_dir, t.triple()),
+            windows,
         }
     });
     Plan {
@@ -186,5 +236,99 @@ pub fn plan(settings: &Settings, target: Option<&Target>) -> Plan {
         rust_lld,
         compiler,
         target,
+    }
+}
+
+/// The main package of a tree and its version in the tree's manifest.
+fn tree_plan(
+    cache_dir: &std::path::Path,
+    arch: Option<&str>,
+    name: &str,
+    packages: &[String],
+    filter: &[String],
+    blocked: Option<Blocked>,
+) -> TreePlan {
+    let refs: Vec<&str> = packages.iter().map(String::as_str).collect();
+    let found = crossroot_archive::PathFilter::parse(filter)
+        .ok()
+        .and_then(|f| match arch {
+            Some(arch) => host::find_cached_tree_of(cache_dir, arch, name, &refs, &f),
+            None => host::find_cached_host_tree(cache_dir, name, &refs, &f),
+        });
+    match found {
+        Some(tree) => TreePlan::Cached {
+            version: packages.first().and_then(|main| {
+                tree.packages
+                    .iter()
+                    .find(|p| &p.name == main)
+                    .map(|p| p.version.clone())
+            }),
+            root: tree.root,
+        },
+        None => TreePlan::Missing {
+            packages: packages.to_vec(),
+            blocked,
+        },
+    }
+}
+
+/// What provisioning would do for the Windows target `spec`.
+fn windows_plan(
+    spec: &crossroot_target::TargetSpec,
+    cache_dir: &std::path::Path,
+    project_packages: &[String],
+    blocked: Option<Blocked>,
+) -> WindowsPlan {
+    use crossroot_runner::wine;
+    let mut mingw_packages = crossroot_toolchain::mingw::tree_packages(spec);
+    for p in project_packages {
+        if !mingw_packages.contains(p) {
+            mingw_packages.push(p.clone());
+        }
+    }
+    let mingw = tree_plan(
+        cache_dir,
+        None,
+        &crossroot_toolchain::mingw::tree_name(spec),
+        &mingw_packages,
+        &crossroot_toolchain::mingw::tree_filter(spec),
+        blocked,
+    );
+    let wine_packages: Vec<String> = wine::tree_packages(spec)
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    // Wine's tree has the target's architecture (i386 for i686: Wine's 32-bit side).
+    let wine_tree = tree_plan(
+        cache_dir,
+        Some(spec.debian_arch),
+        &wine::tree_name(spec),
+        &wine_packages,
+        &wine::tree_filter(),
+        blocked,
+    );
+    let (prefix, wine_fixed) = match &wine_tree {
+        TreePlan::Cached { root, .. } => {
+            let dir = cache_dir
+                .join(crate::windows::WINE_PREFIXES)
+                .join(crate::windows::prefix_key(root));
+            let prefix = if wine::prefix_is_complete(&dir) {
+                PrefixPlan::Ready(dir)
+            } else if dir.exists() {
+                PrefixPlan::Damaged(dir)
+            } else {
+                PrefixPlan::ToCreate(dir)
+            };
+            let fixed = crate::windows::linux_multiarch(spec.debian_arch)
+                .is_ok_and(|m| wine::fixes_done(&wine::WineTree::at(root, spec, m)));
+            (Some(prefix), fixed)
+        }
+        TreePlan::Missing { .. } => (None, false),
+    };
+    WindowsPlan {
+        mingw,
+        wine: wine_tree,
+        prefix,
+        wine_fixed,
     }
 }

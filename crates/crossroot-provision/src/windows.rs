@@ -1,7 +1,8 @@
 //! The Windows targets' steps of the pipeline: the mingw-w64 tree (sysroot and compiler in
 //! one) and Wine with its private prefix.
 //!
-//! The prefix lives in the cache (`wine-prefixes-v1/<tree hash>`), one per Wine tree, created
+//! The prefix lives in the cache (`wine-prefixes-v1/<hash of the tree and its fixes' version>`),
+//! one per Wine tree, created
 //! once under a lock in a staging directory and renamed into place when `wineboot --init` has
 //! finished, so a killed creation never counts as ready; an incomplete one is rebuilt.
 
@@ -33,7 +34,7 @@ fn tree_libs(tree: &Path, tool_dir: &Path, what: &str) -> Result<Option<PathBuf>
 
 /// The Debian multiarch directory of the Linux architecture `debian_arch` (`i386` →
 /// `i386-linux-gnu`): where a tree of its packages keeps its libraries.
-fn linux_multiarch(debian_arch: &str) -> Result<&'static str, Error> {
+pub(crate) fn linux_multiarch(debian_arch: &str) -> Result<&'static str, Error> {
     crossroot_target::TARGETS
         .iter()
         .find(|t| !t.is_windows() && t.debian_arch == debian_arch)
@@ -41,6 +42,20 @@ fn linux_multiarch(debian_arch: &str) -> Result<&'static str, Error> {
         .ok_or(Error::UnsupportedHost {
             arch: std::env::consts::ARCH,
         })
+}
+
+/// The prefix's directory name in [`WINE_PREFIXES`]: one per Wine tree and version of its
+/// fixes (a prefix copies the tree's DLLs, so fixed DLLs need a new prefix).
+pub(crate) fn prefix_key(tree_root: &Path) -> String {
+    let fixes = PathBuf::from(format!("fixes-{}", wine::FIXES_VERSION));
+    short_hash(&[tree_root, &fixes])
+}
+
+/// The mingw-w64 `strip` beside the toolchain's `ar` (never the host's binutils).
+fn mingw_strip(toolchain: &CToolchain, spec: &crossroot_target::TargetSpec) -> PathBuf {
+    toolchain
+        .ar
+        .with_file_name(format!("{}-strip", spec.multiarch))
 }
 
 impl Provisioner {
@@ -89,8 +104,8 @@ impl Provisioner {
         let tree = WineTree::at(&root, spec, linux_multiarch(spec.debian_arch)?);
         let libs = tree_libs(&root, tool_dir, "wine")?.unwrap_or_else(|| root.join("usr/lib"));
         let parent = self.cache().root().join(WINE_PREFIXES);
-        let prefix = parent.join(short_hash(&[&root]));
-        if !wine::prefix_is_complete(&prefix) {
+        let prefix = parent.join(prefix_key(&root));
+        if !wine::fixes_done(&tree) || !wine::prefix_is_complete(&prefix) {
             let cache = self.cache().clone();
             let _guard = cache.lock(&parent.join(".lock"), || {
                 self.reporter().status(
@@ -99,17 +114,24 @@ impl Provisioner {
                 );
             })?;
             cache.clean_staging(&parent)?;
+            if !wine::fixes_done(&tree) {
+                self.reporter().status(
+                    "Preparing",
+                    &format!("the Wine tree for `{}` (once)", spec.triple),
+                );
+                wine::prepare_tree(
+                    &tree,
+                    &toolchain.clang,
+                    &mingw_strip(toolchain, spec),
+                    &toolchain.lib_path,
+                    &tool_dir.join("wine-shim"),
+                )?;
+            }
             if !wine::prefix_is_complete(&prefix) {
                 self.reporter().status(
                     "Creating",
                     &format!("the Wine prefix for `{}` (once)", spec.triple),
                 );
-                wine::prepare_tree(
-                    &tree,
-                    &toolchain.clang,
-                    &toolchain.lib_path,
-                    &tool_dir.join("wine-shim"),
-                )?;
                 let staged = cache.stage_dir(&parent)?;
                 wine::boot_prefix(
                     &tree,

@@ -60,7 +60,7 @@ pub enum Error {
     },
     #[error("`{command}` failed\n{stderr}")]
     Failed { command: String, stderr: String },
-    #[error("failed to write the runner wrapper `{path}`")]
+    #[error("failed to write `{path}`")]
     Write {
         path: PathBuf,
         #[source]

@@ -10,8 +10,16 @@
 //! which Wine 8 lacks ([`SHIM_SOURCE`], built with the target's mingw-w64 GCC and placed in the
 //! tree before `wineboot`); Wine's helper processes inherit the stdio of the first Wine process
 //! of a wineserver, so the wrapper starts the wineserver and boots the prefix detached from the
-//! caller's pipes, and the wineserver ends by itself [`WINESERVER_PERSIST_SECS`] after the last
-//! program.
+//! caller's pipes (under a lock, so two wrappers starting together cannot both see "a server is
+//! up" before its helpers run), and the wineserver ends by itself [`WINESERVER_PERSIST_SECS`]
+//! after the last program.
+//!
+//! Size: Wine's PE DLLs carry DWARF (638 MB for x86_64); [`prepare_tree`] strips it with the
+//! mingw-w64 `strip --strip-debug` (the Wine builtin marker survives), and [`boot_prefix`]
+//! replaces the prefix's byte-identical copies of the tree's DLLs by hard links, so a prefix
+//! costs a few MB instead of the tree's size again. The fixes are versioned
+//! ([`FIXES_VERSION`], recorded in the tree's [`FIXES_MARKER`]): a tree fixed by an older
+//! crossroot is fixed again.
 //!
 //! Wine's 32-bit side (`wine32`, i386) wants `/lib/ld-linux.so.2`, which an amd64 host lacks: its
 //! ELF programs run through the i386 tree's own loader, copied beside `wine` because Wine finds its
@@ -30,6 +38,17 @@ use std::process::{Command, Stdio};
 use crossroot_target::TargetSpec;
 
 use crate::Error;
+
+/// The version of the fixes [`prepare_tree`] makes to a tree: 1 was the wineserver script,
+/// `zlib1.dll` and the `ProcessPrng` shim; 2 adds stripping the PE DLLs. Bump it when a fix
+/// changes; the prefix's cache key includes it.
+pub const FIXES_VERSION: u32 = 2;
+
+/// The file in a Wine tree's root recording the [`FIXES_VERSION`] it was fixed with.
+pub const FIXES_MARKER: &str = ".crossroot-wine-fixes";
+
+/// The lock file in a prefix that the runner holds while it starts a wineserver and boots.
+pub const START_LOCK: &str = ".crossroot-start.lock";
 
 /// Seconds a wineserver stays after its last program ended (`wineserver -p<secs>`).
 pub const WINESERVER_PERSIST_SECS: u32 = 30;
@@ -277,8 +296,11 @@ pub fn runner_script(vars: &[(String, String)]) -> String {
         s.push_str(&format!("{k}={}\nexport {k}\n", sh_word(v)));
     }
     s.push_str("unset DISPLAY WAYLAND_DISPLAY\n");
+    // The lock is on fd 9 of a subshell only: the wineserver and wineboot get it closed (a
+    // wineserver holding it would block the next wrapper for its whole life), and the program
+    // exec'd at the end never holds it. Without flock(1) the start is unlocked, as before.
     s.push_str(&format!(
-        "if setsid \"$WINESERVER\" -p{WINESERVER_PERSIST_SECS} </dev/null >/dev/null 2>&1; then\n  setsid \"$WINELOADER\" wineboot.exe </dev/null >/dev/null 2>&1\nfi\nexec \"$WINELOADER\" \"$@\"\n"
+        "(\n  flock 9 2>/dev/null\n  if setsid -w \"$WINESERVER\" -p{WINESERVER_PERSIST_SECS} </dev/null >/dev/null 2>&1 9>&-; then\n    setsid -w \"$WINELOADER\" wineboot.exe </dev/null >/dev/null 2>&1 9>&-\n  fi\n) 9>>\"$WINEPREFIX/{START_LOCK}\"\nexec \"$WINELOADER\" \"$@\"\n"
     ));
     s
 }
@@ -287,12 +309,21 @@ fn sh_word(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
-/// Make an unpacked Wine tree runnable: the wineserver script, `zlib1.dll` as a builtin, and the
-/// `bcryptprimitives.dll` shim compiled with `gcc` (the target's mingw-w64 GCC) when Wine lacks
-/// it. Idempotent; `work` is a scratch directory.
+/// Whether the tree was fixed by [`prepare_tree`] of this [`FIXES_VERSION`].
+pub fn fixes_done(tree: &WineTree) -> bool {
+    fs_err::read_to_string(tree.root.join(FIXES_MARKER))
+        .is_ok_and(|s| s.trim() == FIXES_VERSION.to_string())
+}
+
+/// Make an unpacked Wine tree runnable and small: the wineserver script, `zlib1.dll` as a
+/// builtin, the `bcryptprimitives.dll` shim compiled with `gcc` (the target's mingw-w64 GCC),
+/// and the PE files of the tree stripped of debug info with `strip` (the same mingw-w64 tree's
+/// `strip`); then the [`FIXES_MARKER`]. Every fix is made again, so a tree fixed by an older
+/// version gets the current ones; the caller holds a lock. `work` is a scratch directory.
 pub fn prepare_tree(
     tree: &WineTree,
     gcc: &Path,
+    strip: &Path,
     gcc_lib_path: &[PathBuf],
     work: &Path,
 ) -> Result<(), Error> {
@@ -300,6 +331,8 @@ pub fn prepare_tree(
         let path = path.to_path_buf();
         move |source| Error::Write { path, source }
     };
+    let marker = tree.root.join(FIXES_MARKER);
+    let _ = fs_err::remove_file(&marker);
     // Wine's bindir is the loader's directory; Debian's `wineserver` there is a script.
     let bindir = tree.bindir();
     let mut scripts = vec![(bindir.join("wineserver"), wineserver_script(tree))];
@@ -324,56 +357,196 @@ pub fn prepare_tree(
                 .map_err(io(&script))?;
         }
     }
-    let zlib_dst = tree.dll_dir.join("zlib1.dll");
-    if !zlib_dst.exists() {
-        let bytes = fs_err::read(&tree.zlib).map_err(|_| Error::WineTree {
-            tree: tree.root.clone(),
-            missing: tree.zlib.clone(),
-        })?;
-        let marked = mark_builtin(&bytes).ok_or_else(|| Error::WineTree {
-            tree: tree.root.clone(),
-            missing: tree.zlib.clone(),
-        })?;
-        fs_err::write(&zlib_dst, marked).map_err(io(&zlib_dst))?;
+    let bytes = fs_err::read(&tree.zlib).map_err(|_| Error::WineTree {
+        tree: tree.root.clone(),
+        missing: tree.zlib.clone(),
+    })?;
+    let marked = mark_builtin(&bytes).ok_or_else(|| Error::WineTree {
+        tree: tree.root.clone(),
+        missing: tree.zlib.clone(),
+    })?;
+    replace_file(&tree.dll_dir.join("zlib1.dll"), &marked)?;
+
+    fs_err::create_dir_all(work).map_err(io(work))?;
+    let src = work.join("bcryptprimitives.c");
+    fs_err::write(&src, SHIM_SOURCE).map_err(io(&src))?;
+    let out = work.join("bcryptprimitives.dll");
+    let mut cmd = Command::new(gcc);
+    cmd.args(["-shared", "-O2", "-s", "-Wl,--kill-at", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .arg("-lbcrypt");
+    run_tool(cmd, gcc_lib_path, || {
+        format!("{} -shared … bcryptprimitives.c", gcc.display())
+    })?;
+    let bytes = fs_err::read(&out).map_err(io(&out))?;
+    let marked = mark_builtin(&bytes).ok_or_else(|| Error::Failed {
+        command: "marking bcryptprimitives.dll as a Wine builtin".into(),
+        stderr: "the DLL has no room for the marker".into(),
+    })?;
+    replace_file(&tree.dll_dir.join("bcryptprimitives.dll"), &marked)?;
+
+    for dir in pe_dirs(tree) {
+        strip_pe_files(&dir, strip, gcc_lib_path)?;
     }
-    let shim = tree.dll_dir.join("bcryptprimitives.dll");
-    if !shim.exists() {
-        fs_err::create_dir_all(work).map_err(io(work))?;
-        let src = work.join("bcryptprimitives.c");
-        fs_err::write(&src, SHIM_SOURCE).map_err(io(&src))?;
-        let out = work.join("bcryptprimitives.dll");
-        let mut cmd = Command::new(gcc);
-        cmd.args(["-shared", "-O2", "-s", "-Wl,--kill-at", "-o"])
-            .arg(&out)
-            .arg(&src)
-            .arg("-lbcrypt")
-            .stdin(Stdio::null());
-        if !gcc_lib_path.is_empty() {
-            cmd.env(
-                "LD_LIBRARY_PATH",
-                std::env::join_paths(gcc_lib_path).unwrap_or_default(),
-            );
-        }
-        let output = cmd.output().map_err(|source| Error::Spawn {
-            program: gcc.to_path_buf(),
-            source,
-        })?;
-        if !output.status.success() {
-            return Err(Error::Failed {
-                command: format!("{} -shared … bcryptprimitives.c", gcc.display()),
-                stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-            });
-        }
-        let bytes = fs_err::read(&out).map_err(io(&out))?;
-        let marked = mark_builtin(&bytes).ok_or_else(|| Error::Failed {
-            command: "marking bcryptprimitives.dll as a Wine builtin".into(),
-            stderr: "the DLL has no room for the marker".into(),
-        })?;
-        let tmp = shim.with_extension("dll.tmp");
-        fs_err::write(&tmp, marked).map_err(io(&tmp))?;
-        fs_err::rename(&tmp, &shim).map_err(io(&shim))?;
-    }
+    fs_err::write(&marker, format!("{FIXES_VERSION}\n")).map_err(io(&marker))?;
     Ok(())
+}
+
+/// The tree's directories of PE files: `<multiarch>/wine/{x86_64,i386}-windows`.
+fn pe_dirs(tree: &WineTree) -> Vec<PathBuf> {
+    let wine_dir = tree.dll_dir.parent().unwrap_or(&tree.dll_dir);
+    ["x86_64-windows", "i386-windows"]
+        .iter()
+        .map(|d| wine_dir.join(d))
+        .filter(|d| d.is_dir())
+        .collect()
+}
+
+/// Write `bytes` to `path` through a temporary file and a rename, so a Wine process of another
+/// crossroot reading the file sees the old or the new one, never half of it.
+fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let tmp = path.with_extension("crossroot-tmp");
+    fs_err::write(&tmp, bytes).map_err(|source| Error::Write {
+        path: tmp.clone(),
+        source,
+    })?;
+    fs_err::rename(&tmp, path).map_err(|source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Run `cmd` (stdin closed, `lib_path` as `LD_LIBRARY_PATH`), failing with its stderr.
+fn run_tool(
+    mut cmd: Command,
+    lib_path: &[PathBuf],
+    describe: impl FnOnce() -> String,
+) -> Result<(), Error> {
+    cmd.stdin(Stdio::null());
+    if !lib_path.is_empty() {
+        cmd.env(
+            "LD_LIBRARY_PATH",
+            std::env::join_paths(lib_path).unwrap_or_default(),
+        );
+    }
+    let program = PathBuf::from(cmd.get_program());
+    let output = cmd
+        .output()
+        .map_err(|source| Error::Spawn { program, source })?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(Error::Failed {
+            command: describe(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        })
+    }
+}
+
+/// Whether `bytes` start like a PE image (the DOS header's `MZ`).
+pub fn is_pe(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"MZ")
+}
+
+/// Strip the debug info of every PE file directly in `dir` (each to a temporary file renamed
+/// over the original); other files are left alone.
+fn strip_pe_files(dir: &Path, strip: &Path, lib_path: &[PathBuf]) -> Result<(), Error> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Write { path, source }
+    };
+    let mut files: Vec<PathBuf> = fs_err::read_dir(dir)
+        .map_err(io(dir))?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    files.retain(|file| {
+        let mut head = [0u8; 2];
+        fs_err::File::open(file)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+            .is_ok()
+            && is_pe(&head)
+    });
+    let strip_one = |file: &PathBuf| -> Result<(), Error> {
+        let tmp = file.with_extension("crossroot-tmp");
+        let mut cmd = Command::new(strip);
+        cmd.arg("--strip-debug").arg("-o").arg(&tmp).arg(file);
+        run_tool(cmd, lib_path, || {
+            format!("{} --strip-debug {}", strip.display(), file.display())
+        })?;
+        fs_err::rename(&tmp, file).map_err(io(file))
+    };
+    // ~700 files, one short `strip` each: spread over the CPUs.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let chunk = files.len().div_ceil(workers).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().try_for_each(strip_one)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(Error::Failed {
+                        command: format!("{} --strip-debug", strip.display()),
+                        stderr: "a stripping thread panicked".into(),
+                    })
+                })
+            })
+            .collect::<Result<Vec<()>, Error>>()
+    })?;
+    Ok(())
+}
+
+/// Replace every file under `dir` that is byte-identical to the file of the same name in
+/// `dll_dir` by a hard link to it (`wineboot` copies each DLL into the prefix, some twice);
+/// returns the bytes saved. A file that cannot be linked (another filesystem) stays a copy.
+pub fn link_to_tree(dir: &Path, dll_dir: &Path) -> Result<u64, Error> {
+    use std::os::unix::fs::MetadataExt;
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Write { path, source }
+    };
+    let mut saved = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs_err::read_dir(&d).map_err(io(&d))? {
+            let entry = entry.map_err(io(&d))?;
+            let path = entry.path();
+            let kind = entry.file_type().map_err(io(&path))?;
+            if kind.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if !kind.is_file() {
+                continue;
+            }
+            let source = dll_dir.join(entry.file_name());
+            let (Ok(a), Ok(b)) = (fs_err::metadata(&path), fs_err::metadata(&source)) else {
+                continue;
+            };
+            if !b.is_file() || a.len() != b.len() || (a.dev(), a.ino()) == (b.dev(), b.ino()) {
+                continue;
+            }
+            if fs_err::read(&path).map_err(io(&path))?
+                != fs_err::read(&source).map_err(io(&source))?
+            {
+                continue;
+            }
+            let tmp = path.with_extension("crossroot-link");
+            let _ = fs_err::remove_file(&tmp);
+            if std::fs::hard_link(&source, &tmp).is_err() {
+                continue;
+            }
+            fs_err::rename(&tmp, &path).map_err(io(&path))?;
+            saved += a.len();
+        }
+    }
+    Ok(saved)
 }
 
 /// The DLLs [`prepare_tree`] adds, copied into the prefix's `system32` by [`boot_prefix`]
@@ -381,7 +554,8 @@ pub fn prepare_tree(
 pub const ADDED_DLLS: &[&str] = &["bcryptprimitives.dll", "zlib1.dll"];
 
 /// Create a prefix in the (new, empty) directory `dir`: `wineboot --init`, wait for the
-/// wineserver to write everything and exit, then add [`ADDED_DLLS`] to `system32`. The caller
+/// wineserver to write everything and exit, then add [`ADDED_DLLS`] to `system32` and hard-link
+/// the DLL copies to the tree ([`link_to_tree`]). The caller
 /// renames `dir` into place afterwards, so a killed creation never looks ready.
 pub fn boot_prefix(tree: &WineTree, vars: &[(String, String)], dir: &Path) -> Result<(), Error> {
     let get = |k: &str| {
@@ -429,6 +603,7 @@ pub fn boot_prefix(tree: &WineTree, vars: &[(String, String)], dir: &Path) -> Re
             })?;
         }
     }
+    link_to_tree(&dir.join("drive_c/windows"), &tree.dll_dir)?;
     if !prefix_is_complete(dir) {
         return Err(Error::Failed {
             command: format!("{} wineboot --init", loader.display()),
@@ -502,7 +677,14 @@ mod tests {
         assert!(script.contains("WINEDEBUG='-all'\n"), "{script}");
         assert!(script.contains("unset DISPLAY"), "{script}");
         assert!(
-            script.contains("setsid \"$WINESERVER\" -p30 </dev/null >/dev/null 2>&1"),
+            script.contains("setsid -w \"$WINESERVER\" -p30 </dev/null >/dev/null 2>&1 9>&-"),
+            "{script}"
+        );
+        // Starting a server and booting happen under the prefix's lock, which neither the
+        // server nor the program keeps.
+        assert!(script.contains("  flock 9 2>/dev/null\n"), "{script}");
+        assert!(
+            script.contains(") 9>>\"$WINEPREFIX/.crossroot-start.lock\"\nexec"),
             "{script}"
         );
         // The program is exec'd last: its exit code and output are the runner's.
@@ -591,18 +773,29 @@ mod tests {
         let mut zlib = vec![0u8; 0x100];
         zlib[..2].copy_from_slice(b"MZ");
         zlib[0x3c] = 0x80;
-        for (path, bytes) in [
-            (&interp.source, b"ld.so".to_vec()),
-            (&tree.zlib, zlib),
-            // Present already: no compiler is needed.
-            (&tree.dll_dir.join("bcryptprimitives.dll"), b"MZ".to_vec()),
-        ] {
+        for (path, bytes) in [(&interp.source, b"ld.so".to_vec()), (&tree.zlib, zlib)] {
             fs_err::create_dir_all(path.parent().expect("parent")).expect("mkdir");
             fs_err::write(path, bytes).expect("write");
         }
         fs_err::create_dir_all(tree.bindir()).expect("mkdir");
+        fs_err::create_dir_all(&tree.dll_dir).expect("mkdir");
+        // A stand-in mingw gcc that writes a PE-shaped shim (e_lfanew 0x80), and a strip.
+        let gcc = dir.path().join("gcc");
+        let strip = dir.path().join("strip");
+        for (path, body) in [
+            (
+                &gcc,
+                "#!/bin/sh\nwhile [ $# -gt 0 ]; do [ \"$1\" = -o ] && out=$2; shift; done\n\
+                 { printf 'MZ'; head -c 58 /dev/zero; printf '\\200'; head -c 195 /dev/zero; } >\"$out\"\n",
+            ),
+            // `strip --strip-debug -o OUT IN`: a copy.
+            (&strip, "#!/bin/sh\ncp \"$4\" \"$3\"\n"),
+        ] {
+            fs_err::write(path, body).expect("write");
+            fs_err::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        }
         let work = dir.path().join("work");
-        prepare_tree(&tree, Path::new("/nonexistent/gcc"), &[], &work).expect("prepared");
+        prepare_tree(&tree, &gcc, &strip, &[], &work).expect("prepared");
         assert_eq!(fs_err::read(&interp.copy).expect("copy"), b"ld.so");
         for (script, content) in [
             (tree.launcher(), launch_script(&tree)),
@@ -622,7 +815,8 @@ mod tests {
         let marked = fs_err::read(tree.dll_dir.join("zlib1.dll")).expect("zlib1.dll");
         assert_eq!(&marked[64..80], BUILTIN_MARKER);
         // Again: nothing to do, nothing fails.
-        prepare_tree(&tree, Path::new("/nonexistent/gcc"), &[], &work).expect("idempotent");
+        assert!(fixes_done(&tree));
+        prepare_tree(&tree, &gcc, &strip, &[], &work).expect("idempotent");
     }
 
     #[test]
@@ -645,5 +839,90 @@ mod tests {
         assert!(!prefix_is_complete(dir.path()));
         fs_err::write(dir.path().join("system.reg"), "").expect("write");
         assert!(!prefix_is_complete(dir.path()));
+    }
+
+    #[test]
+    fn identical_dll_copies_become_links_to_the_tree() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let tree = dir.path().join("dlls");
+        let sys = dir.path().join("pfx/system32");
+        fs_err::create_dir_all(&tree).expect("mkdir");
+        fs_err::create_dir_all(sys.join("sub")).expect("mkdir");
+        fs_err::write(tree.join("kernel32.dll"), "MZ same").expect("write");
+        fs_err::write(tree.join("user32.dll"), "MZ tree").expect("write");
+        fs_err::write(sys.join("kernel32.dll"), "MZ same").expect("write");
+        fs_err::write(sys.join("sub/kernel32.dll"), "MZ same").expect("write");
+        fs_err::write(sys.join("user32.dll"), "MZ pfx!").expect("write");
+        fs_err::write(sys.join("notepad.exe"), "MZ only").expect("write");
+        let saved = link_to_tree(&dir.path().join("pfx"), &tree).expect("link");
+        assert_eq!(saved, 14);
+        let ino = |p: &Path| fs_err::metadata(p).expect("stat").ino();
+        assert_eq!(
+            ino(&sys.join("kernel32.dll")),
+            ino(&tree.join("kernel32.dll"))
+        );
+        assert_eq!(
+            ino(&sys.join("sub/kernel32.dll")),
+            ino(&tree.join("kernel32.dll"))
+        );
+        // Different content or no counterpart: left as it is.
+        assert_ne!(ino(&sys.join("user32.dll")), ino(&tree.join("user32.dll")));
+        assert_eq!(
+            fs_err::read_to_string(sys.join("user32.dll")).expect("read"),
+            "MZ pfx!"
+        );
+        assert_eq!(
+            fs_err::read_to_string(sys.join("notepad.exe")).expect("read"),
+            "MZ only"
+        );
+        // A second run has nothing left to do.
+        assert_eq!(
+            link_to_tree(&dir.path().join("pfx"), &tree).expect("link"),
+            0
+        );
+    }
+
+    #[test]
+    fn only_pe_files_are_stripped_and_each_is_replaced_whole() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        // A stand-in for `strip --strip-debug -o OUT IN` that records what it stripped.
+        let strip = dir.path().join("strip");
+        fs_err::write(&strip, "#!/bin/sh\nprintf 'MZ stripped' > \"$3\"\n").expect("write");
+        fs_err::set_permissions(&strip, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let dlls = dir.path().join("x86_64-windows");
+        fs_err::create_dir_all(&dlls).expect("mkdir");
+        fs_err::write(dlls.join("kernel32.dll"), "MZ with debug info").expect("write");
+        fs_err::write(dlls.join("stdole2.tlb"), "MSFT type library").expect("write");
+        strip_pe_files(&dlls, &strip, &[]).expect("strip");
+        let read = |n: &str| fs_err::read_to_string(dlls.join(n)).expect("read");
+        assert_eq!(read("kernel32.dll"), "MZ stripped");
+        assert_eq!(read("stdole2.tlb"), "MSFT type library");
+        let left: Vec<_> = fs_err::read_dir(&dlls).expect("ls").collect();
+        assert_eq!(left.len(), 2, "no temporary file is left");
+        // A failing strip is an error naming the command.
+        fs_err::write(
+            &strip,
+            "#!/bin/sh\necho 'file format not recognized' >&2\nexit 1\n",
+        )
+        .expect("write");
+        let err = strip_pe_files(&dlls, &strip, &[]).expect_err("fails");
+        assert!(err.to_string().contains("--strip-debug"), "{err}");
+    }
+
+    #[test]
+    fn a_tree_counts_as_fixed_only_with_the_current_version() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let tree = WineTree::at(
+            dir.path(),
+            spec("x86_64-pc-windows-gnu"),
+            "x86_64-linux-gnu",
+        );
+        assert!(!fixes_done(&tree));
+        fs_err::write(dir.path().join(FIXES_MARKER), "1\n").expect("write");
+        assert!(!fixes_done(&tree), "fixed by an older crossroot");
+        fs_err::write(dir.path().join(FIXES_MARKER), format!("{FIXES_VERSION}\n")).expect("write");
+        assert!(fixes_done(&tree));
     }
 }

@@ -114,6 +114,77 @@ fn doctor_reports_each_check_with_a_fix_line() {
 }
 
 #[test]
+fn doctor_for_windows_reports_mingw_wine_and_the_prefix_instead_of_clang_and_qemu() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, stdout, _) = run(doctor(
+        dir.path(),
+        &[
+            "--target",
+            "win64",
+            "--mirror",
+            "http://mirror.invalid/debian/",
+        ],
+    ));
+    let found = checks(&stdout);
+    assert_eq!(
+        names(&found),
+        [
+            "rustup",
+            "Rust std",
+            "mingw-w64 toolchain",
+            "Wine",
+            "Wine prefix",
+            "Debian mirror",
+            "Debian release",
+            "cache dir",
+        ],
+        "{stdout}"
+    );
+    let dir_text = dir.path().display().to_string();
+    let filters: Vec<(String, String)> = vec![
+        (regex::escape(&dir_text), "[TEMP]".into()),
+        (
+            r"(?m)^(ok|info|warn|fail) +(rustup|Rust std): .*\n      fix: .*$".into(),
+            "[$2: depends on the host]".into(),
+        ),
+        (r"\d+(\.\d)? (GiB|MiB) free".into(), "[N] free".into()),
+        (
+            r"\d+ ok, \d+ info, \d+ warnings?, \d+ failed".into(),
+            "[summary]".into(),
+        ),
+    ];
+    let filters: Vec<(&str, &str)> = filters
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    insta::with_settings!({filters => filters}, {
+        insta::assert_snapshot!("doctor_win64_empty_cache", stdout);
+    });
+
+    // Offline with an empty cache: the trees cannot be fetched, and doctor says how to fix it;
+    // i686's Wine is the 32-bit side (`wine32`, an i386 tree).
+    let (_, stdout, _) = run(doctor(dir.path(), &["--target", "win32", "--offline"]));
+    let offline = checks(&stdout);
+    let find = |name: &str| {
+        offline
+            .iter()
+            .find(|(_, n, _)| n == name)
+            .unwrap_or_else(|| panic!("no {name}:\n{stdout}"))
+            .clone()
+    };
+    let mingw = find("mingw-w64 toolchain");
+    assert_eq!(mingw.0, "warn", "{stdout}");
+    assert!(mingw.2.contains("gcc-mingw-w64-i686-posix"), "{stdout}");
+    assert!(
+        stdout.contains("fix: run once without --offline"),
+        "{stdout}"
+    );
+    assert_eq!(find("Wine").0, "warn", "{stdout}");
+    assert!(find("Wine").2.contains("wine32"), "{stdout}");
+    assert!(!names(&offline).contains(&"QEMU"), "{stdout}");
+}
+
+#[test]
 fn doctor_without_a_target_skips_target_checks() {
     let dir = tempfile::tempdir().unwrap();
     let (_, stdout, _) = run(doctor(

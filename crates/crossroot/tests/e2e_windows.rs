@@ -210,3 +210,109 @@ fn windows_c_code_from_cc_rs_runs_under_wine() {
         eprintln!("ok: cc-libm on {target} under Wine");
     }
 }
+
+/// The path in `(…)` at the end of doctor's `name:` line.
+fn doctor_path(doctor: &str, name: &str) -> std::path::PathBuf {
+    let line = doctor
+        .lines()
+        .find(|l| l.starts_with(&format!("ok    {name}: ")))
+        .unwrap_or_else(|| panic!("no ok `{name}` line:\n{doctor}"));
+    let start = line.find('(').expect("a path in parentheses") + 1;
+    let end = start + line[start..].find(')').expect("closing parenthesis");
+    std::path::PathBuf::from(&line[start..end])
+}
+
+/// Whether a wineserver of `prefix` is running (its environment names the prefix).
+fn wineserver_alive(prefix: &std::path::Path) -> bool {
+    let wanted = format!("WINEPREFIX={}", prefix.display());
+    fs_err::read_dir("/proc")
+        .expect("read /proc")
+        .flatten()
+        .any(|p| {
+            let comm = fs_err::read_to_string(p.path().join("comm")).unwrap_or_default();
+            comm.trim() == "wineserver64"
+                && fs_err::read(p.path().join("environ"))
+                    .unwrap_or_default()
+                    .split(|b| *b == 0)
+                    .any(|v| v == wanted.as_bytes())
+        })
+}
+
+#[test]
+fn two_runs_starting_together_without_a_wineserver_both_end() {
+    if !enabled("two_runs_starting_together_without_a_wineserver_both_end") {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = example("hello-threads");
+    // Build (and provision) first, so both runs below only start Wine.
+    let out = crossroot()
+        .current_dir(&dir)
+        .args(["run", "--target", "win64"])
+        .output()
+        .expect("run crossroot");
+    assert!(out.status.success(), "{}", show(&out));
+    // doctor names the prefix and the Wine tree: stop the prefix's wineserver.
+    let out = crossroot()
+        .current_dir(&dir)
+        .args(["doctor", "--target", "win64"])
+        .output()
+        .expect("run crossroot doctor");
+    let doctor = String::from_utf8_lossy(&out.stdout).into_owned();
+    let prefix = doctor_path(&doctor, "Wine prefix");
+    let tree = doctor_path(&doctor, "Wine");
+    let stop = Command::new(tree.join("usr/lib/wine/wineserver64"))
+        .arg("-k")
+        .env("WINEPREFIX", &prefix)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run wineserver -k");
+    eprintln!("wineserver -k: {stop}");
+    let stopping = Instant::now();
+    while wineserver_alive(&prefix) {
+        assert!(
+            stopping.elapsed() < Duration::from_secs(60),
+            "the wineserver of {} did not stop",
+            prefix.display()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    let bin = env!("CARGO_BIN_EXE_crossroot");
+    let env = crossroot();
+    let start = || {
+        Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "'{bin}' run --target win64 2>&1 | cat; exit ${{PIPESTATUS[0]}}"
+            ))
+            .current_dir(&dir)
+            .envs(env.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn bash")
+    };
+    let (first, second) = (start(), start());
+    let limit = Duration::from_secs(300);
+    let outs = [
+        wait_or_kill(first, limit, "the first `crossroot run | cat`"),
+        wait_or_kill(second, limit, "the second `crossroot run | cat`"),
+    ];
+    // Had a Wine helper inherited a pipe, `cat` would have seen its end only when the
+    // wineserver exited (30 s after the last program): it must still be up now.
+    assert!(
+        wineserver_alive(&prefix),
+        "both pipes ended only when the wineserver did"
+    );
+    for out in &outs {
+        assert!(out.status.success(), "{}", show(out));
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("sum = 500500"),
+            "{}",
+            show(out)
+        );
+    }
+}
