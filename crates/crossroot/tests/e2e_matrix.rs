@@ -269,3 +269,49 @@ fn nextest_runs_archives_and_runs_from_the_archive_elsewhere() {
     assert_eq!(shards.iter().sum::<usize>(), 3, "{shards:?}");
     assert!(shards.iter().all(|&n| n > 0), "{shards:?}");
 }
+
+/// The workflow of `crossroot ci github` works: its test step's command, for one target of its
+/// matrix, passes on a real project.
+#[test]
+fn ci_github_job_command_runs() {
+    if !enabled("ci_github_job_command_runs") {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let project = example("hello-threads");
+    let out = crossroot()
+        .current_dir(&project)
+        .args(["ci", "github", "--target", "s390x-linux,aarch64-linux"])
+        .output()
+        .expect("run crossroot ci github");
+    assert!(out.status.success(), "{}", text(&out));
+    let doc: serde_yaml::Value = serde_yaml::from_slice(&out.stdout).expect("the workflow is YAML");
+    let job = &doc["jobs"]["test"];
+    let target = job["strategy"]["matrix"]["target"][0]
+        .as_str()
+        .expect("a target in the matrix");
+    let run = job["steps"]
+        .as_sequence()
+        .expect("steps")
+        .iter()
+        .filter_map(|s| s["run"].as_str())
+        .last()
+        .expect("a run step")
+        .trim()
+        .replace("${{ matrix.target }}", target);
+    let words: Vec<&str> = run.split_whitespace().collect();
+    assert_eq!(words.first(), Some(&"crossroot"), "{run}");
+    assert!(
+        !run.contains("${{"),
+        "every expression is the matrix's: {run}"
+    );
+    let out = crossroot()
+        .current_dir(&project)
+        .args(&words[1..])
+        .output()
+        .expect("run the job's command");
+    assert!(out.status.success(), "`{run}`: {}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("test result: ok."), "{}", text(&out));
+    assert!(!stdout.contains("FAILED"), "{}", text(&out));
+}
