@@ -294,8 +294,8 @@ fn ci_github_job_command_runs() {
         .as_sequence()
         .expect("steps")
         .iter()
-        .filter_map(|s| s["run"].as_str())
-        .last()
+        .rev()
+        .find_map(|s| s["run"].as_str())
         .expect("a run step")
         .trim()
         .replace("${{ matrix.target }}", target);
