@@ -31,6 +31,9 @@ pub struct GithubOptions {
     pub partitions: Option<NonZeroU32>,
     /// The shell command that installs crossroot.
     pub install: String,
+    /// crossroot's own flags for every job's command, written before the subcommand
+    /// (`--debian-release bullseye`, `--static-deps`, `--locked`); shell-quoted as needed.
+    pub flags: Vec<String>,
     /// A Debian mirror written into the workflow; without one the jobs read the repository
     /// variable `CROSSROOT_MIRROR` (GitHub's Ubuntu runners have no Debian apt source).
     pub mirror: Option<String>,
@@ -44,6 +47,7 @@ impl GithubOptions {
             nextest: false,
             partitions: None,
             install: DEFAULT_INSTALL.to_string(),
+            flags: Vec::new(),
             mirror: None,
         }
     }
@@ -57,10 +61,16 @@ impl GithubOptions {
 /// The crossroot command one job runs, for `target` and (with partitions) the 1-based
 /// `partition`. With `target = "${{ matrix.target }}"` it is the line in the workflow.
 pub fn job_command(options: &GithubOptions, target: &str, partition: Option<&str>) -> String {
-    if !options.uses_nextest() {
-        return format!("crossroot test --target {target}");
+    let mut cmd = String::from("crossroot");
+    for flag in &options.flags {
+        cmd.push(' ');
+        cmd.push_str(&shell_word(flag));
     }
-    let mut cmd = format!("crossroot nextest run --target {target}");
+    if !options.uses_nextest() {
+        let _ = write!(cmd, " test --target {target}");
+        return cmd;
+    }
+    let _ = write!(cmd, " nextest run --target {target}");
     if let (Some(n), Some(i)) = (options.partitions, partition) {
         let _ = write!(cmd, " --partition count:{i}/{n}");
     }
@@ -161,6 +171,19 @@ fn block(y: &mut String, command: &str) {
         } else {
             let _ = writeln!(y, "          {line}");
         }
+    }
+}
+
+/// A word for `sh`: as is when it has no special characters, else single-quoted.
+fn shell_word(word: &str) -> String {
+    if !word.is_empty()
+        && word.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '=' | ',')
+        })
+    {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }
 
@@ -268,6 +291,26 @@ mod tests {
             "{y}"
         );
         assert!(!y.contains("vars.CROSSROOT_MIRROR"), "{y}");
+    }
+
+    #[test]
+    fn crossroot_flags_go_before_the_subcommand() {
+        let mut o = three();
+        o.flags = vec![
+            "--debian-release".into(),
+            "bullseye".into(),
+            "--static-deps".into(),
+        ];
+        assert_eq!(
+            job_command(&o, "arm64", None),
+            "crossroot --debian-release bullseye --static-deps test --target arm64"
+        );
+        o.flags = vec!["--debian-release".into(), "it's odd".into()];
+        o.nextest = true;
+        assert_eq!(
+            job_command(&o, "arm64", None),
+            "crossroot --debian-release 'it'\\''s odd' nextest run --target arm64"
+        );
     }
 
     #[test]

@@ -207,3 +207,29 @@ fn no_targets_and_bad_targets_fail_with_a_hint() {
     assert!(err.contains("`arm64-lnux`"), "{err}");
     assert!(out.stdout.is_empty(), "{err}");
 }
+
+#[test]
+fn crossroot_flags_reach_the_jobs_command() {
+    let dir = three_target_project();
+    let text = stdout(&run(
+        dir.path(),
+        &[
+            "--debian-release",
+            "bullseye",
+            "--static-deps",
+            "--insecure-skip-verify",
+            "ci",
+            "github",
+            "--target",
+            "arm64",
+        ],
+    ));
+    let doc = yaml(&text);
+    assert_eq!(
+        runs(&doc).last().map(String::as_str),
+        Some(
+            "crossroot --debian-release bullseye --static-deps test --target ${{ matrix.target }}"
+        )
+    );
+    assert!(!text.contains("insecure"), "{text}");
+}

@@ -33,6 +33,7 @@ fn github(global: &GlobalArgs, args: CiGithubArgs, printer: &Printer) -> anyhow:
         nextest: args.nextest,
         partitions: args.partitions,
         install: args.install,
+        flags: job_flags(global),
         mirror: global.mirror.clone(),
     };
     let text = ci::github_workflow(&options);
@@ -60,4 +61,21 @@ fn github(global: &GlobalArgs, args: CiGithubArgs, printer: &Printer) -> anyhow:
         None => printer::out(text.trim_end()),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// crossroot's flags given here that the jobs' commands keep: the Debian release, static C
+/// libraries and a locked `crossroot.lock` (not `--offline`: a job's first run downloads; not
+/// `--insecure-skip-verify`).
+fn job_flags(global: &GlobalArgs) -> Vec<String> {
+    let mut flags = Vec::new();
+    if let Some(release) = &global.release {
+        flags.extend(["--debian-release".to_string(), release.clone()]);
+    }
+    if global.static_deps {
+        flags.push("--static-deps".into());
+    }
+    if global.locked || global.frozen {
+        flags.push("--locked".into());
+    }
+    flags
 }
