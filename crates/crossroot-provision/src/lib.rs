@@ -9,7 +9,7 @@
 //! created only when something is missing), the `--offline` and `--insecure-skip-verify`
 //! policies, and the dry-run [`plan`] that `doctor` and `targets` read; the [`summary`] of a
 //! command run for several targets (libtest's result lines read from cargo's output, the
-//! table, the JSON).
+//! table, the JSON); the [`ci`] workflow text `crossroot ci github` prints.
 //! Must not: parse command lines, read the process environment (the caller passes a
 //! [`HostEnv`]), print (status goes through the [`Reporter`]), or know about cargo's
 //! arguments. A new kind of target adds its steps here, in one place.
@@ -19,6 +19,7 @@
 //!                                   └──▶ plan::plan (doctor, targets)
 //! ```
 
+pub mod ci;
 pub mod doctor;
 mod error;
 pub mod glibc;

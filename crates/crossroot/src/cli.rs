@@ -122,6 +122,36 @@ pub enum Command {
     },
     /// Report what an ELF file is, what it needs, and where it will run.
     Inspect(InspectArgs),
+    /// Print a CI workflow that cross-tests the project for each of its targets.
+    #[command(subcommand)]
+    Ci(CiCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CiCommand {
+    /// A GitHub Actions workflow: a matrix over the targets, crossroot's cache kept by
+    /// actions/cache (keyed on the target and crossroot.lock), `crossroot test` per target.
+    Github(CiGithubArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CiGithubArgs {
+    /// The targets of the matrix (comma lists or repeated; default: `targets = [...]` in
+    /// [package.metadata.crossroot]).
+    #[arg(long, short, value_name = "TARGET")]
+    pub target: Vec<String>,
+    /// Run the tests with `crossroot nextest run` (the job installs cargo-nextest).
+    #[arg(long)]
+    pub nextest: bool,
+    /// Split each target's tests into N nextest partitions, one job each (implies --nextest).
+    #[arg(long, value_name = "N")]
+    pub partitions: Option<std::num::NonZeroU32>,
+    /// The shell command that installs crossroot in a job.
+    #[arg(long, value_name = "COMMAND", default_value = crossroot_provision::ci::DEFAULT_INSTALL)]
+    pub install: String,
+    /// Write the workflow to FILE (e.g. .github/workflows/crossroot.yml) instead of printing it.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Arguments passed through to cargo; crossroot reads `--target` from them.

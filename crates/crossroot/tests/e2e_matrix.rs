@@ -269,3 +269,87 @@ fn nextest_runs_archives_and_runs_from_the_archive_elsewhere() {
     assert_eq!(shards.iter().sum::<usize>(), 3, "{shards:?}");
     assert!(shards.iter().all(|&n| n > 0), "{shards:?}");
 }
+
+/// The test step's command of a `crossroot ci github` workflow for the first cell of its
+/// matrix (every `${{ matrix.* }}` replaced by that cell's value), run on `project`.
+fn run_first_job(project: &Path, ci_args: &[&str]) -> (String, Output) {
+    let out = crossroot()
+        .current_dir(project)
+        .args(["ci", "github"])
+        .args(ci_args)
+        .output()
+        .expect("run crossroot ci github");
+    assert!(out.status.success(), "{}", text(&out));
+    let doc: serde_yaml::Value = serde_yaml::from_slice(&out.stdout).expect("the workflow is YAML");
+    let job = &doc["jobs"]["test"];
+    let mut run = job["steps"]
+        .as_sequence()
+        .expect("steps")
+        .iter()
+        .rev()
+        .find_map(|s| s["run"].as_str())
+        .expect("a run step")
+        .trim()
+        .to_string();
+    let matrix = job["strategy"]["matrix"].as_mapping().expect("a matrix");
+    for (key, values) in matrix {
+        let key = key.as_str().expect("a matrix key");
+        let first = match &values[0] {
+            serde_yaml::Value::String(s) => s.clone(),
+            serde_yaml::Value::Number(n) => n.to_string(),
+            other => panic!("unexpected matrix value {other:?}"),
+        };
+        run = run.replace(&format!("${{{{ matrix.{key} }}}}"), &first);
+    }
+    assert!(
+        !run.contains("${{"),
+        "every expression is the matrix's: {run}"
+    );
+    let words: Vec<&str> = run.split_whitespace().collect();
+    assert_eq!(words.first(), Some(&"crossroot"), "{run}");
+    let out = crossroot()
+        .current_dir(project)
+        .args(&words[1..])
+        .output()
+        .expect("run the job's command");
+    (run, out)
+}
+
+/// The workflow of `crossroot ci github` works: its test step's command, for one target of its
+/// matrix, passes on a real project; with `--partitions`, so does the first partition's
+/// `crossroot nextest run`.
+#[test]
+fn ci_github_job_command_runs() {
+    let name = "ci_github_job_command_runs";
+    if !enabled(name) {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let project = example("hello-threads");
+    let (run, out) = run_first_job(&project, &["--target", "s390x-linux,aarch64-linux"]);
+    assert_eq!(run, "crossroot test --target s390x-unknown-linux-gnu");
+    assert!(out.status.success(), "`{run}`: {}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("test result: ok."), "{}", text(&out));
+    assert!(!stdout.contains("FAILED"), "{}", text(&out));
+
+    if !nextest_installed(name) {
+        return;
+    }
+    let (run, out) = run_first_job(
+        &project,
+        &["--target", "aarch64-linux", "--partitions", "2"],
+    );
+    assert_eq!(
+        run,
+        "crossroot nextest run --target aarch64-unknown-linux-gnu --partition count:1/2"
+    );
+    assert!(out.status.success(), "`{run}`: {}", text(&out));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(all.contains("PASS"), "{}", text(&out));
+    assert!(!all.contains("FAIL ["), "{}", text(&out));
+}

@@ -255,7 +255,16 @@ fn chosen_targets(
     cargo_args: &CargoArgs,
     config: &crossroot_config::Config,
 ) -> anyhow::Result<Vec<Target>> {
-    let (names, from): (Vec<String>, Option<PathBuf>) = if cargo_args.targets.is_empty() {
+    targets_or_config(subcommand, &cargo_args.targets, config)
+}
+
+/// `names` (from `--target`), else the project's `targets = [...]`: parsed, without duplicates.
+pub(super) fn targets_or_config(
+    subcommand: &str,
+    given: &[String],
+    config: &crossroot_config::Config,
+) -> anyhow::Result<Vec<Target>> {
+    let (names, from): (Vec<String>, Option<PathBuf>) = if given.is_empty() {
         match config.targets() {
             Some((list, file)) if !list.is_empty() => (list.to_vec(), Some(file.to_path_buf())),
             _ => {
@@ -269,7 +278,7 @@ fn chosen_targets(
             }
         }
     } else {
-        (cargo_args.targets.clone(), None)
+        (given.to_vec(), None)
     };
     let mut targets: Vec<Target> = Vec::with_capacity(names.len());
     for name in &names {

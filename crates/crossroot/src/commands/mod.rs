@@ -12,6 +12,7 @@ use crate::printer::Printer;
 
 mod cache;
 mod cargo;
+mod ci;
 mod doctor;
 mod env;
 mod exec;
@@ -39,6 +40,7 @@ pub fn run(cli: Cli, printer: &Printer) -> anyhow::Result<ExitCode> {
         Command::Exec { target, program } => exec::run(global, &target, program, printer),
         Command::Env { target, format } => env::run(global, &target, format, printer),
         Command::Inspect(args) => inspect::run(global, args, printer),
+        Command::Ci(cmd) => ci::run(global, cmd, printer),
     }
 }
 
