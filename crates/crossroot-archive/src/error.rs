@@ -155,6 +155,10 @@ pub enum ArchiveError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    #[error("`{package}` comes from the security archive, but no security mirror is known")]
+    NoSecurityMirror { package: String },
+    #[error("`{package}` is recorded as coming from the archive `{archive}`, which crossroot does not know")]
+    UnknownArchive { package: String, archive: String },
     #[error(transparent)]
     Store(#[from] crossroot_store::StoreError),
     #[error(transparent)]
@@ -212,6 +216,15 @@ impl crossroot_hint::Hint for ArchiveError {
                 "run `crossroot sysroot remove` for that target and add the packages again".to_string()
             }
             ArchiveError::Extract { source, .. } => return source.hint(),
+            ArchiveError::NoSecurityMirror { .. } => {
+                "give it with --security-mirror URL, CROSSROOT_SECURITY_MIRROR or `security-mirror` in \
+                 [package.metadata.crossroot]"
+                    .to_string()
+            }
+            ArchiveError::UnknownArchive { .. } => {
+                "crossroot.lock was written by a newer crossroot, or edited; update crossroot or delete the entry"
+                    .to_string()
+            }
             ArchiveError::BadEnv { var, .. } => format!("set {var} to a whole number, or unset it"),
             ArchiveError::Deadline { .. } => format!(
                 "the mirror or the network is slow; try again, use a closer mirror, or allow more \
