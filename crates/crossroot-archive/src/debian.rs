@@ -192,18 +192,18 @@ fn resolve_text(
                 .and_then(|&i| suites.get(i))
                 .copied();
             LockedPackage {
-            suite: suite.map(|s| s.name.clone()),
-            archive: suite
-                .filter(|s| s.security)
-                .map(|_| crate::SECURITY_ARCHIVE.to_string()),
-            name: p.name,
-            version: p.version.to_string(),
-            arch: p.arch,
-            sha256: p.sha256.to_hex(),
-            size: p.size,
-            filename: p.filename,
-            installed_size: p.installed_size,
-        }
+                suite: suite.map(|s| s.name.clone()),
+                archive: suite
+                    .filter(|s| s.security)
+                    .map(|_| crate::SECURITY_ARCHIVE.to_string()),
+                name: p.name,
+                version: p.version.to_string(),
+                arch: p.arch,
+                sha256: p.sha256.to_hex(),
+                size: p.size,
+                filename: p.filename,
+                installed_size: p.installed_size,
+            }
         })
         .collect())
 }

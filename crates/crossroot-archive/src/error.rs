@@ -157,7 +157,9 @@ pub enum ArchiveError {
     },
     #[error("`{package}` comes from the security archive, but no security mirror is known")]
     NoSecurityMirror { package: String },
-    #[error("`{package}` is recorded as coming from the archive `{archive}`, which crossroot does not know")]
+    #[error(
+        "`{package}` is recorded as coming from the archive `{archive}`, which crossroot does not know"
+    )]
     UnknownArchive { package: String, archive: String },
     #[error(transparent)]
     Store(#[from] crossroot_store::StoreError),

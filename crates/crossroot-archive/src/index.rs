@@ -83,15 +83,14 @@ impl ArchiveClient {
                     .ok()
                     .and_then(|b| serde_json::from_slice(&b).ok())
             });
-            let got = match self.http.get_conditional(
-                &url,
-                validators.as_ref(),
-                MAX_IN_RELEASE,
-                &path,
-            ) {
-                Err(ArchiveError::NotFound { .. }) if optional => return Ok(None),
-                got => got?,
-            };
+            let got =
+                match self
+                    .http
+                    .get_conditional(&url, validators.as_ref(), MAX_IN_RELEASE, &path)
+                {
+                    Err(ArchiveError::NotFound { .. }) if optional => return Ok(None),
+                    got => got?,
+                };
             match got {
                 Conditional::NotModified => match cached {
                     Some(c) => c,

@@ -183,18 +183,34 @@ mod tests {
             packages: vec![security, main],
         });
         let text = lock.to_text();
-        assert!(text.contains("suite = \"bookworm-security\"\narchive = \"security\""), "{text}");
-        assert!(text.contains("suites = [\n    \"bookworm\",\n    \"bookworm-security\",\n]"), "{text}");
+        assert!(
+            text.contains("suite = \"bookworm-security\"\narchive = \"security\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("suites = [\n    \"bookworm\",\n    \"bookworm-security\",\n]"),
+            "{text}"
+        );
         assert_eq!(Lockfile::parse(&text).unwrap(), lock);
         // An entry of an older crossroot has neither: the release alone, the mirror.
         let old = text
             .lines()
-            .filter(|l| !l.starts_with("suite") && !l.starts_with("archive") && !l.starts_with("    \"") && *l != "]")
+            .filter(|l| {
+                !l.starts_with("suite")
+                    && !l.starts_with("archive")
+                    && !l.starts_with("    \"")
+                    && *l != "]"
+            })
             .collect::<Vec<_>>()
             .join("\n");
         let old = Lockfile::parse(&old).unwrap();
         assert!(old.targets[0].suites.is_empty());
-        assert!(old.targets[0].packages.iter().all(|p| p.suite.is_none() && p.archive.is_none()));
+        assert!(
+            old.targets[0]
+                .packages
+                .iter()
+                .all(|p| p.suite.is_none() && p.archive.is_none())
+        );
     }
 
     #[test]

@@ -252,7 +252,11 @@ pub fn derive_security(mirror: &Mirror) -> Option<Mirror> {
     if !mirror.request_url().ends_with("/debian") {
         return None;
     }
-    Mirror::parse(&format!("{}-security", mirror.request_url()), MirrorSource::Flag).ok()
+    Mirror::parse(
+        &format!("{}-security", mirror.request_url()),
+        MirrorSource::Flag,
+    )
+    .ok()
 }
 
 /// The configuration for one target, all layers merged.

@@ -810,9 +810,16 @@ fn the_security_root_is_given_found_in_apt_or_derived() {
         mirror: Some("http://user:pw@other.invalid/debian/".into()),
         ..Flags::default()
     };
-    let sec = load_with(&env, &flags).mirror(Some(ARMHF)).unwrap().security.unwrap();
+    let sec = load_with(&env, &flags)
+        .mirror(Some(ARMHF))
+        .unwrap()
+        .security
+        .unwrap();
     assert_eq!(sec.source, SecuritySource::Derived);
-    assert_eq!(sec.url.to_string(), "http://***@other.invalid/debian-security");
+    assert_eq!(
+        sec.url.to_string(),
+        "http://***@other.invalid/debian-security"
+    );
     assert_eq!(
         sec.url.request_url(),
         "http://user:pw@other.invalid/debian-security"
@@ -822,9 +829,17 @@ fn the_security_root_is_given_found_in_apt_or_derived() {
         mirror: Some("http://other.invalid/archive".into()),
         ..Flags::default()
     };
-    assert_eq!(load_with(&env, &flags).mirror(Some(ARMHF)).unwrap().security, None);
+    assert_eq!(
+        load_with(&env, &flags)
+            .mirror(Some(ARMHF))
+            .unwrap()
+            .security,
+        None
+    );
     // The environment, then the flag, win.
-    let env2 = env.clone().with(vars::SECURITY_MIRROR, "http://env.invalid/s");
+    let env2 = env
+        .clone()
+        .with(vars::SECURITY_MIRROR, "http://env.invalid/s");
     let m = load_with(&env2, &flags).mirror(Some(AARCH64)).unwrap();
     assert_eq!(m.security.unwrap().source, SecuritySource::Env);
     let flags = Flags {

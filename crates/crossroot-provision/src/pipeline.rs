@@ -335,9 +335,7 @@ impl Provisioner {
         let suites = crossroot_archive::suite_names(
             req.release,
             req.updates,
-            req.mirror
-                .as_ref()
-                .is_ok_and(|m| m.security.is_some()),
+            req.mirror.as_ref().is_ok_and(|m| m.security.is_some()),
         );
         Ok(found.filter(|s| {
             s.suites == suites
