@@ -26,7 +26,10 @@ mod sysroot;
 pub use build::human_bytes;
 pub use crossroot_extract::{FilterError, PathFilter};
 pub use error::{ALLOW_ROLLBACK_VAR, ArchiveError};
-pub use http::{HTTP_LOW_SPEED_LIMIT_VAR, HTTP_LOW_SPEED_TIME_VAR, HTTP_TIMEOUT_VAR, HttpLimits};
+pub use http::{
+    HTTP_LOW_SPEED_LIMIT_VAR, HTTP_LOW_SPEED_TIME_VAR, HTTP_MAX_UNSIGNED_SIZE_VAR,
+    HTTP_TIMEOUT_VAR, HttpLimits,
+};
 pub use lockfile::{LOCKFILE_NAME, LockedPackage, LockedTarget, Lockfile};
 pub use sysroot::{
     HostTree, InstalledPackage, Manifest, Sysroot, find_host_tree, find_sysroot, library_owners,

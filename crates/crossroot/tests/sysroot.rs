@@ -1461,3 +1461,43 @@ fn missing_update_suites_are_skipped_with_a_note() {
     env.ok(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
     assert_eq!(env.server.log(), Vec::<String>::new());
 }
+
+#[test]
+fn insecure_downloads_are_bounded_by_a_cap() {
+    let env = fixture();
+    let ssl = env.archive.deb("libssl3").clone();
+    for announce in [false, true] {
+        env.server.clear_faults();
+        env.server.fault(
+            &ssl.filename,
+            Fault::Append {
+                extra: 64 << 20,
+                announce,
+            },
+        );
+        let out = env.run_bounded(
+            &[("CROSSROOT_HTTP_MAX_UNSIGNED_SIZE", "1000000")],
+            &[
+                "--insecure-skip-verify",
+                "sysroot",
+                "add",
+                "--target",
+                "arm64",
+                "libssl-dev",
+            ],
+        );
+        let err = text(&out.stderr);
+        assert!(!out.status.success(), "{err}");
+        assert!(err.contains(&ssl.filename), "{err}");
+        assert!(err.contains("larger than 1000000 bytes"), "{err}");
+        assert!(err.contains("CROSSROOT_HTTP_MAX_UNSIGNED_SIZE"), "{err}");
+        // Nothing near the 64 MiB body was written.
+        let written: u64 = walk(&env.cache())
+            .iter()
+            .filter_map(|p| p.symlink_metadata().ok())
+            .filter(|m| m.is_file())
+            .map(|m| m.len())
+            .sum();
+        assert!(written < 4 << 20, "{written} bytes in the cache");
+    }
+}
