@@ -45,6 +45,11 @@ pub struct TargetEnv {
     pub decisions: Vec<Decision>,
     /// `--static-deps`: the artefacts must need nothing beyond glibc's own libraries.
     pub static_deps: bool,
+    /// The cache held shared from the start of provisioning for as long as this value lives,
+    /// so `cache clean` and `cache prune` wait (as cargo's commands wait for its package cache)
+    /// instead of deleting the sysroot and tools under cargo or the program crossroot runs.
+    /// Keep the `TargetEnv` alive until that child has exited.
+    _in_use: crossroot_store::LockGuard,
 }
 
 impl TargetEnv {
@@ -64,7 +69,6 @@ pub struct Provisioner {
     settings: Settings,
     cache: Cache,
     reporter: Arc<dyn Reporter>,
-    /// One client per mirror URL (per-target tables may name different mirrors).
     /// One client per mirror, security root and `updates` switch.
     clients: Vec<(ClientKey, ArchiveClient)>,
     lock: Option<Option<(PathBuf, Lockfile)>>,
@@ -110,8 +114,9 @@ impl Provisioner {
 
     /// Provision everything `req` needs and compute its environment.
     pub fn provision(&mut self, req: &Request) -> Result<TargetEnv, Error> {
-        // The cache is in use until everything is written: `cache clean`/`prune` wait.
-        let _in_use = self.cache.lock_in_use(|| {
+        // The cache is in use from now until the returned environment is dropped, after the
+        // build or program that uses it: `cache clean`/`prune` wait.
+        let in_use = self.cache.lock_in_use(|| {
             self.reporter.status(
                 "Waiting",
                 "for another crossroot process to finish cleaning the cache",
@@ -317,6 +322,7 @@ impl Provisioner {
             glibc_stubs,
             decisions,
             static_deps: req.static_deps,
+            _in_use: in_use,
         })
     }
 
