@@ -236,6 +236,9 @@ impl ArchiveClient {
             }
             (None, Some(_)) => {}
         }
+        // The suites the packages stand for: those asked for, unless a resolution offline had
+        // to leave out one it has never seen (then a later online run resolves again).
+        let mut suites = suites.clone();
         let packages: Vec<LockedPackage> = match (&entry, &current) {
             (Some(e), _)
                 if same_suites(&e.suites) && satisfied(&requested, &e.requested, &e.packages) =>
@@ -274,7 +277,11 @@ impl ArchiveClient {
             {
                 m.packages.clone()
             }
-            _ => self.resolve(spec, &requested)?,
+            _ => {
+                let (packages, read) = self.resolve(spec, &requested)?;
+                suites = read;
+                packages
+            }
         };
 
         let hash = tree_hash(&packages, spec.filter);
@@ -282,7 +289,7 @@ impl ArchiveClient {
         let manifest = match read_manifest(&dest)? {
             // The same packages, resolved from other suites (none newer there): record the
             // suites asked for now, so the fast path finds the tree next time.
-            Some(mut m) if !same_suites(&m.suites) => {
+            Some(mut m) if recorded_suites(&m.suites, release_name) != suites => {
                 m.suites = suites.clone();
                 let json = serde_json::to_vec_pretty(&m).map_err(|e| ArchiveError::Manifest {
                     path: dest.join(MANIFEST),
@@ -363,12 +370,16 @@ impl ArchiveClient {
         Ok(Some((dir.join("root"), manifest)))
     }
 
+    /// Resolve `requested` from `spec`'s suites. Also returns the suites the result stands
+    /// for: every suite read or found missing on the mirror, but not one skipped offline for
+    /// want of a cached index.
     fn resolve(
         &self,
         spec: &TreeSpec<'_>,
         requested: &BTreeSet<String>,
-    ) -> Result<Vec<LockedPackage>, ArchiveError> {
+    ) -> Result<(Vec<LockedPackage>, Vec<String>), ArchiveError> {
         let mut indexes = Vec::new();
+        let mut covered = Vec::new();
         for (i, suite) in spec.suites.iter().enumerate() {
             let root = match (suite.security, &self.opts.security) {
                 (false, _) => &self.opts.mirror,
@@ -378,12 +389,22 @@ impl ArchiveClient {
             // The release itself must be there; the others are skipped when missing.
             let optional = i > 0;
             match self.packages_index(root, &suite.name, spec.arch, optional)? {
-                Some(index) => indexes.push((suite.clone(), index)),
-                None => self.reporter.note(&format!(
+                Some(index) => {
+                    covered.push(suite.name.clone());
+                    indexes.push((suite.clone(), index));
+                }
+                None if self.opts.offline => self.reporter.note(&format!(
+                    "skipping {}: not in the cache, and --offline",
+                    suite.name
+                )),
+                None => {
+                    covered.push(suite.name.clone());
+                    self.reporter.note(&format!(
                     "skipping {name}: {root} has no dists/{name}/InRelease (or no {arch} index in it)",
                     name = suite.name,
                     arch = spec.arch
-                )),
+                    ));
+                }
             }
         }
         let suite_list = indexes
@@ -413,7 +434,7 @@ impl ArchiveClient {
                 crate::build::human_bytes(packages.iter().map(|p| p.size).sum())
             ),
         );
-        Ok(packages)
+        Ok((packages, covered))
     }
 
     fn build_tree(

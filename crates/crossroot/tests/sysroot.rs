@@ -1415,7 +1415,25 @@ fn no_updates_reads_the_release_alone_and_a_later_run_with_them_resolves_again()
             .any(|l| l.contains("-updates") || l.contains("-security")),
         "{log:?}"
     );
-    // The same request with the update suites is another sysroot, not the cached one.
+    // Offline, the update suites (never fetched) are left out, and the sysroot says so...
+    let out = env.run(&[
+        "-v",
+        "--offline",
+        "sysroot",
+        "add",
+        "--target",
+        "arm64",
+        "libssl-dev",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("skipping bookworm-security: not in the cache"),
+        "{}",
+        text(&out.stderr)
+    );
+    let list = env.ok(&["sysroot", "list"]);
+    assert!(list.contains("libssl-dev 3.0.17-1~deb12u2 arm64"), "{list}");
+    // ...so the same request online reads them: another sysroot, not the cached one.
     env.ok(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
     let list = env.ok(&["sysroot", "list"]);
     assert!(list.contains("libssl-dev 3.0.17-1~deb12u3 arm64"), "{list}");
