@@ -22,9 +22,9 @@ impl ArchiveClient {
         packages
             .iter()
             .filter(|p| !self.opts.cache.deb_path(&p.sha256).exists())
-            .map(|p| {
-                let url = self.opts.mirror.join(&p.filename);
-                format!("{} {} ({url})", p.name, p.version)
+            .map(|p| match self.root_of(p) {
+                Ok(root) => format!("{} {} ({})", p.name, p.version, root.join(&p.filename)),
+                Err(e) => format!("{} {} ({e})", p.name, p.version),
             })
             .collect()
     }
@@ -139,7 +139,7 @@ impl ArchiveClient {
         if dest.exists() {
             return Ok(dest);
         }
-        let url = self.opts.mirror.join(&pkg.filename);
+        let url = self.root_of(pkg)?.join(&pkg.filename);
         let expect = self.opts.verify.then(|| Expect {
             sha256: pkg.sha256.clone(),
             size: pkg.size,

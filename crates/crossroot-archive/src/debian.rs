@@ -107,7 +107,10 @@ pub(crate) fn release_entry(
     })
 }
 
-/// Resolve `requested` (plus the base set when `base`) against a verified index.
+/// Resolve `requested` (plus the base set when `base`) against verified indexes: the release's
+/// first, then the other suites read with it (`-updates`, `-security`). Every version of every
+/// suite is a candidate and the resolver prefers the newest, as apt does with equal pins; each
+/// package records the suite (and archive root) that listed it, the first such when several do.
 ///
 /// A suite has ~60k packages, a sysroot needs a few dozen. Before the real parse, a cheap pass
 /// over the text keeps only the stanzas reachable from the request through any `Depends`,
@@ -115,24 +118,29 @@ pub(crate) fn release_entry(
 /// resolver's universe is small. Should that resolution fail, it is redone on the whole index so
 /// the error (and its "did you mean") is exactly what the full index says.
 pub(crate) fn resolve(
-    index: crate::index::VerifiedIndex,
+    indexes: &[(crate::Suite, crate::index::VerifiedIndex)],
     arch: &str,
     release: Release,
     requested: &[String],
     base: bool,
 ) -> Result<Vec<LockedPackage>, ArchiveError> {
-    let reachable = prefilter::reachable_stanzas(&index.text, requested, base);
-    match resolve_text(&reachable, arch, release, requested, base) {
+    let texts: Vec<&str> = indexes.iter().map(|(_, i)| i.text.as_str()).collect();
+    let suites: Vec<&crate::Suite> = indexes.iter().map(|(s, _)| s).collect();
+    let reachable = prefilter::reachable_stanzas_in(&texts, requested, base);
+    let kept: Vec<&str> = reachable.iter().map(String::as_str).collect();
+    match resolve_text(&kept, &suites, arch, release, requested, base) {
         Ok(packages) => Ok(packages),
         Err(_) => {
+            drop(kept);
             drop(reachable);
-            resolve_text(&index.text, arch, release, requested, base)
+            resolve_text(&texts, &suites, arch, release, requested, base)
         }
     }
 }
 
 fn resolve_text(
-    text: &str,
+    texts: &[&str],
+    suites: &[&crate::Suite],
     arch: &str,
     release: Release,
     requested: &[String],
@@ -144,10 +152,18 @@ fn resolve_text(
         source: boxed(e),
     };
     // `parse_packages` converts stanza by stanza: no intermediate form of the whole index.
-    let entries = index::parse_packages(text).map_err(|e| ArchiveError::Parse {
-        what: format!("the {release} Packages index for {arch}"),
-        source: boxed(e),
-    })?;
+    let mut entries = Vec::new();
+    let mut origin: std::collections::HashMap<[u8; 32], usize> = std::collections::HashMap::new();
+    for (i, (text, suite)) in texts.iter().zip(suites).enumerate() {
+        let parsed = index::parse_packages(text).map_err(|e| ArchiveError::Parse {
+            what: format!("the {} Packages index for {arch}", suite.name),
+            source: boxed(e),
+        })?;
+        for p in &parsed {
+            origin.entry(*p.sha256.as_bytes()).or_insert(i);
+        }
+        entries.extend(parsed);
+    }
     let universe = resolve::Universe::new(entries);
     let mut wanted: Vec<String> = Vec::new();
     let cxx = requested.iter().any(|r| r.starts_with("libstdc++"));
@@ -170,14 +186,24 @@ fn resolve_text(
     Ok(resolution
         .packages
         .into_iter()
-        .map(|p| LockedPackage {
-            name: p.name,
-            version: p.version.to_string(),
-            arch: p.arch,
-            sha256: p.sha256.to_hex(),
-            size: p.size,
-            filename: p.filename,
-            installed_size: p.installed_size,
+        .map(|p| {
+            let suite = origin
+                .get(p.sha256.as_bytes())
+                .and_then(|&i| suites.get(i))
+                .copied();
+            LockedPackage {
+                suite: suite.map(|s| s.name.clone()),
+                archive: suite
+                    .filter(|s| s.security)
+                    .map(|_| crate::SECURITY_ARCHIVE.to_string()),
+                name: p.name,
+                version: p.version.to_string(),
+                arch: p.arch,
+                sha256: p.sha256.to_hex(),
+                size: p.size,
+                filename: p.filename,
+                installed_size: p.installed_size,
+            }
         })
         .collect())
 }

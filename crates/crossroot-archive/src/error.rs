@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use crate::http::{HTTP_LOW_SPEED_LIMIT_VAR, HTTP_LOW_SPEED_TIME_VAR, HTTP_TIMEOUT_VAR};
+use crate::http::{
+    HTTP_LOW_SPEED_LIMIT_VAR, HTTP_LOW_SPEED_TIME_VAR, HTTP_MAX_UNSIGNED_SIZE_VAR, HTTP_TIMEOUT_VAR,
+};
 
 /// The environment variable that lets a deliberately older `InRelease` replace a newer cached one.
 pub const ALLOW_ROLLBACK_VAR: &str = "CROSSROOT_ALLOW_RELEASE_ROLLBACK";
@@ -11,10 +13,14 @@ fn oversized(url: &str, limit: u64, signed: bool) -> String {
     if signed {
         format!("`{url}` is larger than its signed size of {limit} bytes; stopped reading there")
     } else {
+        let limit = if limit % (1 << 20) == 0 {
+            format!("{} MiB", limit >> 20)
+        } else {
+            format!("{limit} bytes")
+        };
         format!(
-            "`{url}` is larger than {} MiB, the most crossroot reads of a file without a signed \
-             size; stopped reading there",
-            limit >> 20
+            "`{url}` is larger than {limit}, the most crossroot reads of a file without a signed \
+             size; stopped reading there"
         )
     }
 }
@@ -155,6 +161,12 @@ pub enum ArchiveError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    #[error("`{package}` comes from the security archive, but no security mirror is known")]
+    NoSecurityMirror { package: String },
+    #[error(
+        "`{package}` is recorded as coming from the archive `{archive}`, which crossroot does not know"
+    )]
+    UnknownArchive { package: String, archive: String },
     #[error(transparent)]
     Store(#[from] crossroot_store::StoreError),
     #[error(transparent)]
@@ -212,6 +224,15 @@ impl crossroot_hint::Hint for ArchiveError {
                 "run `crossroot sysroot remove` for that target and add the packages again".to_string()
             }
             ArchiveError::Extract { source, .. } => return source.hint(),
+            ArchiveError::NoSecurityMirror { .. } => {
+                "give it with --security-mirror URL, CROSSROOT_SECURITY_MIRROR or `security-mirror` in \
+                 [package.metadata.crossroot]"
+                    .to_string()
+            }
+            ArchiveError::UnknownArchive { .. } => {
+                "crossroot.lock was written by a newer crossroot, or edited; update crossroot or delete the entry"
+                    .to_string()
+            }
             ArchiveError::BadEnv { var, .. } => format!("set {var} to a whole number, or unset it"),
             ArchiveError::Deadline { .. } => format!(
                 "the mirror or the network is slow; try again, use a closer mirror, or allow more \
@@ -227,9 +248,13 @@ impl crossroot_hint::Hint for ArchiveError {
                  nothing was kept — try again later or use another mirror"
                     .to_string()
             }
-            ArchiveError::Oversized { signed: false, .. } => {
+            ArchiveError::Oversized { signed: false, url, .. } if url.ends_with("InRelease") => {
                 "this is not a Debian InRelease; check the mirror URL".to_string()
             }
+            ArchiveError::Oversized { signed: false, .. } => format!(
+                "nothing signed vouches for this file's size (--insecure-skip-verify); check the \
+                 mirror, or raise the cap with {HTTP_MAX_UNSIGNED_SIZE_VAR}=<bytes>"
+            ),
             ArchiveError::Write { path, .. } => format!(
                 "check the free space and permissions where `{}` lives (the cache, see \
                  `crossroot cache dir`); `crossroot cache prune` frees space",

@@ -29,6 +29,9 @@ pub const HTTP_LOW_SPEED_LIMIT_VAR: &str = "CROSSROOT_HTTP_LOW_SPEED_LIMIT";
 /// The window, in seconds, over which [`HTTP_LOW_SPEED_LIMIT_VAR`] is judged; also the longest
 /// a connection may stay silent.
 pub const HTTP_LOW_SPEED_TIME_VAR: &str = "CROSSROOT_HTTP_LOW_SPEED_TIME";
+/// The environment variable with the most bytes crossroot downloads of a file whose size no
+/// signed index vouches for (every file with `--insecure-skip-verify`).
+pub const HTTP_MAX_UNSIGNED_SIZE_VAR: &str = "CROSSROOT_HTTP_MAX_UNSIGNED_SIZE";
 
 /// Time and rate limits for each file fetched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +43,8 @@ pub struct HttpLimits {
     pub low_speed_limit: u64,
     /// The window for `low_speed_limit` (`CROSSROOT_HTTP_LOW_SPEED_TIME`).
     pub low_speed_time: Duration,
+    /// Most bytes of a download without a signed size (`CROSSROOT_HTTP_MAX_UNSIGNED_SIZE`).
+    pub max_unsigned: u64,
 }
 
 impl Default for HttpLimits {
@@ -50,6 +55,8 @@ impl Default for HttpLimits {
             deadline: Duration::from_secs(900),
             low_speed_limit: 1024,
             low_speed_time: Duration::from_secs(30),
+            // Debian's largest `.deb`s are a few hundred MiB.
+            max_unsigned: 1 << 30,
         }
     }
 }
@@ -99,6 +106,20 @@ impl HttpLimits {
             "a whole number of bytes per second",
         )? {
             limits.low_speed_limit = n;
+        }
+        match number(
+            HTTP_MAX_UNSIGNED_SIZE_VAR,
+            "a whole number of bytes, at least 1",
+        )? {
+            Some(0) => {
+                return Err(ArchiveError::BadEnv {
+                    var: HTTP_MAX_UNSIGNED_SIZE_VAR,
+                    value: "0".into(),
+                    expected: "a whole number of bytes, at least 1",
+                });
+            }
+            Some(n) => limits.max_unsigned = n,
+            None => {}
         }
         Ok(limits)
     }
@@ -413,7 +434,11 @@ impl Http {
     ) -> Result<(), ArchiveError> {
         let dir = dest.parent().unwrap_or(Path::new("."));
         fs_err::create_dir_all(dir)?;
-        let bound = expect.map(|e| Bound::Signed(e.size));
+        // Without a signed size (verification off), a cap still bounds what is written.
+        let bound = Some(match expect {
+            Some(e) => Bound::Signed(e.size),
+            None => Bound::Cap(self.limits.max_unsigned),
+        });
         self.with_retries(|deadline| {
             let (mut reader, content_length) = self.open(url, deadline)?;
             if let (Some(announced), Some(bound)) = (content_length, bound) {
@@ -422,7 +447,7 @@ impl Http {
                     return Err(ArchiveError::Oversized {
                         url: url.to_string(),
                         limit: bound.bytes(),
-                        signed: true,
+                        signed: matches!(bound, Bound::Signed(_)),
                     });
                 }
             }
@@ -743,8 +768,10 @@ mod tests {
             (HTTP_TIMEOUT_VAR, "2"),
             (HTTP_LOW_SPEED_LIMIT_VAR, "0"),
             (HTTP_LOW_SPEED_TIME_VAR, " 5 "),
+            (HTTP_MAX_UNSIGNED_SIZE_VAR, "4096"),
         ]))
         .unwrap();
+        assert_eq!(l.max_unsigned, 4096);
         assert_eq!(l.deadline, Duration::from_secs(2));
         assert_eq!(l.low_speed_limit, 0);
         assert_eq!(l.low_speed_time, Duration::from_secs(5));
@@ -752,6 +779,8 @@ mod tests {
             (HTTP_TIMEOUT_VAR, "2s"),
             (HTTP_TIMEOUT_VAR, "0"),
             (HTTP_LOW_SPEED_LIMIT_VAR, "-1"),
+            (HTTP_MAX_UNSIGNED_SIZE_VAR, "0"),
+            (HTTP_MAX_UNSIGNED_SIZE_VAR, "1G"),
         ] {
             let pairs: &'static [(&'static str, &'static str)] =
                 Box::leak(vec![(var, value)].into_boxed_slice());

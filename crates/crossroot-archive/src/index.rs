@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crossroot_config::MirrorFile;
+use crossroot_config::{Mirror, MirrorFile};
 use crossroot_debian::prefilter::keep_needed_fields;
 use crossroot_debian::{index, verify};
 
@@ -40,9 +40,11 @@ pub(crate) struct VerifiedIndex {
 }
 
 impl ArchiveClient {
-    fn index_dir(&self, suite: &str) -> PathBuf {
+    /// Where the indexes of `suite` on the archive root `root` are cached: keyed by the root
+    /// and the suite, so `bookworm-security` of two roots never share a copy.
+    fn index_dir(&self, root: &Mirror, suite: &str) -> PathBuf {
         // The shown URL: the same cache for any credentials (and none of them on disk).
-        let key = &crossroot_store::sha256_hex(self.opts.mirror.redacted().as_bytes())[..16];
+        let key = &crossroot_store::sha256_hex(root.redacted().as_bytes())[..16];
         self.opts
             .cache
             .bucket(crossroot_store::INDEXES)
@@ -50,29 +52,46 @@ impl ArchiveClient {
             .join(suite)
     }
 
-    /// The signed text of `dists/<suite>/InRelease` (verified unless verification is off),
-    /// checked to be `suite`'s and, when a copy is cached, not older than that copy. A refused
-    /// document never replaces the cached one.
-    fn in_release(&self, suite: &str) -> Result<String, ArchiveError> {
-        let url = self.opts.mirror.join(&format!("dists/{suite}/InRelease"));
-        let dir = self.index_dir(suite);
+    /// The signed text of `dists/<suite>/InRelease` on `root` (verified unless verification is
+    /// off), checked to be `suite`'s and, when a copy is cached, not older than that copy. A
+    /// refused document never replaces the cached one. `None` when `optional` and the suite is
+    /// not there (404, or offline with no cached copy).
+    fn in_release(
+        &self,
+        root: &Mirror,
+        suite: &str,
+        optional: bool,
+    ) -> Result<Option<String>, ArchiveError> {
+        let url = root.join(&format!("dists/{suite}/InRelease"));
+        let dir = self.index_dir(root, suite);
         let path = dir.join("InRelease");
         let meta_path = dir.join("InRelease.validators.json");
         let cached = fs_err::read(&path).ok();
         let raw = if self.opts.offline {
-            cached.ok_or_else(|| ArchiveError::OfflineMissing {
-                missing: vec![format!("{url} (index, cached at `{}`)", path.display())],
-            })?
+            match cached {
+                Some(c) => c,
+                None if optional => return Ok(None),
+                None => {
+                    return Err(ArchiveError::OfflineMissing {
+                        missing: vec![format!("{url} (index, cached at `{}`)", path.display())],
+                    });
+                }
+            }
         } else {
             let validators: Option<Validators> = cached.as_ref().and_then(|_| {
                 fs_err::read(&meta_path)
                     .ok()
                     .and_then(|b| serde_json::from_slice(&b).ok())
             });
-            match self
-                .http
-                .get_conditional(&url, validators.as_ref(), MAX_IN_RELEASE, &path)?
-            {
+            let got =
+                match self
+                    .http
+                    .get_conditional(&url, validators.as_ref(), MAX_IN_RELEASE, &path)
+                {
+                    Err(ArchiveError::NotFound { .. }) if optional => return Ok(None),
+                    got => got?,
+                };
+            match got {
                 Conditional::NotModified => match cached {
                     Some(c) => c,
                     None => {
@@ -95,7 +114,7 @@ impl ArchiveClient {
                     if let Ok(json) = serde_json::to_vec(&validators) {
                         self.opts.cache.write_atomic(&meta_path, &json)?;
                     }
-                    return Ok(signed);
+                    return Ok(Some(signed));
                 }
             }
         };
@@ -104,7 +123,7 @@ impl ArchiveClient {
         // A copy cached before these checks existed is held to them too.
         let release = parse_release(&url, &signed)?;
         check(&url, verify::check_release_identity(&release, suite))?;
-        Ok(signed)
+        Ok(Some(signed))
     }
 
     /// Refuse a served release older than the cached copy, unless the user allowed it.
@@ -136,25 +155,32 @@ impl ArchiveClient {
         debian::verify_clearsigned(self.keyring()?, text, &url.to_string())
     }
 
-    /// The verified `Packages` index of `main/binary-<arch>` in `suite`.
+    /// The verified `Packages` index of `main/binary-<arch>` in `suite` on the archive root
+    /// `root`. `None` when `optional` and the suite (or its index for `arch`) is not there; a
+    /// suite that is there but fails verification is an error either way.
     pub(crate) fn packages_index(
         &self,
+        root: &Mirror,
         suite: &str,
         arch: &str,
-    ) -> Result<VerifiedIndex, ArchiveError> {
-        let release_url = self
-            .opts
-            .mirror
-            .join(&format!("dists/{suite}/InRelease"))
-            .to_string();
+        optional: bool,
+    ) -> Result<Option<VerifiedIndex>, ArchiveError> {
+        let release_url = root.join(&format!("dists/{suite}/InRelease")).to_string();
         // Partial downloads of killed processes.
-        self.opts.cache.clean_dead_temps(&self.index_dir(suite))?;
-        let signed = self.in_release(suite)?;
-        let entry = debian::release_entry(&signed, arch, &release_url)?;
+        self.opts
+            .cache
+            .clean_dead_temps(&self.index_dir(root, suite))?;
+        let Some(signed) = self.in_release(root, suite, optional)? else {
+            return Ok(None);
+        };
+        let entry = match debian::release_entry(&signed, arch, &release_url) {
+            Err(_) if optional => return Ok(None),
+            entry => entry?,
+        };
         let expect = self.opts.verify.then(|| entry.expect.clone());
         let rel_path = entry.path.clone();
-        let url = self.opts.mirror.join(&format!("dists/{suite}/{rel_path}"));
-        let dir = self.index_dir(suite);
+        let url = root.join(&format!("dists/{suite}/{rel_path}"));
+        let dir = self.index_dir(root, suite);
         let file_name = rel_path.replace('/', "_");
         let path = dir.join(&file_name);
         // A cached copy is used only if it matches the signed hash.
@@ -170,7 +196,7 @@ impl ArchiveClient {
             self.reporter
                 .status("Fetching", &format!("{suite}/{rel_path}"));
             // By-hash URLs never change under a mirror sync; fall back to the plain path.
-            let by_hash_url = self.opts.mirror.join(&format!(
+            let by_hash_url = root.join(&format!(
                 "dists/{suite}/{}/by-hash/SHA256/{}",
                 rel_path.rsplit_once('/').map(|(d, _)| d).unwrap_or(""),
                 entry.expect.sha256
@@ -216,6 +242,6 @@ impl ArchiveClient {
             what: url.to_string(),
             source: boxed(e),
         })?;
-        Ok(VerifiedIndex { text })
+        Ok(Some(VerifiedIndex { text }))
     }
 }

@@ -26,7 +26,10 @@ mod sysroot;
 pub use build::human_bytes;
 pub use crossroot_extract::{FilterError, PathFilter};
 pub use error::{ALLOW_ROLLBACK_VAR, ArchiveError};
-pub use http::{HTTP_LOW_SPEED_LIMIT_VAR, HTTP_LOW_SPEED_TIME_VAR, HTTP_TIMEOUT_VAR, HttpLimits};
+pub use http::{
+    HTTP_LOW_SPEED_LIMIT_VAR, HTTP_LOW_SPEED_TIME_VAR, HTTP_MAX_UNSIGNED_SIZE_VAR,
+    HTTP_TIMEOUT_VAR, HttpLimits,
+};
 pub use lockfile::{LOCKFILE_NAME, LockedPackage, LockedTarget, Lockfile};
 pub use sysroot::{
     HostTree, InstalledPackage, Manifest, Sysroot, find_host_tree, find_sysroot, library_owners,
@@ -39,6 +42,12 @@ pub struct ClientOptions {
     /// The Debian mirror (validated by `crossroot-config`: requests go to its
     /// [`Mirror::request_url`], messages show its redacted `Display`).
     pub mirror: Mirror,
+    /// The security archive root, serving `<release>-security` (`None`: that suite is not read).
+    pub security: Option<Mirror>,
+    /// Read `<release>-updates` (and `<release>-security` when `security` is known) besides the
+    /// release, taking the newest version of each package across them. Sysroots only: host
+    /// tool trees are resolved from the release alone.
+    pub updates: bool,
     pub cache: Cache,
     /// Use only what is cached; fail naming exactly what is missing.
     pub offline: bool,
@@ -49,6 +58,50 @@ pub struct ClientOptions {
     /// Keyring to verify `InRelease` with (default: the host's Debian archive keyring if
     /// present, else the one crossroot carries).
     pub keyring: Option<PathBuf>,
+}
+
+/// One suite a sysroot is resolved from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suite {
+    /// `bookworm`, `bookworm-updates`, `bookworm-security`.
+    pub name: String,
+    /// Whether it lives on the security archive root rather than the mirror.
+    pub security: bool,
+}
+
+/// The value of [`LockedPackage::archive`] for a package of the security archive root.
+pub const SECURITY_ARCHIVE: &str = "security";
+
+/// The suites a sysroot of `release` is resolved from: the release itself, then (with `updates`)
+/// `<release>-updates` and, when a security root is known, `<release>-security`. `sid` has
+/// neither. The first is required; the others are skipped when the mirror lacks them.
+pub fn suites(release: Release, updates: bool, security: bool) -> Vec<Suite> {
+    let name = release.name();
+    let mut out = vec![Suite {
+        name: name.to_string(),
+        security: false,
+    }];
+    if updates && release != Release::Sid {
+        out.push(Suite {
+            name: format!("{name}-updates"),
+            security: false,
+        });
+        if security {
+            out.push(Suite {
+                name: format!("{name}-security"),
+                security: true,
+            });
+        }
+    }
+    out
+}
+
+/// The names of [`suites`], as manifests and the lockfile record them.
+pub fn suite_names(release: Release, updates: bool, security: bool) -> Vec<String> {
+    suites(release, updates, security)
+        .into_iter()
+        .map(|s| s.name)
+        .collect()
 }
 
 /// The host's Debian archive keyring, used when present.
@@ -119,6 +172,26 @@ impl ArchiveClient {
     /// The mirror this client fetches from.
     pub fn mirror(&self) -> &Mirror {
         &self.opts.mirror
+    }
+
+    /// The archive root a package recorded with `archive` comes from (see
+    /// [`LockedPackage::archive`]).
+    pub(crate) fn root_of(&self, pkg: &LockedPackage) -> Result<&Mirror, ArchiveError> {
+        match pkg.archive.as_deref() {
+            None => Ok(&self.opts.mirror),
+            Some(SECURITY_ARCHIVE) => {
+                self.opts
+                    .security
+                    .as_ref()
+                    .ok_or_else(|| ArchiveError::NoSecurityMirror {
+                        package: format!("{} {}", pkg.name, pkg.version),
+                    })
+            }
+            Some(other) => Err(ArchiveError::UnknownArchive {
+                package: format!("{} {}", pkg.name, pkg.version),
+                archive: other.to_string(),
+            }),
+        }
     }
 
     /// Bytes received from the mirror by this client so far.

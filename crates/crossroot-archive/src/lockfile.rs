@@ -31,6 +31,11 @@ pub struct LockedTarget {
     /// The packages asked for (besides the base set every sysroot gets).
     #[serde(default)]
     pub requested: Vec<String>,
+    /// The suites the packages were resolved from (`bookworm`, `bookworm-updates`,
+    /// `bookworm-security`). Absent in lockfiles written before crossroot read the update
+    /// suites: then the release alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suites: Vec<String>,
     #[serde(default, rename = "package")]
     pub packages: Vec<LockedPackage>,
 }
@@ -50,6 +55,14 @@ pub struct LockedPackage {
     /// the general one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub installed_size: Option<u64>,
+    /// The suite whose signed index listed it (`bookworm-security`). Absent in lockfiles
+    /// written before crossroot recorded it: the release itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suite: Option<String>,
+    /// The archive root it is fetched from: absent for the mirror, `security` for the security
+    /// archive root (see [`crate::SECURITY_ARCHIVE`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive: Option<String>,
 }
 
 impl Default for Lockfile {
@@ -148,7 +161,56 @@ mod tests {
             size: 10,
             filename: format!("pool/main/x/{name}_1.0-1_arm64.deb"),
             installed_size: Some(40),
+            suite: None,
+            archive: None,
         }
+    }
+
+    #[test]
+    fn the_suite_and_archive_of_each_package_are_written_and_read_back() {
+        let mut lock = Lockfile::default();
+        let mut security = pkg("libssl3");
+        security.suite = Some("bookworm-security".into());
+        security.archive = Some(crate::SECURITY_ARCHIVE.into());
+        let mut main = pkg("libc6");
+        main.suite = Some("bookworm".into());
+        lock.set_target(LockedTarget {
+            triple: "aarch64-unknown-linux-gnu".into(),
+            release: "bookworm".into(),
+            arch: "arm64".into(),
+            requested: vec![],
+            suites: vec!["bookworm".into(), "bookworm-security".into()],
+            packages: vec![security, main],
+        });
+        let text = lock.to_text();
+        assert!(
+            text.contains("suite = \"bookworm-security\"\narchive = \"security\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("suites = [\n    \"bookworm\",\n    \"bookworm-security\",\n]"),
+            "{text}"
+        );
+        assert_eq!(Lockfile::parse(&text).unwrap(), lock);
+        // An entry of an older crossroot has neither: the release alone, the mirror.
+        let old = text
+            .lines()
+            .filter(|l| {
+                !l.starts_with("suite")
+                    && !l.starts_with("archive")
+                    && !l.starts_with("    \"")
+                    && *l != "]"
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let old = Lockfile::parse(&old).unwrap();
+        assert!(old.targets[0].suites.is_empty());
+        assert!(
+            old.targets[0]
+                .packages
+                .iter()
+                .all(|p| p.suite.is_none() && p.archive.is_none())
+        );
     }
 
     #[test]
@@ -184,6 +246,7 @@ mod tests {
             release: "trixie".into(),
             arch: "riscv64".into(),
             requested: vec![],
+            suites: vec![],
             packages: vec![pkg("b"), pkg("a")],
         });
         lock.set_target(LockedTarget {
@@ -191,6 +254,7 @@ mod tests {
             release: "bookworm".into(),
             arch: "arm64".into(),
             requested: vec!["zlib1g-dev".into(), "libssl-dev".into()],
+            suites: vec![],
             packages: vec![pkg("z"), pkg("a")],
         });
         let text = lock.to_text();
@@ -211,6 +275,7 @@ mod tests {
             release: release.into(),
             arch: "arm64".into(),
             requested: vec![],
+            suites: vec![],
             packages: vec![pkg(p)],
         };
         let mut lock = Lockfile::default();
@@ -250,6 +315,7 @@ mod tests {
             release: "bookworm".into(),
             arch: "arm64".into(),
             requested: vec![],
+            suites: vec![],
             packages: vec![pkg("a")],
         });
         assert!(lock.save(&path).unwrap());

@@ -47,6 +47,10 @@ pub struct Manifest {
     /// Fingerprint of the [`PathFilter`] a host tree was unpacked with (`None`: everything).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<String>,
+    /// The suites the packages were resolved from (see [`crate::suites`]); empty in trees built
+    /// before crossroot read the update suites, which means the release alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suites: Vec<String>,
 }
 
 /// A ready sysroot.
@@ -60,6 +64,8 @@ pub struct Sysroot {
     pub packages: Vec<InstalledPackage>,
     /// The packages asked for besides the base set.
     pub requested: Vec<String>,
+    /// The suites the packages were resolved from, the release's first.
+    pub suites: Vec<String>,
 }
 
 /// A ready tree of host-architecture packages (clang/lld, qemu-user-static, …).
@@ -84,6 +90,23 @@ struct TreeSpec<'a> {
     base: bool,
     /// The members unpacked.
     filter: &'a PathFilter,
+    /// The suites to resolve from, the release first.
+    suites: Vec<crate::Suite>,
+}
+
+impl TreeSpec<'_> {
+    fn suite_names(&self) -> Vec<String> {
+        self.suites.iter().map(|s| s.name.clone()).collect()
+    }
+}
+
+/// The suites a manifest or lock entry records; none recorded means the release alone.
+fn recorded_suites(recorded: &[String], release: &str) -> Vec<String> {
+    if recorded.is_empty() {
+        vec![release.to_string()]
+    } else {
+        recorded.to_vec()
+    }
 }
 
 impl ArchiveClient {
@@ -104,12 +127,14 @@ impl ArchiveClient {
             release,
             base: true,
             filter: &PathFilter::all(),
+            suites: crate::suites(release, self.opts.updates, self.opts.security.is_some()),
         };
         let (root, manifest) = self.ensure_tree(&spec, packages, lock)?;
         Ok(Sysroot {
             root,
             target: target.triple(),
             release,
+            suites: recorded_suites(&manifest.suites, release.name()),
             packages: manifest.packages,
             requested: manifest.requested,
         })
@@ -135,6 +160,7 @@ impl ArchiveClient {
             release,
             base: false,
             filter,
+            suites: crate::suites(release, false, false),
         };
         let (root, manifest) = self.ensure_tree(&spec, packages, None)?;
         Ok(HostTree {
@@ -197,6 +223,9 @@ impl ArchiveClient {
             .map(|h| read_manifest(&spec.parent.join(h)))
             .transpose()?
             .flatten();
+        let suites = spec.suite_names();
+        let release_name = spec.release.name();
+        let same_suites = |recorded: &[String]| recorded_suites(recorded, release_name) == suites;
         let mut requested = wanted.clone();
         match (&entry, &lock) {
             (Some(e), _) => requested.extend(e.requested.iter().cloned()),
@@ -207,8 +236,15 @@ impl ArchiveClient {
             }
             (None, Some(_)) => {}
         }
+        // The suites the packages stand for: those asked for, unless a resolution offline had
+        // to leave out one it has never seen (then a later online run resolves again).
+        let mut suites = suites.clone();
         let packages: Vec<LockedPackage> = match (&entry, &current) {
-            (Some(e), _) if satisfied(&requested, &e.requested, &e.packages) => e.packages.clone(),
+            (Some(e), _)
+                if same_suites(&e.suites) && satisfied(&requested, &e.requested, &e.packages) =>
+            {
+                e.packages.clone()
+            }
             _ if self.opts.locked && lock.is_some() => {
                 return Err(ArchiveError::LockWouldChange {
                     target: spec.name.to_string(),
@@ -217,6 +253,11 @@ impl ArchiveClient {
                         Some(e) if e.release != spec.release.name() => {
                             format!("it locks release {}, not {}", e.release, spec.release)
                         }
+                        Some(e) if !same_suites(&e.suites) => format!(
+                            "it was resolved from {}, not {}",
+                            recorded_suites(&e.suites, release_name).join(", "),
+                            suites.join(", ")
+                        ),
                         Some(_) => format!(
                             "these packages are not in it: {}",
                             wanted
@@ -231,16 +272,32 @@ impl ArchiveClient {
             }
             (_, Some(m))
                 if m.release == spec.release.name()
+                    && same_suites(&m.suites)
                     && satisfied(&requested, &m.requested, &m.packages) =>
             {
                 m.packages.clone()
             }
-            _ => self.resolve(spec, &requested)?,
+            _ => {
+                let (packages, read) = self.resolve(spec, &requested)?;
+                suites = read;
+                packages
+            }
         };
 
         let hash = tree_hash(&packages, spec.filter);
         let dest = spec.parent.join(&hash);
         let manifest = match read_manifest(&dest)? {
+            // The same packages, resolved from other suites (none newer there): record the
+            // suites asked for now, so the fast path finds the tree next time.
+            Some(mut m) if recorded_suites(&m.suites, release_name) != suites => {
+                m.suites = suites.clone();
+                let json = serde_json::to_vec_pretty(&m).map_err(|e| ArchiveError::Manifest {
+                    path: dest.join(MANIFEST),
+                    source: boxed(e),
+                })?;
+                crossroot_store::write_atomic(&dest.join(MANIFEST), &json)?;
+                m
+            }
             Some(m) => m,
             None => {
                 let manifest = Manifest {
@@ -251,6 +308,7 @@ impl ArchiveClient {
                     requested: requested.iter().cloned().collect(),
                     packages: packages.clone(),
                     filter: spec.filter.fingerprint(),
+                    suites: suites.clone(),
                 };
                 self.build_tree(spec, &manifest, &dest)?;
                 manifest
@@ -263,6 +321,7 @@ impl ArchiveClient {
                 release: spec.release.name().to_string(),
                 arch: spec.arch.to_string(),
                 requested: requested.iter().cloned().collect(),
+                suites,
                 packages,
             });
         }
@@ -285,7 +344,9 @@ impl ArchiveClient {
                 else {
                     return Ok(None);
                 };
-                if !satisfied(wanted, &entry.requested, &entry.packages) {
+                if recorded_suites(&entry.suites, spec.release.name()) != spec.suite_names()
+                    || !satisfied(wanted, &entry.requested, &entry.packages)
+                {
                     return Ok(None);
                 }
                 set_hash(&entry.packages)
@@ -300,6 +361,7 @@ impl ArchiveClient {
             return Ok(None);
         };
         if manifest.release != spec.release.name()
+            || recorded_suites(&manifest.suites, spec.release.name()) != spec.suite_names()
             || manifest.filter != spec.filter.fingerprint()
             || !satisfied(wanted, &manifest.requested, &manifest.packages)
         {
@@ -308,17 +370,52 @@ impl ArchiveClient {
         Ok(Some((dir.join("root"), manifest)))
     }
 
+    /// Resolve `requested` from `spec`'s suites. Also returns the suites the result stands
+    /// for: every suite read or found missing on the mirror, but not one skipped offline for
+    /// want of a cached index.
     fn resolve(
         &self,
         spec: &TreeSpec<'_>,
         requested: &BTreeSet<String>,
-    ) -> Result<Vec<LockedPackage>, ArchiveError> {
-        let suite = spec.release.name();
-        let index = self.packages_index(suite, spec.arch)?;
+    ) -> Result<(Vec<LockedPackage>, Vec<String>), ArchiveError> {
+        let mut indexes = Vec::new();
+        let mut covered = Vec::new();
+        for (i, suite) in spec.suites.iter().enumerate() {
+            let root = match (suite.security, &self.opts.security) {
+                (false, _) => &self.opts.mirror,
+                (true, Some(root)) => root,
+                (true, None) => continue,
+            };
+            // The release itself must be there; the others are skipped when missing.
+            let optional = i > 0;
+            match self.packages_index(root, &suite.name, spec.arch, optional)? {
+                Some(index) => {
+                    covered.push(suite.name.clone());
+                    indexes.push((suite.clone(), index));
+                }
+                None if self.opts.offline => self.reporter.note(&format!(
+                    "skipping {}: not in the cache, and --offline",
+                    suite.name
+                )),
+                None => {
+                    covered.push(suite.name.clone());
+                    self.reporter.note(&format!(
+                    "skipping {name}: {root} has no dists/{name}/InRelease (or no {arch} index in it)",
+                    name = suite.name,
+                    arch = spec.arch
+                    ));
+                }
+            }
+        }
+        let suite_list = indexes
+            .iter()
+            .map(|(s, _)| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         self.reporter.status(
             "Resolving",
             &format!(
-                "{} for {} ({suite})",
+                "{} for {} ({suite_list})",
                 if requested.is_empty() {
                     "the base set".to_string()
                 } else {
@@ -328,7 +425,7 @@ impl ArchiveClient {
             ),
         );
         let requested: Vec<String> = requested.iter().cloned().collect();
-        let packages = debian::resolve(index, spec.arch, spec.release, &requested, spec.base)?;
+        let packages = debian::resolve(&indexes, spec.arch, spec.release, &requested, spec.base)?;
         self.reporter.status(
             "Resolved",
             &format!(
@@ -337,7 +434,7 @@ impl ArchiveClient {
                 crate::build::human_bytes(packages.iter().map(|p| p.size).sum())
             ),
         );
-        Ok(packages)
+        Ok((packages, covered))
     }
 
     fn build_tree(
@@ -430,6 +527,7 @@ pub fn find_sysroot(
         root: parent.join(&hash).join("root"),
         target: target.triple(),
         release,
+        suites: recorded_suites(&manifest.suites, release.name()),
         packages: manifest.packages,
         requested: manifest.requested,
     }))

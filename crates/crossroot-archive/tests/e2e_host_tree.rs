@@ -27,6 +27,8 @@ fn qemu_user_static_host_tree_runs() {
     let client = ArchiveClient::new(
         ClientOptions {
             mirror,
+            security: None,
+            updates: false,
             cache: Cache::new(cache.path()),
             offline: false,
             locked: false,

@@ -219,6 +219,30 @@ pub fn pick_debian(sources: &[AptSource]) -> Option<(Mirror, PathBuf)> {
     fallback
 }
 
+/// Pick the Debian security archive among apt sources (pure): an enabled `deb` entry for a
+/// `<release>-security` suite with the `main` component, a valid [`Mirror`] URI, and a Debian
+/// archive keyring if it names one. Returns the archive root and the file it came from.
+pub fn pick_security(sources: &[AptSource]) -> Option<(Mirror, PathBuf)> {
+    sources
+        .iter()
+        .filter(|s| s.enabled && s.types.iter().any(|t| t == "deb"))
+        .filter(|s| s.components.iter().any(|c| c == "main"))
+        .filter(|s| signed_by_debian(&s.signed_by) != Some(false))
+        .filter(|s| {
+            s.suites.iter().any(|suite| {
+                let suite = suite.trim_end_matches('/').to_ascii_lowercase();
+                suite.ends_with("-security") || suite.ends_with("/updates")
+            })
+        })
+        .find_map(|s| {
+            s.uris.iter().find_map(|uri| {
+                Mirror::parse(uri, MirrorSource::Apt(s.file.clone()))
+                    .ok()
+                    .map(|m| (m, s.file.clone()))
+            })
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,6 +266,20 @@ mod tests {
         let (url, file) = pick_debian(&s).unwrap();
         assert_eq!(url.request_url(), "http://mirror.invalid/debian");
         assert_eq!(file, Path::new("/etc/apt/sources.list.d/debian.sources"));
+        let (security, _) = pick_security(&s).unwrap();
+        assert_eq!(
+            security.request_url(),
+            "http://mirror.invalid/debian-security"
+        );
+    }
+
+    #[test]
+    fn a_security_archive_signed_by_another_key_or_without_main_is_not_picked() {
+        let text = "Types: deb\nURIs: http://other.invalid/debian-security\nSuites: bookworm-security\nComponents: main\nSigned-By: /usr/share/keyrings/other.gpg\n\n\
+                    Types: deb\nURIs: http://contrib.invalid/debian-security\nSuites: bookworm-security\nComponents: contrib\n\n\
+                    Types: deb\nURIs: http://mirror.invalid/debian\nSuites: bookworm\nComponents: main\n";
+        let s = parse_deb822(text, Path::new("x.sources")).unwrap();
+        assert_eq!(pick_security(&s), None);
     }
 
     #[test]

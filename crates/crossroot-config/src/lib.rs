@@ -19,13 +19,15 @@
 //! | `debian-packages` | list of package names | every layer and target table adds to the list |
 //! | `debian-release` | release name (`bookworm`, `trixie`, `12`, `stable`…) | highest layer wins |
 //! | `mirror` | `http://`, `https://` or `file:///` URL of a Debian archive (see [`Mirror`]) | highest layer wins |
+//! | `security-mirror` | URL of the security archive (`<release>-security`), when it is not `<mirror>-security` | highest layer wins |
+//! | `updates` | boolean: also read `<release>-updates` and `<release>-security` (default `true`) | highest layer wins |
 //! | `targets` | list of targets (`["aarch64-linux", "s390x-linux"]`), used when no `--target` is given; not in per-target tables | highest layer wins (the whole list) |
 //! | `static-deps` | boolean: link the sysroot's static C libraries (`libssl.a`, `libz.a`…) | highest layer wins |
 //!
 //! For scalar keys the order is: flag > environment > package target table > package >
 //! workspace target table > workspace. Environment: `CROSSROOT_MIRROR`,
 //! `CROSSROOT_DEBIAN_RELEASE`, `CROSSROOT_DEBIAN_PACKAGES` (comma- or space-separated, added to
-//! the list), `CROSSROOT_CACHE_DIR`, `CROSSROOT_OFFLINE=1`, `CROSSROOT_STATIC_DEPS=1` (`0` turns
+//! the list), `CROSSROOT_SECURITY_MIRROR`, `CROSSROOT_UPDATES=0` (as `--no-updates`), `CROSSROOT_CACHE_DIR`, `CROSSROOT_OFFLINE=1`, `CROSSROOT_STATIC_DEPS=1` (`0` turns
 //! a `static-deps = true` of the files off; the flag `--static-deps` turns it on). A variable crossroot reads that is set
 //! to a value that is not UTF-8 is an error naming it, never silently skipped.
 
@@ -49,6 +51,9 @@ pub use mirror::{Mirror, MirrorError, MirrorFile, MirrorProblem, MirrorSource};
 pub mod vars {
     pub const CACHE_DIR: &str = "CROSSROOT_CACHE_DIR";
     pub const MIRROR: &str = "CROSSROOT_MIRROR";
+    pub const SECURITY_MIRROR: &str = "CROSSROOT_SECURITY_MIRROR";
+    /// `0` reads only the release's main suite (as `--no-updates`).
+    pub const UPDATES: &str = "CROSSROOT_UPDATES";
     pub const DEBIAN_RELEASE: &str = "CROSSROOT_DEBIAN_RELEASE";
     pub const DEBIAN_PACKAGES: &str = "CROSSROOT_DEBIAN_PACKAGES";
     pub const OFFLINE: &str = "CROSSROOT_OFFLINE";
@@ -168,6 +173,10 @@ impl Env {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Flags {
     pub mirror: Option<String>,
+    /// `--security-mirror`.
+    pub security_mirror: Option<String>,
+    /// `--no-updates`: read only the release's main suite.
+    pub no_updates: bool,
     pub release: Option<String>,
     pub manifest_path: Option<PathBuf>,
     pub offline: bool,
@@ -198,6 +207,56 @@ pub struct MirrorChoice {
     /// The archive root (`…/debian`).
     pub url: Mirror,
     pub source: MirrorSource,
+    /// The security archive root (`…/debian-security`, serving `<release>-security`), if one
+    /// is known: given, found in the host's apt sources, or derived from `url`.
+    pub security: Option<SecurityRoot>,
+}
+
+/// The security archive root and how crossroot came to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityRoot {
+    pub url: Mirror,
+    pub source: SecuritySource,
+}
+
+/// Where the security archive root came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecuritySource {
+    /// `--security-mirror`.
+    Flag,
+    /// `CROSSROOT_SECURITY_MIRROR`.
+    Env,
+    /// `security-mirror = …` in this `Cargo.toml`.
+    Config(PathBuf),
+    /// The host's apt sources, from this file.
+    Apt(PathBuf),
+    /// `<mirror>-security`, derived from a mirror whose path ends in `/debian`.
+    Derived,
+}
+
+impl std::fmt::Display for SecuritySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SecuritySource::Flag => f.write_str("--security-mirror"),
+            SecuritySource::Env => f.write_str(vars::SECURITY_MIRROR),
+            SecuritySource::Config(p) => write!(f, "`security-mirror` in {}", p.display()),
+            SecuritySource::Apt(p) => write!(f, "apt sources ({})", p.display()),
+            SecuritySource::Derived => f.write_str("derived from the mirror"),
+        }
+    }
+}
+
+/// The security root of a mirror whose path ends in `/debian`: the same path ending in
+/// `/debian-security` (the layout of Debian's own mirrors). Pure.
+pub fn derive_security(mirror: &Mirror) -> Option<Mirror> {
+    if !mirror.request_url().ends_with("/debian") {
+        return None;
+    }
+    Mirror::parse(
+        &format!("{}-security", mirror.request_url()),
+        MirrorSource::Flag,
+    )
+    .ok()
 }
 
 /// The configuration for one target, all layers merged.
@@ -213,6 +272,9 @@ pub struct TargetConfig {
     /// Link the sysroot's static C libraries (`--static-deps`, `CROSSROOT_STATIC_DEPS`,
     /// `static-deps`).
     pub static_deps: bool,
+    /// Read `<release>-updates` and `<release>-security` besides the release (default; off
+    /// with `--no-updates`, `CROSSROOT_UPDATES=0` or `updates = false`).
+    pub updates: bool,
 }
 
 /// Why the configuration cannot be loaded or a mirror found.
@@ -288,6 +350,8 @@ pub(crate) struct Layer {
     pub(crate) packages: Vec<String>,
     pub(crate) release: Option<Release>,
     pub(crate) mirror: Option<Mirror>,
+    pub(crate) security_mirror: Option<Mirror>,
+    pub(crate) updates: Option<bool>,
     /// `targets = [...]` (general tables only), as written.
     pub(crate) targets: Option<Vec<String>>,
     pub(crate) static_deps: Option<bool>,
@@ -324,6 +388,10 @@ pub struct Config {
     env_mirror: Option<Mirror>,
     flag_release: Option<Release>,
     flag_mirror: Option<Mirror>,
+    env_security: Option<Mirror>,
+    flag_security: Option<Mirror>,
+    env_updates: Option<bool>,
+    flag_no_updates: bool,
     env_static_deps: Option<bool>,
     flag_static_deps: bool,
     apt_root: PathBuf,
@@ -384,6 +452,19 @@ impl Config {
             .as_deref()
             .map(|v| Mirror::parse(v, MirrorSource::Flag))
             .transpose()?;
+        let env_security = env
+            .value(vars::SECURITY_MIRROR)?
+            .map(|v| Mirror::parse(v, MirrorSource::Env))
+            .transpose()?;
+        let flag_security = flags
+            .security_mirror
+            .as_deref()
+            .map(|v| Mirror::parse(v, MirrorSource::Flag))
+            .transpose()?;
+        let env_updates = env
+            .value(vars::UPDATES)?
+            .map(|v| parse_bool(v, vars::UPDATES))
+            .transpose()?;
         env.value(vars::OFFLINE)?;
         let env_static_deps = env
             .value(vars::STATIC_DEPS)?
@@ -403,6 +484,10 @@ impl Config {
             env_mirror,
             flag_release,
             flag_mirror,
+            env_security,
+            flag_security,
+            env_updates,
+            flag_no_updates: flags.no_updates,
             env_static_deps,
             flag_static_deps: flags.static_deps,
             apt_root: apt_root.to_path_buf(),
@@ -446,33 +531,94 @@ impl Config {
             release,
             mirror,
             static_deps,
+            updates: self.updates(Some(triple)),
         }
+    }
+
+    /// Whether `<release>-updates` and `<release>-security` are read besides the release:
+    /// `--no-updates` > `CROSSROOT_UPDATES` > `updates` in the files > yes.
+    pub fn updates(&self, triple: Option<&str>) -> bool {
+        if self.flag_no_updates {
+            return false;
+        }
+        if let Some(v) = self.env_updates {
+            return v;
+        }
+        let from_files = match triple {
+            Some(t) => self.file_scalar(t, |l| l.updates).map(|(v, _)| v),
+            None => self.layers.iter().rev().find_map(|l| l.general.updates),
+        };
+        from_files.unwrap_or(true)
+    }
+
+    /// The security root to use with `main` (chosen by [`Config::mirror`]): `--security-mirror`,
+    /// `CROSSROOT_SECURITY_MIRROR`, the config, the host's apt sources (only when `main` came from
+    /// them too), else `<main>-security` when `main`'s path ends in `/debian`.
+    fn security(
+        &self,
+        triple: Option<&str>,
+        main: &Mirror,
+        apt: Option<&apt::Sources>,
+    ) -> Option<SecurityRoot> {
+        let given = |url: &Option<Mirror>, source: SecuritySource| {
+            url.clone().map(|url| SecurityRoot { url, source })
+        };
+        given(&self.flag_security, SecuritySource::Flag)
+            .or_else(|| given(&self.env_security, SecuritySource::Env))
+            .or_else(|| {
+                let (url, file) = match triple {
+                    Some(t) => self.file_scalar(t, |l| l.security_mirror.clone()),
+                    None => self.layers.iter().rev().find_map(|l| {
+                        l.general
+                            .security_mirror
+                            .clone()
+                            .map(|m| (m, l.file.clone()))
+                    }),
+                }?;
+                Some(SecurityRoot {
+                    url,
+                    source: SecuritySource::Config(file),
+                })
+            })
+            .or_else(|| {
+                let (url, file) = apt::pick_security(&apt?.sources)?;
+                Some(SecurityRoot {
+                    url,
+                    source: SecuritySource::Apt(file),
+                })
+            })
+            .or_else(|| {
+                derive_security(main).map(|url| SecurityRoot {
+                    url,
+                    source: SecuritySource::Derived,
+                })
+            })
     }
 
     /// The Debian mirror to use for `triple` (or for no target in particular): `--mirror`, then
     /// `CROSSROOT_MIRROR`, then the config, then the host's apt sources (read only now).
     pub fn mirror(&self, triple: Option<&str>) -> Result<MirrorChoice, ConfigError> {
-        if let Some(url) = &self.flag_mirror {
-            return Ok(MirrorChoice {
-                url: url.clone(),
-                source: MirrorSource::Flag,
+        let given = self
+            .flag_mirror
+            .clone()
+            .map(|url| (url, MirrorSource::Flag))
+            .or_else(|| self.env_mirror.clone().map(|url| (url, MirrorSource::Env)))
+            .or_else(|| {
+                self.config_mirror(triple)
+                    .map(|(url, file)| (url, MirrorSource::Config(file)))
             });
-        }
-        if let Some(url) = &self.env_mirror {
-            return Ok(MirrorChoice {
-                url: url.clone(),
-                source: MirrorSource::Env,
-            });
-        }
-        if let Some((url, file)) = self.config_mirror(triple) {
+        if let Some((url, source)) = given {
+            let security = self.security(triple, &url, None);
             return Ok(MirrorChoice {
                 url,
-                source: MirrorSource::Config(file),
+                source,
+                security,
             });
         }
         let found = apt::read_sources(&self.apt_root);
         match apt::pick_debian(&found.sources) {
             Some((url, file)) => Ok(MirrorChoice {
+                security: self.security(triple, &url, Some(&found)),
                 url,
                 source: MirrorSource::Apt(file),
             }),

@@ -12,11 +12,20 @@ const KEYS: &[&str] = &[
     "debian-packages",
     "debian-release",
     "mirror",
+    "security-mirror",
+    "updates",
     "targets",
     "static-deps",
     "target",
 ];
-const TARGET_KEYS: &[&str] = &["debian-packages", "debian-release", "mirror", "static-deps"];
+const TARGET_KEYS: &[&str] = &[
+    "debian-packages",
+    "debian-release",
+    "mirror",
+    "security-mirror",
+    "updates",
+    "static-deps",
+];
 
 /// The nearest `Cargo.toml` in `start` or one of its ancestors.
 pub fn find_manifest(start: &Path) -> Option<PathBuf> {
@@ -228,6 +237,20 @@ fn parse_layer(
                     v,
                     crate::MirrorSource::Config(file.to_path_buf()),
                 )?);
+            }
+            "security-mirror" => {
+                let v = value.as_str().ok_or_else(|| invalid(key, "a URL string"))?;
+                layer.security_mirror = Some(crate::Mirror::parse(
+                    v,
+                    crate::MirrorSource::Config(file.to_path_buf()),
+                )?);
+            }
+            "updates" => {
+                layer.updates = Some(
+                    value
+                        .as_bool()
+                        .ok_or_else(|| invalid(key, "`true` or `false`"))?,
+                );
             }
             "targets" if known.contains(&"targets") => {
                 let expected = "a list of targets such as [\"aarch64-linux\", \"s390x-linux\"]";

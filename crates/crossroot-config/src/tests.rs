@@ -69,7 +69,13 @@ fn defaults_outside_a_project() {
     let cfg = load(dir.path(), &home_env(dir.path()), &Flags::default());
     assert_eq!(cfg.manifest_dir, None);
     assert_eq!(cfg.workspace_root, None);
-    assert_eq!(cfg.for_target(AARCH64), TargetConfig::default());
+    assert_eq!(
+        cfg.for_target(AARCH64),
+        TargetConfig {
+            updates: true,
+            ..TargetConfig::default()
+        }
+    );
     assert!(cfg.warnings.is_empty());
     assert!(!cfg.offline);
     let err = cfg.mirror(Some(AARCH64)).unwrap_err();
@@ -112,6 +118,10 @@ fn workspace_layer_alone() {
         MirrorChoice {
             url: mirror("http://ws.invalid/debian"),
             source: MirrorSource::Config(dir.path().join("Cargo.toml")),
+            security: Some(SecurityRoot {
+                url: mirror("http://ws.invalid/debian-security"),
+                source: SecuritySource::Derived,
+            }),
         }
     );
 }
@@ -185,7 +195,11 @@ fn environment_overrides_files() {
         cfg.mirror(Some(AARCH64)).unwrap(),
         MirrorChoice {
             url: mirror("http://env.invalid/debian"),
-            source: MirrorSource::Env
+            source: MirrorSource::Env,
+            security: Some(SecurityRoot {
+                url: mirror("http://env.invalid/debian-security"),
+                source: SecuritySource::Derived,
+            }),
         }
     );
 }
@@ -757,4 +771,97 @@ static-deps = "yes"
         err.to_string().ends_with("must be `true` or `false`"),
         "{err}"
     );
+}
+
+#[test]
+fn the_security_root_is_given_found_in_apt_or_derived() {
+    let dir = tree(&[
+        (
+            "apt/etc/apt/sources.list.d/debian.sources",
+            "Types: deb\nURIs: http://127.0.0.1:9/debian/\nSuites: bookworm bookworm-updates\nComponents: main\n\n\
+             Types: deb\nURIs: http://127.0.0.1:9/sec\nSuites: bookworm-security\nComponents: main\n",
+        ),
+        (
+            "Cargo.toml",
+            "[package]\nname = \"p\"\n[package.metadata.crossroot.target.aarch64-unknown-linux-gnu]\nsecurity-mirror = \"http://cfg.invalid/security\"\nupdates = false\n",
+        ),
+    ]);
+    let apt = dir.path().join("apt");
+    let env = home_env(dir.path());
+    let load_with = |env: &Env, flags: &Flags| Config::load(dir.path(), env, flags, &apt).unwrap();
+
+    // From apt: the host's security entry, named with its file.
+    let cfg = load_with(&env, &Flags::default());
+    let m = cfg.mirror(Some(ARMHF)).unwrap();
+    let sec = m.security.unwrap();
+    assert_eq!(sec.url.request_url(), "http://127.0.0.1:9/sec");
+    assert!(sec.source.to_string().starts_with("apt sources ("));
+    // A target table's key wins over apt; `updates = false` there turns the suites off.
+    let m = cfg.mirror(Some(AARCH64)).unwrap();
+    assert_eq!(
+        m.security.unwrap().url.request_url(),
+        "http://cfg.invalid/security"
+    );
+    assert!(!cfg.for_target(AARCH64).updates);
+    assert!(cfg.for_target(ARMHF).updates);
+
+    // `--mirror` ending in /debian: derived, not the host's (another archive).
+    let flags = Flags {
+        mirror: Some("http://user:pw@other.invalid/debian/".into()),
+        ..Flags::default()
+    };
+    let sec = load_with(&env, &flags)
+        .mirror(Some(ARMHF))
+        .unwrap()
+        .security
+        .unwrap();
+    assert_eq!(sec.source, SecuritySource::Derived);
+    assert_eq!(
+        sec.url.to_string(),
+        "http://***@other.invalid/debian-security"
+    );
+    assert_eq!(
+        sec.url.request_url(),
+        "http://user:pw@other.invalid/debian-security"
+    );
+    // A mirror not ending in /debian: nothing derived.
+    let flags = Flags {
+        mirror: Some("http://other.invalid/archive".into()),
+        ..Flags::default()
+    };
+    assert_eq!(
+        load_with(&env, &flags)
+            .mirror(Some(ARMHF))
+            .unwrap()
+            .security,
+        None
+    );
+    // The environment, then the flag, win.
+    let env2 = env
+        .clone()
+        .with(vars::SECURITY_MIRROR, "http://env.invalid/s");
+    let m = load_with(&env2, &flags).mirror(Some(AARCH64)).unwrap();
+    assert_eq!(m.security.unwrap().source, SecuritySource::Env);
+    let flags = Flags {
+        security_mirror: Some("http://flag.invalid/s".into()),
+        no_updates: true,
+        ..flags
+    };
+    let cfg = load_with(&env2, &flags);
+    assert_eq!(
+        cfg.mirror(Some(AARCH64)).unwrap().security.unwrap().source,
+        SecuritySource::Flag
+    );
+    assert!(!cfg.for_target(ARMHF).updates);
+    // CROSSROOT_UPDATES=0 turns them off; a bad value is an error naming it.
+    let cfg = load_with(&env.clone().with(vars::UPDATES, "0"), &Flags::default());
+    assert!(!cfg.updates(Some(ARMHF)));
+    let err = Config::load(
+        dir.path(),
+        &env.clone().with(vars::UPDATES, "maybe"),
+        &Flags::default(),
+        &apt,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("CROSSROOT_UPDATES"), "{err}");
 }

@@ -71,14 +71,28 @@ pub fn keep_needed_fields(mut reader: impl BufRead) -> io::Result<String> {
 /// request, so resolving the kept text gives the same packages; an error may differ (a "did
 /// you mean" only sees the kept names), so redo a failed resolution on the whole text.
 pub fn reachable_stanzas(text: &str, requested: &[String], base: bool) -> String {
+    reachable_stanzas_in(&[text], requested, base)
+        .pop()
+        .unwrap_or_default()
+}
+
+/// [`reachable_stanzas`] over several indexes at once (a release and its `-updates` and
+/// `-security` suites): a stanza is kept when it is reachable through the stanzas of any of
+/// them. Returns the kept text of each index, in the order given.
+pub fn reachable_stanzas_in(texts: &[&str], requested: &[String], base: bool) -> Vec<String> {
     struct Stanza<'a> {
+        source: usize,
         body: &'a str,
         deps: Vec<&'a str>,
     }
     let mut stanzas: Vec<Stanza<'_>> = Vec::new();
     let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut seeds: Vec<&str> = requested.iter().map(|r| bare_name(r)).collect();
-    for body in text.split("\n\n") {
+    for (source, body) in texts
+        .iter()
+        .enumerate()
+        .flat_map(|(i, t)| t.split("\n\n").map(move |b| (i, b)))
+    {
         if body.trim().is_empty() {
             continue;
         }
@@ -111,7 +125,7 @@ pub fn reachable_stanzas(text: &str, requested: &[String], base: bool) -> String
             }
             by_name.entry(n).or_default().push(i);
         }
-        stanzas.push(Stanza { body, deps });
+        stanzas.push(Stanza { source, body, deps });
     }
     let mut keep = vec![false; stanzas.len()];
     let mut seen: HashSet<&str> = HashSet::new();
@@ -126,10 +140,10 @@ pub fn reachable_stanzas(text: &str, requested: &[String], base: bool) -> String
             }
         }
     }
-    let mut out = String::new();
+    let mut out = vec![String::new(); texts.len()];
     for (s, _) in stanzas.iter().zip(&keep).filter(|(_, k)| **k) {
-        out.push_str(s.body.trim_matches('\n'));
-        out.push_str("\n\n");
+        out[s.source].push_str(s.body.trim_matches('\n'));
+        out[s.source].push_str("\n\n");
     }
     out
 }
@@ -138,6 +152,21 @@ pub fn reachable_stanzas(text: &str, requested: &[String], base: bool) -> String
 mod tests {
     use super::*;
     use crate::index::parse_packages;
+
+    #[test]
+    fn reachability_crosses_indexes() {
+        // libssl-dev only in the main index; its dependency's newer version only in the other.
+        let main = "Package: libssl-dev\nDepends: libssl3\n\nPackage: libssl3\nVersion: 1\n\nPackage: unrelated\n\n";
+        let security = "Package: libssl3\nVersion: 2\n\nPackage: other\n\n";
+        let kept = reachable_stanzas_in(&[main, security], &["libssl-dev".into()], false);
+        assert_eq!(
+            kept,
+            [
+                "Package: libssl-dev\nDepends: libssl3\n\nPackage: libssl3\nVersion: 1\n\n",
+                "Package: libssl3\nVersion: 2\n\n"
+            ]
+        );
+    }
 
     #[test]
     fn keeps_only_the_fields_the_resolver_reads() {

@@ -45,6 +45,11 @@ pub struct TargetEnv {
     pub decisions: Vec<Decision>,
     /// `--static-deps`: the artefacts must need nothing beyond glibc's own libraries.
     pub static_deps: bool,
+    /// The cache held shared from the start of provisioning for as long as this value lives,
+    /// so `cache clean` and `cache prune` wait (as cargo's commands wait for its package cache)
+    /// instead of deleting the sysroot and tools under cargo or the program crossroot runs.
+    /// Keep the `TargetEnv` alive until that child has exited.
+    _in_use: crossroot_store::LockGuard,
 }
 
 impl TargetEnv {
@@ -64,8 +69,8 @@ pub struct Provisioner {
     settings: Settings,
     cache: Cache,
     reporter: Arc<dyn Reporter>,
-    /// One client per mirror URL (per-target tables may name different mirrors).
-    clients: Vec<(crossroot_config::Mirror, ArchiveClient)>,
+    /// One client per mirror, security root and `updates` switch.
+    clients: Vec<(ClientKey, ArchiveClient)>,
     lock: Option<Option<(PathBuf, Lockfile)>>,
     warned_insecure: bool,
 }
@@ -109,8 +114,9 @@ impl Provisioner {
 
     /// Provision everything `req` needs and compute its environment.
     pub fn provision(&mut self, req: &Request) -> Result<TargetEnv, Error> {
-        // The cache is in use until everything is written: `cache clean`/`prune` wait.
-        let _in_use = self.cache.lock_in_use(|| {
+        // The cache is in use from now until the returned environment is dropped, after the
+        // build or program that uses it: `cache clean`/`prune` wait.
+        let in_use = self.cache.lock_in_use(|| {
             self.reporter.status(
                 "Waiting",
                 "for another crossroot process to finish cleaning the cache",
@@ -322,6 +328,7 @@ impl Provisioner {
             glibc_stubs,
             decisions,
             static_deps: req.static_deps,
+            _in_use: in_use,
         })
     }
 
@@ -335,8 +342,18 @@ impl Provisioner {
             req.release,
             self.lockfile()?.as_ref().map(|(_, l)| l),
         )?;
-        Ok(found
-            .filter(|s| req.packages.iter().all(|p| s.requested.contains(p)) && s.root.is_dir()))
+        // A sysroot resolved from other suites (before the update suites were read, or with
+        // `--no-updates`) is not this request's.
+        let suites = crossroot_archive::suite_names(
+            req.release,
+            req.updates,
+            req.mirror.as_ref().is_ok_and(|m| m.security.is_some()),
+        );
+        Ok(found.filter(|s| {
+            s.suites == suites
+                && req.packages.iter().all(|p| s.requested.contains(p))
+                && s.root.is_dir()
+        }))
     }
 
     /// `req`'s sysroot: the one present if it covers the request, else built (or extended)
@@ -424,7 +441,7 @@ impl Provisioner {
             .clone()
             .map_err(crossroot_config::ConfigError::from)?;
         self.lockfile()?;
-        let client = self.client(&mirror)?;
+        let client = self.client(&mirror, req.updates)?;
         let before = self.clients[client].1.bytes_fetched();
         let mut lock = self.lock.take().flatten();
         let built = self.clients[client].1.ensure_sysroot(
@@ -495,7 +512,7 @@ impl Provisioner {
         }
         let mirror = self.settings.config.mirror(None)?;
         let packages: Vec<String> = packages.iter().map(|p| p.to_string()).collect();
-        let client = self.client(&mirror)?;
+        let client = self.client(&mirror, false)?;
         let tree = self.clients[client].1.ensure_host_tree(
             name,
             arch,
@@ -522,19 +539,37 @@ impl Provisioner {
     }
 
     /// The index in `clients` of the archive client for `mirror`, created on first use.
-    fn client(&mut self, mirror: &crossroot_config::MirrorChoice) -> Result<usize, Error> {
-        if let Some(i) = self.clients.iter().position(|(u, _)| *u == mirror.url) {
+    fn client(
+        &mut self,
+        mirror: &crossroot_config::MirrorChoice,
+        updates: bool,
+    ) -> Result<usize, Error> {
+        let security = mirror.security.as_ref().map(|s| s.url.clone());
+        let key = (mirror.url.clone(), security.clone(), updates);
+        if let Some(i) = self.clients.iter().position(|(k, _)| *k == key) {
             return Ok(i);
         }
         {
             self.reporter
                 .note(&format!("mirror {} (from {})", mirror.url, mirror.source));
+            if updates {
+                match &mirror.security {
+                    Some(s) => self
+                        .reporter
+                        .note(&format!("security mirror {} ({})", s.url, s.source)),
+                    None => self.reporter.note(
+                        "no security mirror (give one with --security-mirror): -security is not read",
+                    ),
+                }
+            }
             if self.settings.verify == Verify::InsecureSkip && !self.warned_insecure {
                 self.warned_insecure = true;
                 self.reporter.status("Warning", INSECURE_WARNING);
             }
             let opts = ClientOptions {
                 mirror: mirror.url.clone(),
+                security,
+                updates,
                 cache: self.cache.clone(),
                 offline: self.settings.config.offline,
                 locked: self.settings.config.locked,
@@ -542,11 +577,19 @@ impl Provisioner {
                 keyring: self.settings.keyring.clone(),
             };
             let client = ArchiveClient::new(opts, self.reporter.clone())?;
-            self.clients.push((mirror.url.clone(), client));
+            self.clients.push((key, client));
         }
         Ok(self.clients.len() - 1)
     }
 }
+
+/// What tells archive clients apart: the mirror, the security root, and whether the update
+/// suites are read.
+type ClientKey = (
+    crossroot_config::Mirror,
+    Option<crossroot_config::Mirror>,
+    bool,
+);
 
 /// The `--static-deps` pkg-config around `real`, written into `gen_dir/bin`.
 fn static_pkg_config(gen_dir: &Path, real: &Path) -> Result<PathBuf, Error> {

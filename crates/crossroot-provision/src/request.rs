@@ -104,6 +104,9 @@ pub struct Request {
     /// remains (`--static-deps`, `CROSSROOT_STATIC_DEPS`, `static-deps`). Always false for
     /// musl, whose binaries are static anyway.
     pub static_deps: bool,
+    /// Read `<release>-updates` and `<release>-security` besides the release (`--no-updates`,
+    /// `CROSSROOT_UPDATES=0` and `updates = false` turn it off).
+    pub updates: bool,
     pub needs: Needs,
 }
 
@@ -123,6 +126,7 @@ impl Request {
             },
             release_configured: tc.release.is_some(),
             static_deps: tc.static_deps && target.spec.libc == Libc::Gnu,
+            updates: tc.updates,
             release,
             target,
             needs,

@@ -45,6 +45,8 @@ struct State {
     faults: HashMap<String, Fault>,
     log: Vec<String>,
     authorizations: Vec<String>,
+    /// More folders served: (`/name/` prefix, folder), tried in order after the main one.
+    roots: Vec<(String, PathBuf)>,
 }
 
 /// The server; stops when dropped.
@@ -94,6 +96,17 @@ impl TestServer {
             .unwrap()
             .faults
             .insert(suffix.to_string(), fault);
+    }
+
+    /// Also serve `dir` under `http://127.0.0.1:PORT/<name>/` (`debian` overlays the main
+    /// archive: a file missing there is looked up in `dir`). E.g. a second suite of the same
+    /// archive, or a security archive at `/debian-security/`.
+    pub fn serve(&self, name: &str, dir: impl Into<PathBuf>) {
+        self.state
+            .lock()
+            .unwrap()
+            .roots
+            .push((format!("/{name}/"), dir.into()));
     }
 
     pub fn clear_faults(&self) {
@@ -178,12 +191,19 @@ fn handle(
             None => None,
         }
     };
-    let rel = path.strip_prefix("/debian/").unwrap_or("");
-    let file = if rel.is_empty() || rel.split('/').any(|c| c == "..") {
-        None
-    } else {
-        fs_err::read(root.join(rel)).ok()
+    let roots = {
+        let mut roots = vec![("/debian/".to_string(), root.to_path_buf())];
+        roots.extend(state.lock().unwrap().roots.iter().cloned());
+        roots
     };
+    let file = roots.iter().find_map(|(prefix, dir)| {
+        let rel = path.strip_prefix(prefix.as_str())?;
+        if rel.is_empty() || rel.split('/').any(|c| c == "..") {
+            None
+        } else {
+            fs_err::read(dir.join(rel)).ok()
+        }
+    });
     let slow = matches!(
         fault,
         Some(Fault::Trickle(_) | Fault::Stall | Fault::Append { .. })

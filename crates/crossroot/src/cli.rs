@@ -44,6 +44,13 @@ pub struct GlobalArgs {
     /// Debian mirror to fetch sysroots from (else CROSSROOT_MIRROR, the config, the host's apt sources).
     #[arg(long, global = true, value_name = "URL")]
     pub mirror: Option<String>,
+    /// Debian security archive (`<release>-security`); default: the host's apt sources, else
+    /// `<mirror>-security` for a mirror ending in /debian (CROSSROOT_SECURITY_MIRROR).
+    #[arg(long = "security-mirror", global = true, value_name = "URL")]
+    pub security_mirror: Option<String>,
+    /// Read only the release's main suite, not `<release>-updates` and `<release>-security`.
+    #[arg(long = "no-updates", global = true)]
+    pub no_updates: bool,
     /// Debian release for the sysroot (bullseye, bookworm, trixie, …); `--release` is cargo's.
     #[arg(long = "debian-release", global = true, value_name = "RELEASE")]
     pub release: Option<String>,

@@ -103,6 +103,8 @@ fn debs() -> Vec<DebSpec> {
 
 struct Env {
     archive: BuiltArchive,
+    /// Other suites served beside the archive (kept alive with it).
+    suites: Vec<BuiltArchive>,
     server: TestServer,
     home: tempfile::TempDir,
     keyring: PathBuf,
@@ -159,10 +161,60 @@ fn fixture_of(archive: BuiltArchive, trusted: Option<&TestSigner>) -> Env {
     fs_err::write(&keyring, public).unwrap();
     Env {
         archive,
+        suites: Vec::new(),
         server,
         home,
         keyring,
     }
+}
+
+/// An archive of `suite` holding only `debs`, signed by `signer`.
+fn build_suite(suite: &str, debs: Vec<DebSpec>, signer: TestSigner) -> BuiltArchive {
+    let mut builder = ArchiveBuilder::new(suite).arch("arm64");
+    for d in debs {
+        builder = builder.deb(d);
+    }
+    builder
+        .sign_with(move |text| signer.clearsign(text).unwrap())
+        .build()
+}
+
+/// The fixture plus `bookworm-updates` (a newer `linux-libc-dev`) on the same archive root and
+/// `bookworm-security` (a newer `libssl3`/`libssl-dev`) on `/debian-security`, the root
+/// crossroot derives from a mirror ending in `/debian`. `security_key` signs the latter.
+fn fixture_with_update_suites(security_key: TestSigner) -> Env {
+    let mut env = fixture();
+    let updates = build_suite(
+        "bookworm-updates",
+        vec![
+            DebSpec::new("linux-libc-dev", "6.1.159-1", "arm64")
+                .field("Multi-Arch", "same")
+                .file(
+                    "usr/include/linux/version.h",
+                    "#define LINUX_VERSION_CODE 393473\n",
+                ),
+        ],
+        archive_key(),
+    );
+    let security = build_suite(
+        "bookworm-security",
+        vec![
+            DebSpec::new("libssl3", "3.0.17-1~deb12u3", "arm64")
+                .field("Multi-Arch", "same")
+                .depends("libc6 (>= 2.34)")
+                .file(&usrlib("libssl.so.3"), elf(183)),
+            DebSpec::new("libssl-dev", "3.0.17-1~deb12u3", "arm64")
+                .field("Multi-Arch", "same")
+                .depends("libssl3 (= 3.0.17-1~deb12u3)")
+                .file("usr/include/openssl/ssl.h", "/* ssl, fixed */\n")
+                .symlink(&usrlib("libssl.so"), "libssl.so.3"),
+        ],
+        security_key,
+    );
+    env.server.serve("debian", updates.root());
+    env.server.serve("debian-security", security.root());
+    env.suites = vec![updates, security];
+    env
 }
 
 impl Env {
@@ -1274,4 +1326,196 @@ fn adding_packages_already_in_the_sysroot_sends_no_request() {
     let root = last_line(&env.ok(&["sysroot", "add", "--target", "arm64", "zlib1g-dev"]));
     assert!(root.join("usr/include/zlib.h").is_file());
     assert!(root.join("usr/include/openssl/ssl.h").is_file());
+}
+
+#[test]
+fn the_newest_version_across_the_update_suites_wins_and_the_lockfile_names_its_suite() {
+    let env = fixture_with_update_suites(archive_key());
+    let project = env.project();
+    let run = |args: &[&str]| env.run_in(&project, args);
+    let out = run(&["-v", "sysroot", "add", "--target", "arm64", "libssl-dev"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("security mirror http://127.0.0.1:")
+            && stderr.contains("/debian-security (derived from the mirror)"),
+        "{stderr}"
+    );
+    let root = last_line(&text(&out.stdout));
+    assert_eq!(
+        fs_err::read_to_string(root.join("usr/include/openssl/ssl.h")).unwrap(),
+        "/* ssl, fixed */\n"
+    );
+    let list = env.ok(&["sysroot", "list"]);
+    assert!(list.contains("libssl-dev 3.0.17-1~deb12u3 arm64"), "{list}");
+    assert!(list.contains("libssl3 3.0.17-1~deb12u3 arm64"), "{list}");
+    assert!(list.contains("linux-libc-dev 6.1.159-1 arm64"), "{list}");
+    assert!(list.contains("libc6 2.36-9+deb12u4 arm64"), "{list}");
+
+    let lock = fs_err::read_to_string(project.join("crossroot.lock")).unwrap();
+    let block = |name: &str| {
+        lock.split("[[target.package]]")
+            .find(|b| b.contains(&format!("name = \"{name}\"\n")))
+            .unwrap_or_else(|| panic!("{name} not in {lock}"))
+            .to_string()
+    };
+    assert!(
+        block("libssl3").contains("suite = \"bookworm-security\"\narchive = \"security\""),
+        "{lock}"
+    );
+    assert!(
+        block("linux-libc-dev").contains("suite = \"bookworm-updates\"\n"),
+        "{lock}"
+    );
+    assert!(!block("linux-libc-dev").contains("archive ="), "{lock}");
+    assert!(block("libc6").contains("suite = \"bookworm\"\n"), "{lock}");
+
+    // A locked run with an empty cache fetches each package from the root it was locked from.
+    fs_err::remove_dir_all(env.cache()).unwrap();
+    env.server.clear_log();
+    let out = run(&[
+        "--locked",
+        "sysroot",
+        "add",
+        "--target",
+        "arm64",
+        "libssl-dev",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let log = env.server.log();
+    let ssl = env.suites[1].deb("libssl3");
+    assert!(
+        log.contains(&format!("200 /debian-security/{}", ssl.filename)),
+        "{log:?}"
+    );
+    assert!(
+        !log.iter().any(|l| l.contains("InRelease")),
+        "a locked run reads no index: {log:?}"
+    );
+}
+
+#[test]
+fn no_updates_reads_the_release_alone_and_a_later_run_with_them_resolves_again() {
+    let env = fixture_with_update_suites(archive_key());
+    let out = env.ok(&[
+        "--no-updates",
+        "sysroot",
+        "add",
+        "--target",
+        "arm64",
+        "libssl-dev",
+    ]);
+    assert!(!out.is_empty());
+    let list = env.ok(&["sysroot", "list"]);
+    assert!(list.contains("libssl-dev 3.0.17-1~deb12u2 arm64"), "{list}");
+    assert!(list.contains("linux-libc-dev 6.1.158-1 arm64"), "{list}");
+    let log = env.server.log();
+    assert!(
+        !log.iter()
+            .any(|l| l.contains("-updates") || l.contains("-security")),
+        "{log:?}"
+    );
+    // Offline, the update suites (never fetched) are left out, and the sysroot says so...
+    let out = env.run(&[
+        "-v",
+        "--offline",
+        "sysroot",
+        "add",
+        "--target",
+        "arm64",
+        "libssl-dev",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("skipping bookworm-security: not in the cache"),
+        "{}",
+        text(&out.stderr)
+    );
+    let list = env.ok(&["sysroot", "list"]);
+    assert!(list.contains("libssl-dev 3.0.17-1~deb12u2 arm64"), "{list}");
+    // ...so the same request online reads them: another sysroot, not the cached one.
+    env.ok(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
+    let list = env.ok(&["sysroot", "list"]);
+    assert!(list.contains("libssl-dev 3.0.17-1~deb12u3 arm64"), "{list}");
+    assert!(list.contains("linux-libc-dev 6.1.159-1 arm64"), "{list}");
+}
+
+#[test]
+fn a_bad_signature_on_the_security_suite_fails() {
+    let other =
+        TestSigner::generate_with_signing_subkey("someone else <x@example.invalid>").unwrap();
+    let env = fixture_with_update_suites(other);
+    let err = env.fail(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
+    assert!(err.contains("signature"), "{err}");
+    assert!(
+        err.contains("/debian-security/dists/bookworm-security/InRelease"),
+        "{err}"
+    );
+    assert!(
+        !env.cache()
+            .join("sysroots-v1/aarch64-unknown-linux-gnu/bookworm/current")
+            .exists()
+    );
+}
+
+#[test]
+fn missing_update_suites_are_skipped_with_a_note() {
+    // The plain fixture has neither bookworm-updates nor a /debian-security root.
+    let env = fixture();
+    let out = env.run(&["-v", "sysroot", "add", "--target", "arm64", "libssl-dev"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("skipping bookworm-updates"), "{stderr}");
+    assert!(stderr.contains("skipping bookworm-security"), "{stderr}");
+    let log = env.server.log();
+    assert!(
+        log.contains(&"404 /debian/dists/bookworm-updates/InRelease".to_string()),
+        "{log:?}"
+    );
+    let list = env.ok(&["sysroot", "list"]);
+    assert!(list.contains("libssl-dev 3.0.17-1~deb12u2 arm64"), "{list}");
+    // A warm rerun does not ask for the missing suites again.
+    env.server.clear_log();
+    env.ok(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
+    assert_eq!(env.server.log(), Vec::<String>::new());
+}
+
+#[test]
+fn insecure_downloads_are_bounded_by_a_cap() {
+    let env = fixture();
+    let ssl = env.archive.deb("libssl3").clone();
+    for announce in [false, true] {
+        env.server.clear_faults();
+        env.server.fault(
+            &ssl.filename,
+            Fault::Append {
+                extra: 64 << 20,
+                announce,
+            },
+        );
+        let out = env.run_bounded(
+            &[("CROSSROOT_HTTP_MAX_UNSIGNED_SIZE", "1000000")],
+            &[
+                "--insecure-skip-verify",
+                "sysroot",
+                "add",
+                "--target",
+                "arm64",
+                "libssl-dev",
+            ],
+        );
+        let err = text(&out.stderr);
+        assert!(!out.status.success(), "{err}");
+        assert!(err.contains(&ssl.filename), "{err}");
+        assert!(err.contains("larger than 1000000 bytes"), "{err}");
+        assert!(err.contains("CROSSROOT_HTTP_MAX_UNSIGNED_SIZE"), "{err}");
+        // Nothing near the 64 MiB body was written.
+        let written: u64 = walk(&env.cache())
+            .iter()
+            .filter_map(|p| p.symlink_metadata().ok())
+            .filter(|m| m.is_file())
+            .map(|m| m.len())
+            .sum();
+        assert!(written < 4 << 20, "{written} bytes in the cache");
+    }
 }

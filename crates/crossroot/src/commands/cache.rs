@@ -39,6 +39,7 @@ pub fn run(global: &GlobalArgs, cmd: CacheCommand, printer: &Printer) -> anyhow:
 fn waiting(printer: &Printer) {
     printer.status(
         "Waiting",
-        "for other crossroot processes using the cache to finish",
+        "for other crossroot processes using the cache to finish (a build, test or `exec` \
+         holds it until its cargo or program exits)",
     );
 }

@@ -62,6 +62,8 @@ pub fn settings(
     let cwd = std::env::current_dir()?;
     let mut flags = crossroot_config::Flags {
         mirror: global.mirror.clone(),
+        security_mirror: global.security_mirror.clone(),
+        no_updates: global.no_updates,
         release: global.release.clone(),
         manifest_path: global.manifest_path.clone(),
         // cargo's own switch for offline work counts for crossroot too.

@@ -69,10 +69,13 @@ fn sync_dir(from: &Path, to: &Path) {
     }
 }
 
-/// The crossroot binary with the shared cache and target dir.
+/// The crossroot binary with the shared cache and target dir. The suites that use it test
+/// cross builds, not the update suites (`e2e_security` does): they read the release alone, so
+/// a mirror whose `-security` indexes are mid-sync does not fail them.
 pub fn crossroot() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_crossroot"));
     cmd.env("CROSSROOT_CACHE_DIR", cache_dir())
+        .env("CROSSROOT_UPDATES", "0")
         .env("CARGO_TARGET_DIR", target_dir())
         .env("CROSSROOT_E2E_BUILD_HOST_ARCH", std::env::consts::ARCH)
         .env_remove("CARGO_BUILD_TARGET")
