@@ -433,8 +433,34 @@ impl Provisioner {
         Ok(best)
     }
 
-    /// Build (or re-check) `req`'s sysroot from the archive, whatever is present.
+    /// Build (or re-check) `req`'s sysroot from the archive, whatever is present. When the
+    /// update suites are read and one of them is inconsistent on the mirror (its signed
+    /// `InRelease` verifies, but an index or package it lists is missing or does not match:
+    /// a mirror caught mid-sync), the sysroot is built from the release alone, with a warning.
+    /// Withholding updates is a freeze a network attacker can always cause; crossroot says so
+    /// rather than refusing to work. A bad signature stays an error.
     pub fn build_sysroot(&mut self, req: &Request) -> Result<Sysroot, Error> {
+        match self.build_sysroot_from(req) {
+            Err(e) if req.updates && mirror_inconsistent(&e) => {
+                self.reporter.status(
+                    "Warning",
+                    &format!(
+                        "{e}: the mirror's `{release}-updates`/`{release}-security` are not \
+                         consistent, so the {target} sysroot is built from `{release}` alone, \
+                         without their fixes (pass --no-updates to skip them knowingly)",
+                        release = req.release,
+                        target = req.target.triple(),
+                    ),
+                );
+                let mut alone = req.clone();
+                alone.updates = false;
+                self.build_sysroot_from(&alone)
+            }
+            other => other,
+        }
+    }
+
+    fn build_sysroot_from(&mut self, req: &Request) -> Result<Sysroot, Error> {
         let start = Instant::now();
         let mirror = req
             .mirror
@@ -600,6 +626,22 @@ fn static_pkg_config(gen_dir: &Path, real: &Path) -> Result<PathBuf, Error> {
         true,
     )?;
     Ok(wrapper)
+}
+
+/// A file that a verified `InRelease` lists is missing or not what it says: the mirror is
+/// inconsistent (or the file was tampered with, which the hash check caught).
+fn mirror_inconsistent(e: &Error) -> bool {
+    use crossroot_archive::ArchiveError as A;
+    matches!(
+        e,
+        Error::Archive(
+            A::NotFound { .. }
+                | A::HashMismatch { .. }
+                | A::SizeMismatch { .. }
+                | A::Truncated { .. }
+                | A::NotInRelease { .. }
+        )
+    )
 }
 
 /// FNV-1a: a short, stable name for a directory derived from paths.

@@ -214,3 +214,35 @@ fn cache_clean_waits_for_a_running_exec() {
     assert!(!Path::new(&sysroot).exists(), "clean removed nothing");
     fs_err::remove_dir_all(&scratch).unwrap();
 }
+
+/// With the defaults (update suites on), targets whose `-security` or `-updates` the mirror
+/// serves inconsistently still work: the sysroot is built from the release alone, with a
+/// warning that says so. On a consistent mirror there is no warning and the updates are used.
+#[test]
+fn an_inconsistent_update_suite_falls_back_to_the_release_with_a_warning() {
+    if !e2e_support::enabled(
+        "an_inconsistent_update_suite_falls_back_to_the_release_with_a_warning",
+    ) {
+        return;
+    }
+    for target in ["armv7-linux", "aarch64-linux.2.17"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_crossroot"))
+            .current_dir(e2e_support::example("hello-threads"))
+            .env("CROSSROOT_CACHE_DIR", e2e_support::cache_dir())
+            .env("CARGO_TARGET_DIR", e2e_support::target_dir())
+            .env_remove("CROSSROOT_UPDATES")
+            .args(["test", "--target", target])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{target}:\n{stderr}");
+        assert_eq!(e2e_support::passed_counts(&out), [3, 0, 1], "{target}");
+        if let Some(w) = stderr.lines().find(|l| l.starts_with("warning:")) {
+            assert!(
+                w.contains("are not consistent") && w.contains("alone, without their fixes"),
+                "{target}: {w}"
+            );
+            eprintln!("note: {target}: {w}");
+        }
+    }
+}
