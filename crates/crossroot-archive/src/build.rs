@@ -92,7 +92,11 @@ impl ArchiveClient {
                         }
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(pkg) = order.get(i) else { return };
-                        let result = self.ensure_deb(pkg).and_then(|deb| match into {
+                        let fetched = self.ensure_deb(pkg).map_err(|e| match &pkg.suite {
+                            Some(suite) => e.in_suite(suite),
+                            None => e,
+                        });
+                        let result = fetched.and_then(|deb| match into {
                             Some(root) => {
                                 let r =
                                     self.unpack_or_refetch(pkg, &deb, root, filter)

@@ -167,6 +167,14 @@ pub enum ArchiveError {
         "`{package}` is recorded as coming from the archive `{archive}`, which crossroot does not know"
     )]
     UnknownArchive { package: String, archive: String },
+    /// A file that an update suite's verified `InRelease` lists is missing on the mirror or
+    /// not what it says (a mirror caught mid-sync).
+    #[error("the mirror's `{suite}` is inconsistent: {source}")]
+    UpdateSuite {
+        suite: String,
+        #[source]
+        source: Box<ArchiveError>,
+    },
     #[error(transparent)]
     Store(#[from] crossroot_store::StoreError),
     #[error(transparent)]
@@ -227,6 +235,11 @@ impl crossroot_hint::Hint for ArchiveError {
             ArchiveError::NoSecurityMirror { .. } => {
                 "give it with --security-mirror URL, CROSSROOT_SECURITY_MIRROR or `security-mirror` in \
                  [package.metadata.crossroot]"
+                    .to_string()
+            }
+            ArchiveError::UpdateSuite { .. } => {
+                "try again later, use another mirror, or pass --no-updates to read the release \
+                 alone"
                     .to_string()
             }
             ArchiveError::UnknownArchive { .. } => {
@@ -317,5 +330,34 @@ mod tests {
         let hint = err.hint().expect("a hint");
         assert_eq!(Some(hint.as_str()), inner().hint().as_deref());
         assert!(hint.contains("outside the sysroot"), "{hint}");
+    }
+}
+
+impl ArchiveError {
+    /// A file a verified `InRelease` lists is missing or not what it says (not a signature or
+    /// policy failure): what [`ArchiveError::UpdateSuite`] wraps for an update suite.
+    pub fn is_inconsistency(&self) -> bool {
+        matches!(
+            self,
+            ArchiveError::NotFound { .. }
+                | ArchiveError::HashMismatch { .. }
+                | ArchiveError::SizeMismatch { .. }
+                | ArchiveError::Truncated { .. }
+                | ArchiveError::NotInRelease { .. }
+        )
+    }
+
+    /// `self`, wrapped as [`ArchiveError::UpdateSuite`] when it is an inconsistency of the
+    /// update suite `suite` (`<release>-updates`, `<release>-security`).
+    pub(crate) fn in_suite(self, suite: &str) -> ArchiveError {
+        let update = suite.ends_with("-updates") || suite.ends_with("-security");
+        if update && self.is_inconsistency() {
+            ArchiveError::UpdateSuite {
+                suite: suite.to_string(),
+                source: Box::new(self),
+            }
+        } else {
+            self
+        }
     }
 }

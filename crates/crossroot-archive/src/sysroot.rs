@@ -388,7 +388,10 @@ impl ArchiveClient {
             };
             // The release itself must be there; the others are skipped when missing.
             let optional = i > 0;
-            match self.packages_index(root, &suite.name, spec.arch, optional)? {
+            match self
+                .packages_index(root, &suite.name, spec.arch, optional)
+                .map_err(|e| e.in_suite(&suite.name))?
+            {
                 Some(index) => {
                     covered.push(suite.name.clone());
                     indexes.push((suite.clone(), index));

@@ -445,9 +445,9 @@ impl Provisioner {
                 self.reporter.status(
                     "Warning",
                     &format!(
-                        "{e}: the mirror's `{release}-updates`/`{release}-security` are not \
-                         consistent, so the {target} sysroot is built from `{release}` alone, \
-                         without their fixes (pass --no-updates to skip them knowingly)",
+                        "{e}; the {target} sysroot is built from `{release}` alone, without \
+                         the fixes of its update suites (pass --no-updates to skip them \
+                         knowingly)",
                         release = req.release,
                         target = req.target.triple(),
                     ),
@@ -628,19 +628,11 @@ fn static_pkg_config(gen_dir: &Path, real: &Path) -> Result<PathBuf, Error> {
     Ok(wrapper)
 }
 
-/// A file that a verified `InRelease` lists is missing or not what it says: the mirror is
-/// inconsistent (or the file was tampered with, which the hash check caught).
+/// An update suite the mirror serves inconsistently (see [`Provisioner::build_sysroot`]).
 fn mirror_inconsistent(e: &Error) -> bool {
-    use crossroot_archive::ArchiveError as A;
     matches!(
         e,
-        Error::Archive(
-            A::NotFound { .. }
-                | A::HashMismatch { .. }
-                | A::SizeMismatch { .. }
-                | A::Truncated { .. }
-                | A::NotInRelease { .. }
-        )
+        Error::Archive(crossroot_archive::ArchiveError::UpdateSuite { .. })
     )
 }
 

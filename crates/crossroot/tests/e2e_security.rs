@@ -239,7 +239,7 @@ fn an_inconsistent_update_suite_falls_back_to_the_release_with_a_warning() {
         assert_eq!(e2e_support::passed_counts(&out), [3, 0, 1], "{target}");
         if let Some(w) = stderr.lines().find(|l| l.starts_with("warning:")) {
             assert!(
-                w.contains("are not consistent") && w.contains("alone, without their fixes"),
+                w.contains("is inconsistent") && w.contains("alone, without the fixes"),
                 "{target}: {w}"
             );
             eprintln!("note: {target}: {w}");

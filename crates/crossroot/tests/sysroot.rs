@@ -1519,3 +1519,41 @@ fn insecure_downloads_are_bounded_by_a_cap() {
         assert!(written < 4 << 20, "{written} bytes in the cache");
     }
 }
+
+/// A `-security` suite whose signed `InRelease` verifies but whose index (or a package it
+/// lists) the mirror does not serve intact: the sysroot comes from the release alone, with a
+/// warning naming the suite and the file.
+/// Nothing unverified is used; a bad signature stays an error (above).
+#[test]
+fn an_inconsistent_security_suite_falls_back_to_the_release_with_a_warning() {
+    for fault in ["index", "deb"] {
+        let env = fixture_with_update_suites(archive_key());
+        let security = &env.suites[1];
+        match fault {
+            "index" => env.server.fault(
+                &format!("/debian-security/{}", security.packages_xz("arm64")),
+                Fault::Replace(b"\xfd7zXZ\0 mid-sync".to_vec()),
+            ),
+            _ => env
+                .server
+                .fault(&security.deb("libssl3").filename, Fault::NotFound),
+        }
+        let out = env.run(&["sysroot", "add", "--target", "arm64", "libssl-dev"]);
+        let stderr = text(&out.stderr);
+        assert!(out.status.success(), "{fault}: {stderr}");
+        assert!(
+            stderr.contains("warning: the mirror's `bookworm-security` is inconsistent")
+                && stderr.contains("built from `bookworm` alone"),
+            "{fault}: {stderr}"
+        );
+        let list = env.ok(&["sysroot", "list"]);
+        assert!(
+            list.contains("libssl-dev 3.0.17-1~deb12u2 arm64"),
+            "{fault}: {list}"
+        );
+        assert!(
+            list.contains("linux-libc-dev 6.1.158-1 arm64"),
+            "{fault}: {list}"
+        );
+    }
+}
