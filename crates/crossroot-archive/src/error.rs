@@ -312,27 +312,6 @@ pub(crate) fn boxed(
     Box::new(e)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crossroot_hint::Hint as _;
-
-    #[test]
-    fn an_extract_error_brings_its_hint() {
-        let inner = || crossroot_extract::ExtractError::SymlinkEscape {
-            member: "./usr/lib/libx.so".into(),
-            target: "../../../../etc/passwd".into(),
-        };
-        let err = ArchiveError::Extract {
-            deb: "libx_1_arm64.deb".into(),
-            source: inner(),
-        };
-        let hint = err.hint().expect("a hint");
-        assert_eq!(Some(hint.as_str()), inner().hint().as_deref());
-        assert!(hint.contains("outside the sysroot"), "{hint}");
-    }
-}
-
 impl ArchiveError {
     /// A file a verified `InRelease` lists is missing or not what it says (not a signature or
     /// policy failure): what [`ArchiveError::UpdateSuite`] wraps for an update suite.
@@ -359,5 +338,26 @@ impl ArchiveError {
         } else {
             self
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossroot_hint::Hint as _;
+
+    #[test]
+    fn an_extract_error_brings_its_hint() {
+        let inner = || crossroot_extract::ExtractError::SymlinkEscape {
+            member: "./usr/lib/libx.so".into(),
+            target: "../../../../etc/passwd".into(),
+        };
+        let err = ArchiveError::Extract {
+            deb: "libx_1_arm64.deb".into(),
+            source: inner(),
+        };
+        let hint = err.hint().expect("a hint");
+        assert_eq!(Some(hint.as_str()), inner().hint().as_deref());
+        assert!(hint.contains("outside the sysroot"), "{hint}");
     }
 }
