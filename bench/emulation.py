@@ -22,7 +22,7 @@ skipped and listed. The crate comes from the registry through cargo (`cargo fetc
 project, then its unpacked source is copied). Python standard library only; nothing is installed
 by hand. Takes 15-30 minutes on a busy 2-core machine (doctests are compiled once per target).
 """
-import argparse, json, os, re, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, json, os, re, resource, shutil, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HOST = "x86_64-unknown-linux-gnu"
@@ -32,11 +32,20 @@ def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+CPU = {"last": 0.0}
+
+
 def run(cmd, cwd=None, env=None, check=True):
-    """Run `cmd`, return (seconds, combined output)."""
-    t = time.perf_counter()
+    """Run `cmd`, return (seconds, combined output); its CPU (user + sys) goes to CPU["last"]."""
+    t, c = time.perf_counter(), children_cpu()
     r = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     dt = time.perf_counter() - t
+    CPU["last"] = children_cpu() - c
     if check and r.returncode != 0:
         sys.exit(f"command failed ({r.returncode}): {' '.join(cmd)}\n{r.stdout[-4000:]}")
     return dt, r.stdout
@@ -120,13 +129,23 @@ def stages(prefix, target_args, src, env):
     """Time the three stages of a clean `cargo test`; return a dict of numbers."""
     r = {}
     r["compile"], _ = run(prefix + ["test", "--no-run"] + target_args, cwd=src, env=env)
+    r["compile_cpu"] = CPU["last"]
     r["tests"], out = run(prefix + ["test", "--tests"] + target_args, cwd=src, env=env)
+    r["tests_cpu"] = CPU["last"]
     r["bins"], r["unit_passed"], f1, _ = counts(out)
     r["doc"], out = run(prefix + ["test", "--doc"] + target_args, cwd=src, env=env)
+    r["doc_cpu"] = CPU["last"]
     _, r["doc_passed"], f2, r["doc_ignored"] = counts(out)
     r["failed"] = f1 + f2
     r["total"] = r["compile"] + r["tests"] + r["doc"]
+    r["cpu"] = r["compile_cpu"] + r["tests_cpu"] + r["doc_cpu"]
     return r
+
+
+def native_stages(src, env):
+    """The native side from scratch (host-side build scripts stay warm, as for the targets)."""
+    shutil.rmtree(os.path.join(env["CARGO_TARGET_DIR"], HOST), ignore_errors=True)
+    return stages(["cargo"], ["--target", HOST], src, env)
 
 
 def main():
@@ -174,14 +193,16 @@ def main():
         log("warming the host-side artefacts ...")
         run(["cargo", "test", "--no-run", "--target", HOST], cwd=src, env=env)
         shutil.rmtree(os.path.join(env["CARGO_TARGET_DIR"], HOST))
-        log("native: cargo test (compile, tests, doctests) ...")
-        native = stages(["cargo"], ["--target", HOST], src, env)
-        log(f"  {native}")
+        # Native is measured right before each target, so every ratio compares two runs made
+        # minutes apart at most (the machine is shared: its load drifts).
+        natives = []
         rows = []
         for t in targets:
-            log(f"{t}: crossroot test (compile, tests, doctests) ...")
+            log(f"native, then {t}: cargo test / crossroot test (compile, tests, doctests) ...")
+            nat = native_stages(src, env)
+            natives.append(nat)
             r = stages([cr], ["--target", t], src, env)
-            log(f"  {r}")
+            log(f"  native {nat}\n  {t} {r}")
             _, out = run([cr, "env", "--target", t, "--format", "json"], cwd=src, env=env)
             runner = json.loads(out)["runner"]
             # Start-up of an empty program: crossroot's runner, plain `qemu -L`, `crossroot exec`.
@@ -190,43 +211,41 @@ def main():
             r["start"] = median_time(args.startup_runs, runner + [tiny_x])
             r["start_plain"] = median_time(args.startup_runs, runner[:3] + [tiny_x])
             r["start_exec"] = median_time(max(5, args.startup_runs // 2), [cr, "exec", "--target", t, tiny_x], env=tenv)
-            # The test binaries straight under QEMU with the runner's arguments, no cargo/crossroot.
+            # The test binaries straight under QEMU with the runner's arguments, no cargo/crossroot,
+            # right after the same binaries through `crossroot test --tests`.
             exes = test_binaries([cr, "test", "--no-run", "--message-format=json", "--target", t], src, env)
+            r["tests_again"], _ = run([cr, "test", "--tests", "--target", t], cwd=src, env=env)
             t0 = time.perf_counter()
             for exe in exes:
                 subprocess.run(runner + [exe], cwd=src, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             r["tests_direct"] = time.perf_counter() - t0
-            rows.append((t, r))
+            rows.append((t, r, nat))
 
-        log("native again (to see how much the machine drifted) ...")
-        shutil.rmtree(os.path.join(env["CARGO_TARGET_DIR"], HOST), ignore_errors=True)
-        native2 = stages(["cargo"], ["--target", HOST], src, env)
-        log(f"  {native2}")
-        nat = {k: (native[k] + native2[k]) / 2 for k in ("compile", "tests", "doc", "total")}
-
-        print(f"\n{args.crate}: {native['bins']} test binaries, {native['unit_passed']} tests, "
-              f"{native['doc_passed']} doctests run ({native['doc_ignored']} ignored). "
-              f"Native = mean of two runs (first {native['total']:.1f} s, last {native2['total']:.1f} s).\n")
-        print("| target | compile | tests run | doctests (compile + run) | total | × native | tests × | doctests × | doctests' share |")
-        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-        print(f"| native ({HOST}) | {nat['compile']:.1f} s | {nat['tests']:.2f} s | {nat['doc']:.1f} s | "
-              f"{nat['total']:.1f} s | 1.00 | 1.00 | 1.00 | {nat['doc'] / nat['total']:.0%} |")
-        for t, r in rows:
+        first = natives[0]
+        print(f"\n{args.crate}: {first['bins']} test binaries, {first['unit_passed']} tests, "
+              f"{first['doc_passed']} doctests run ({first['doc_ignored']} ignored). Wall times in seconds; "
+              f"each target against the native run made just before it (native totals ranged "
+              f"{min(n['total'] for n in natives):.1f}-{max(n['total'] for n in natives):.1f} s).\n")
+        print("| target | compile | tests run | doctests (compile + run) | total | native total | **× native** | tests × | doctests × | doctests' share | CPU × native |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        for t, r, nat in rows:
             bad = f" ({r['failed']} FAILED)" if r["failed"] else ""
-            print(f"| {t}{bad} | {r['compile']:.1f} s | {r['tests']:.2f} s | {r['doc']:.1f} s | {r['total']:.1f} s | "
-                  f"**{r['total'] / nat['total']:.2f}** | {r['tests'] / nat['tests']:.1f} | "
-                  f"{r['doc'] / nat['doc']:.2f} | {r['doc'] / r['total']:.0%} |")
+            print(f"| {t}{bad} | {r['compile']:.1f} | {r['tests']:.2f} | {r['doc']:.1f} | {r['total']:.1f} | "
+                  f"{nat['total']:.1f} | **{r['total'] / nat['total']:.2f}** | {r['tests'] / nat['tests']:.1f} | "
+                  f"{r['doc'] / nat['doc']:.2f} | {r['doc'] / r['total']:.0%} | {r['cpu'] / nat['cpu']:.2f} |")
+        print(f"\nNative stages (median over the runs): compile {statistics.median(n['compile'] for n in natives):.1f} s, "
+              f"tests {statistics.median(n['tests'] for n in natives):.2f} s, doctests {statistics.median(n['doc'] for n in natives):.1f} s.")
 
         print(f"\nPer process (empty `fn main`, median of {args.startup_runs}; native {start_native * 1000:.1f} ms):\n")
         print("| target | processes | QEMU start-up (crossroot's runner) | plain `qemu -L` | `-E LD_LIBRARY_PATH` costs | start-up × processes | doctest extra run time each | `crossroot exec` | `test --tests` vs binaries under QEMU directly |")
         print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-        for t, r in rows:
+        for t, r, nat in rows:
             procs = r["bins"] + r["doc_passed"]
             per_doc = (r["doc"] - nat["doc"]) / max(1, r["doc_passed"])
             print(f"| {t} | {procs} | {r['start'] * 1000:.1f} ms | {r['start_plain'] * 1000:.1f} ms | "
                   f"{(r['start'] - r['start_plain']) * 1000:+.1f} ms | {procs * (r['start'] - start_native):.1f} s | "
                   f"{per_doc * 1000:.0f} ms | {r['start_exec'] * 1000:.0f} ms | "
-                  f"{r['tests']:.2f} s vs {r['tests_direct']:.2f} s ({(r['tests'] - r['tests_direct']) * 1000:+.0f} ms) |")
+                  f"{r['tests_again']:.2f} s vs {r['tests_direct']:.2f} s ({(r['tests_again'] - r['tests_direct']) * 1000:+.0f} ms) |")
         if skipped:
             print(f"\nSkipped (Rust std cannot be installed here, `rustup target add` failed): {', '.join(skipped)}")
     finally:
