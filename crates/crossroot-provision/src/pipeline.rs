@@ -351,19 +351,21 @@ impl Provisioner {
         self.lockfile()?;
         let client = self.client(&mirror)?;
         let lock = Mutex::new(self.lock.take().flatten());
-        let built = self.build_sysroot_with(&self.clients[client].1, req, &lock);
+        let built = self.build_sysroot_with(&self.clients[client].1, req, &lock, true);
         self.lock = Some(lock.into_inner().unwrap_or_else(|p| p.into_inner()));
         built
     }
 
     /// [`Provisioner::build_sysroot`] through `client`, with the command's lockfile behind a
     /// mutex so several targets can build at once: each works on its own copy, and its entry
-    /// is written back (and the file saved) under the mutex.
+    /// is written back (and the file saved) under the mutex. `alone`: no other thread uses
+    /// `client` meanwhile, so its byte count is this sysroot's download.
     fn build_sysroot_with(
         &self,
         client: &ArchiveClient,
         req: &Request,
         lock: &Mutex<Option<(PathBuf, Lockfile)>>,
+        alone: bool,
     ) -> Result<Sysroot, Error> {
         let start = Instant::now();
         let before = client.bytes_fetched();
@@ -389,8 +391,11 @@ impl Provisioner {
         if let Some(path) = saved? {
             self.reporter.note(&format!("wrote {}", path.display()));
         }
-        // Other targets' downloads may be counted too when several build at once.
-        let fetched = client.bytes_fetched().saturating_sub(before);
+        let fetched = if alone {
+            client.bytes_fetched().saturating_sub(before)
+        } else {
+            0
+        };
         self.reporter.status(
             "Finished",
             &format!(
@@ -534,7 +539,7 @@ impl Provisioner {
                     let lock = &lock;
                     scope.spawn(move || -> Result<(), Error> {
                         if let Some(client) = client {
-                            this.build_sysroot_with(&this.clients[client].1, req, lock)
+                            this.build_sysroot_with(&this.clients[client].1, req, lock, false)
                                 .map_err(|e| e.in_step("the sysroot", &req.target))?;
                         }
                         if let (true, Some(host)) = (qemu, host_client) {
