@@ -3,6 +3,7 @@
 of crossroot side by side (e.g. the main branch's and this one's).
 
   python3 bench/provision.py --bin before=/path/to/old/crossroot --bin after=target/release/crossroot [--runs 3]
+      [--targets aarch64-linux,s390x-linux,armv7-linux]
 
 Each run, for each binary in turn (the order alternates between runs, so a busy machine hurts
 both alike): a fresh CROSSROOT_CACHE_DIR and a fresh CARGO_TARGET_DIR, then
@@ -11,6 +12,8 @@ the sysroot, the compiler (clang, unless the host has one) and the runner (QEMU,
 has one), builds and runs the tests. Measured: wall time, the CPU time (user + sys) of crossroot
 and its children, and `du` of the cache's buckets. The Rust std for aarch64 must be installed
 beforehand (`rustup target add aarch64-unknown-linux-gnu`): its download is not crossroot's.
+With `--targets a,b,c`, one `crossroot test --target a,b,c` instead (several targets provisioned
+first, then tested one after another). The scratch caches live under target/ and are deleted.
 Needs the network (the Debian mirror of the host's apt sources). Python standard library only.
 """
 import argparse, os, resource, shutil, statistics, subprocess, sys, tempfile, time
@@ -33,13 +36,13 @@ def children_cpu():
     return r.ru_utime + r.ru_stime
 
 
-def first_test(binary, work):
+def first_test(binary, work, triple):
     cache = tempfile.mkdtemp(prefix="cache-", dir=work)
     target = tempfile.mkdtemp(prefix="target-", dir=work)
     env = {**os.environ, "CROSSROOT_CACHE_DIR": cache, "CARGO_TARGET_DIR": target}
     env.pop("CARGO_BUILD_BUILD_DIR", None)
     cpu, t = children_cpu(), time.perf_counter()
-    r = subprocess.run([binary, "test", "--target", TRIPLE], cwd=PROJECT, env=env,
+    r = subprocess.run([binary, "test", "--target", triple], cwd=PROJECT, env=env,
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     wall, cpu = time.perf_counter() - t, children_cpu() - cpu
     if r.returncode != 0:
@@ -62,18 +65,20 @@ def main():
     ap.add_argument("--bin", action="append", required=True, metavar="NAME=PATH",
                     help="a crossroot binary to measure (give two)")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--targets", default=TRIPLE, help="comma-separated, for one multi-target `test`")
     args = ap.parse_args()
-    bins = [b.split("=", 1) for b in args.bin]
+    bins = [(n, os.path.abspath(p)) for n, p in (b.split("=", 1) for b in args.bin)]
     for name, path in bins:
         if not os.access(path, os.X_OK):
             sys.exit(f"{name}: `{path}` is not an executable")
-    work = tempfile.mkdtemp(prefix="crossroot-bench-provision-")
+    os.makedirs(os.path.join(ROOT, "target"), exist_ok=True)
+    work = tempfile.mkdtemp(prefix="bench-provision-", dir=os.path.join(ROOT, "target"))
     results = {name: [] for name, _ in bins}
     try:
         for i in range(args.runs):
             order = bins if i % 2 == 0 else list(reversed(bins))
             for name, path in order:
-                res = first_test(path, work)
+                res = first_test(path, work, args.targets)
                 results[name].append(res)
                 print(f"run {i + 1} {name}: {res[0]:.1f} s wall, {res[1]:.1f} s CPU, "
                       f"tool trees {res[2]['tools'] / 1e6:.0f} MB", file=sys.stderr)

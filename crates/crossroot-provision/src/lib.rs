@@ -6,7 +6,8 @@
 //!
 //! Owns: the order of the steps and every decision about where each piece comes from (host,
 //! cache or archive), the lockfile round trip, the archive client's lifetime (one per command,
-//! created only when something is missing), the `--offline` and `--insecure-skip-verify`
+//! created only when something is missing; shared by the threads of [`Provisioner::prefetch`],
+//! which fetches several targets' sysroots and tool trees at once), the `--offline` and `--insecure-skip-verify`
 //! policies, and the dry-run [`plan`] that `doctor` and `targets` read; the [`summary`] of a
 //! command run for several targets (libtest's result lines read from cargo's output, the
 //! table, the JSON); the [`ci`] workflow text `crossroot ci github` prints.

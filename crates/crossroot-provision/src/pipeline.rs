@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crossroot_archive::{ArchiveClient, ClientOptions, Lockfile, PathFilter, Sysroot};
@@ -461,31 +461,58 @@ impl Provisioner {
     }
 
     fn build_sysroot_from(&mut self, req: &Request) -> Result<Sysroot, Error> {
-        let start = Instant::now();
         let mirror = req
             .mirror
             .clone()
             .map_err(crossroot_config::ConfigError::from)?;
         self.lockfile()?;
         let client = self.client(&mirror, req.updates)?;
-        let before = self.clients[client].1.bytes_fetched();
-        let mut lock = self.lock.take().flatten();
-        let built = self.clients[client].1.ensure_sysroot(
-            &req.target,
-            req.release,
-            &req.packages,
-            lock.as_mut().map(|(_, l)| l),
-        );
-        let saved = match &lock {
-            Some((path, l)) => l.save(path).map(|wrote| wrote.then(|| path.clone())),
-            None => Ok(None),
+        let lock = Mutex::new(self.lock.take().flatten());
+        let built = self.build_sysroot_with(&self.clients[client].1, req, &lock, true);
+        self.lock = Some(lock.into_inner().unwrap_or_else(|p| p.into_inner()));
+        built
+    }
+
+    /// [`Provisioner::build_sysroot`] through `client`, with the command's lockfile behind a
+    /// mutex so several targets can build at once: each works on its own copy, and its entry
+    /// is written back (and the file saved) under the mutex. `alone`: no other thread uses
+    /// `client` meanwhile, so its byte count is this sysroot's download.
+    fn build_sysroot_with(
+        &self,
+        client: &ArchiveClient,
+        req: &Request,
+        lock: &Mutex<Option<(PathBuf, Lockfile)>>,
+        alone: bool,
+    ) -> Result<Sysroot, Error> {
+        let start = Instant::now();
+        let before = client.bytes_fetched();
+        let mut mine = lock
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|(_, l)| l.clone());
+        let built = client.ensure_sysroot(&req.target, req.release, &req.packages, mine.as_mut());
+        let saved = {
+            let mut shared = lock.lock().unwrap_or_else(|p| p.into_inner());
+            match (shared.as_mut(), &mine) {
+                (Some((path, l)), Some(m)) => {
+                    if let Some(entry) = m.target(req.target.triple(), &req.release.to_string()) {
+                        l.set_target(entry.clone());
+                    }
+                    l.save(path).map(|wrote| wrote.then(|| path.clone()))
+                }
+                _ => Ok(None),
+            }
         };
-        self.lock = Some(lock);
         let sysroot = built?;
         if let Some(path) = saved? {
             self.reporter.note(&format!("wrote {}", path.display()));
         }
-        let fetched = self.clients[client].1.bytes_fetched() - before;
+        let fetched = if alone {
+            client.bytes_fetched().saturating_sub(before)
+        } else {
+            0
+        };
         self.reporter.status(
             "Finished",
             &format!(
@@ -502,6 +529,190 @@ impl Provisioner {
             ),
         );
         Ok(sysroot)
+    }
+
+    /// Fetch and build, one thread per target, what several targets need from the archive:
+    /// each sysroot and QEMU tree, and clang when the host has none. [`Provisioner::provision`]
+    /// then finds them in the cache. One result per request, in order, with the error
+    /// `provision` would have given for that step (clang's goes to the first Linux target).
+    /// Windows targets (mingw-w64, Wine) are left to `provision`.
+    pub fn prefetch(&mut self, reqs: &[&Request]) -> Vec<Result<(), Error>> {
+        let mut results: Vec<Result<(), Error>> = reqs.iter().map(|_| Ok(())).collect();
+        if let Err(e) = self.lockfile() {
+            // `provision` meets the same error for every target; report it once, first.
+            if let Some(first) = results.first_mut() {
+                *first = Err(e);
+            }
+            return results;
+        }
+        let env = self.settings.env.clone();
+        let path_var = env.get("PATH");
+        let mut probes = ProbeCache::load(
+            &self
+                .cache
+                .root()
+                .join(crossroot_store::TOOLCHAIN)
+                .join("probes.json"),
+        );
+        let linux: Vec<usize> = (0..reqs.len())
+            .filter(|&i| !reqs[i].target.spec.is_windows())
+            .collect();
+        let arch = match host::host_spec() {
+            Ok(h) => h.debian_arch,
+            Err(_) => return results, // `provision` says why.
+        };
+        // Only what is missing is fetched here: a warm cache needs no client and no mirror.
+        let tree_missing = |name: &str, packages: &[&str], filter: Result<PathFilter, _>| {
+            filter.is_ok_and(|f| {
+                crossroot_archive::find_host_tree(
+                    &self.cache,
+                    name,
+                    arch,
+                    HOST_TOOLS_RELEASE,
+                    packages,
+                    &f,
+                )
+                .is_ok_and(|t| t.is_none())
+            })
+        };
+        let need_clang = !linux.is_empty()
+            && clang::find_host_clang(path_var.as_deref(), &mut probes).is_none()
+            && tree_missing(
+                "clang",
+                clang::CLANG_TREE_PACKAGES,
+                PathFilter::parse(clang::CLANG_TREE_FILTER),
+            );
+        let need_qemu: Vec<bool> = reqs
+            .iter()
+            .map(|r| {
+                !r.target.spec.is_windows()
+                    && r.needs.runner
+                    && crossroot_runner::kind(r.target.spec, host::host_machine())
+                        == crossroot_runner::Kind::Qemu
+                    && crossroot_runner::find_host_qemu(r.target.spec, path_var.as_deref(), |p| {
+                        probes.version(p, &["--version"], crossroot_runner::parse_qemu_version)
+                    })
+                    .is_none()
+                    && tree_missing(
+                        crossroot_runner::qemu_tree_name(r.target.spec),
+                        crossroot_runner::QEMU_TREE_PACKAGES,
+                        PathFilter::parse(&crossroot_runner::qemu_tree_filter(r.target.spec)),
+                    )
+            })
+            .collect();
+        // Clients are made here, one per mirror, before any thread starts.
+        let mut sysroot_client: Vec<Option<usize>> = vec![None; reqs.len()];
+        for &i in &linux {
+            match self.find_sysroot(reqs[i]) {
+                Ok(Some(_)) => continue,
+                Ok(None) => {}
+                Err(e) => {
+                    results[i] = Err(e.in_step("the sysroot", &reqs[i].target));
+                    continue;
+                }
+            }
+            let client = reqs[i]
+                .mirror
+                .clone()
+                .map_err(|e| Error::from(crossroot_config::ConfigError::from(e)))
+                .and_then(|m| self.client(&m, reqs[i].updates));
+            match client {
+                Ok(c) => sysroot_client[i] = Some(c),
+                Err(e) => results[i] = Err(e.in_step("the sysroot", &reqs[i].target)),
+            }
+        }
+        // Without a host mirror, `provision` reports it for the step that needs one.
+        let host_client = if need_clang || need_qemu.contains(&true) {
+            self.settings
+                .config
+                .mirror(None)
+                .map_err(Error::from)
+                .and_then(|m| self.client(&m, false))
+                .ok()
+        } else {
+            None
+        };
+        let host_arch = match host::host_spec() {
+            Ok(h) => h.debian_arch,
+            Err(_) => {
+                return reqs
+                    .iter()
+                    .map(|_| {
+                        Err(Error::UnsupportedHost {
+                            arch: std::env::consts::ARCH,
+                        })
+                    })
+                    .collect();
+            }
+        };
+        let lock = Mutex::new(self.lock.take().flatten());
+        let this = &*self;
+        let (clang_result, per_target) = std::thread::scope(|scope| {
+            let clang_job = (need_clang && host_client.is_some()).then(|| {
+                scope.spawn(|| -> Result<(), Error> {
+                    let client = &this.clients[host_client.unwrap_or_default()].1;
+                    this.host_tree_with(
+                        client,
+                        host_arch,
+                        "clang",
+                        clang::CLANG_TREE_PACKAGES,
+                        &PathFilter::parse(clang::CLANG_TREE_FILTER)?,
+                    )
+                    .map(|_| ())
+                })
+            });
+            let jobs: Vec<_> = reqs
+                .iter()
+                .enumerate()
+                .map(|(i, req)| {
+                    let client = sysroot_client[i];
+                    let qemu = need_qemu[i];
+                    let lock = &lock;
+                    scope.spawn(move || -> Result<(), Error> {
+                        if let Some(client) = client {
+                            this.build_sysroot_with(&this.clients[client].1, req, lock, false)
+                                .map_err(|e| e.in_step("the sysroot", &req.target))?;
+                        }
+                        if let (true, Some(host)) = (qemu, host_client) {
+                            this.host_tree_with(
+                                &this.clients[host].1,
+                                host_arch,
+                                crossroot_runner::qemu_tree_name(req.target.spec),
+                                crossroot_runner::QEMU_TREE_PACKAGES,
+                                &PathFilter::parse(&crossroot_runner::qemu_tree_filter(
+                                    req.target.spec,
+                                ))?,
+                            )
+                            .map_err(|e| e.in_step("QEMU", &req.target))?;
+                        }
+                        Ok(())
+                    })
+                })
+                .collect();
+            let clang_result = clang_job.map(|j| j.join());
+            let per_target: Vec<_> = jobs.into_iter().map(|j| j.join()).collect();
+            (clang_result, per_target)
+        });
+        self.lock = Some(lock.into_inner().unwrap_or_else(|p| p.into_inner()));
+        for (slot, joined) in results.iter_mut().zip(per_target) {
+            if slot.is_ok() {
+                *slot = joined.unwrap_or_else(|p| std::panic::resume_unwind(p));
+                // An inconsistent update suite is left to `provision`, which builds the
+                // sysroot from the release alone, with its warning.
+                if slot.as_ref().is_err_and(mirror_inconsistent_in_step) {
+                    *slot = Ok(());
+                }
+            }
+        }
+        if let (Some(joined), Some(&first)) = (clang_result, linux.first()) {
+            let clang = joined
+                .unwrap_or_else(|p| std::panic::resume_unwind(p))
+                .map_err(|e| e.in_step("clang", &reqs[first].target));
+            if results[first].is_ok() {
+                results[first] = clang;
+            }
+        }
+        results
     }
 
     /// A tree of host-architecture packages unpacked in the cache: found if present, else
@@ -537,15 +748,31 @@ impl Provisioner {
             return Ok(t.root);
         }
         let mirror = self.settings.config.mirror(None)?;
-        let packages: Vec<String> = packages.iter().map(|p| p.to_string()).collect();
         let client = self.client(&mirror, false)?;
-        let tree = self.clients[client].1.ensure_host_tree(
+        self.host_tree_with(&self.clients[client].1, arch, name, packages, filter)
+    }
+
+    /// [`Provisioner::host_tree_of`] through `client`.
+    fn host_tree_with(
+        &self,
+        client: &ArchiveClient,
+        arch: &str,
+        name: &str,
+        packages: &[&str],
+        filter: &PathFilter,
+    ) -> Result<PathBuf, Error> {
+        if let Some(t) = crossroot_archive::find_host_tree(
+            &self.cache,
             name,
             arch,
             HOST_TOOLS_RELEASE,
-            &packages,
+            packages,
             filter,
-        )?;
+        )? {
+            return Ok(t.root);
+        }
+        let packages: Vec<String> = packages.iter().map(|p| p.to_string()).collect();
+        let tree = client.ensure_host_tree(name, arch, HOST_TOOLS_RELEASE, &packages, filter)?;
         Ok(tree.root)
     }
 
@@ -634,6 +861,14 @@ fn mirror_inconsistent(e: &Error) -> bool {
         e,
         Error::Archive(crossroot_archive::ArchiveError::UpdateSuite { .. })
     )
+}
+
+/// [`mirror_inconsistent`] inside a step of provisioning.
+fn mirror_inconsistent_in_step(e: &Error) -> bool {
+    match e {
+        Error::Step { source, .. } => mirror_inconsistent(source),
+        other => mirror_inconsistent(other),
+    }
 }
 
 /// FNV-1a: a short, stable name for a directory derived from paths.

@@ -14,8 +14,11 @@ pub struct TermReporter {
     bar: Mutex<Option<Bar>>,
 }
 
+/// One bar at a time: while several targets are provisioned at once, the bar belongs to the
+/// thread whose phase began it; the other threads' phases show their status lines only.
 struct Bar {
     bar: ProgressBar,
+    owner: std::thread::ThreadId,
     items_total: u64,
     items_done: u64,
     bytes_mode: bool,
@@ -31,6 +34,12 @@ impl TermReporter {
 
     fn bars_on(&self) -> bool {
         self.printer.tty && !self.printer.quiet
+    }
+}
+
+impl Bar {
+    fn mine(&self) -> bool {
+        self.owner == std::thread::current().id()
     }
 }
 
@@ -54,6 +63,15 @@ impl crossroot_store::Reporter for TermReporter {
         if !self.bars_on() {
             return;
         }
+        if self
+            .bar
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .is_some_and(|b| b.owner != std::thread::current().id())
+        {
+            return;
+        }
         let bytes_mode = total_bytes.is_some_and(|b| b > 0);
         let bar = ProgressBar::with_draw_target(
             Some(if bytes_mode {
@@ -75,6 +93,7 @@ impl crossroot_store::Reporter for TermReporter {
         bar.enable_steady_tick(Duration::from_millis(100));
         *self.bar.lock().unwrap_or_else(|p| p.into_inner()) = Some(Bar {
             bar,
+            owner: std::thread::current().id(),
             items_total: total_items,
             items_done: 0,
             bytes_mode,
@@ -83,14 +102,14 @@ impl crossroot_store::Reporter for TermReporter {
 
     fn advance_bytes(&self, bytes: u64) {
         let guard = self.bar.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(b) = guard.as_ref().filter(|b| b.bytes_mode) {
+        if let Some(b) = guard.as_ref().filter(|b| b.bytes_mode && b.mine()) {
             b.bar.inc(bytes);
         }
     }
 
     fn item_done(&self, item: &str) {
         let mut guard = self.bar.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(b) = guard.as_mut() {
+        if let Some(b) = guard.as_mut().filter(|b| b.mine()) {
             b.items_done += 1;
             if b.bytes_mode {
                 b.bar
@@ -107,8 +126,11 @@ impl crossroot_store::Reporter for TermReporter {
     }
 
     fn end(&self) {
-        if let Some(b) = self.bar.lock().unwrap_or_else(|p| p.into_inner()).take() {
-            b.bar.finish_and_clear();
+        let mut guard = self.bar.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.as_ref().is_some_and(Bar::mine) {
+            if let Some(b) = guard.take() {
+                b.bar.finish_and_clear();
+            }
         }
     }
 }

@@ -142,3 +142,51 @@ fn pass_through_commands_take_one_target() {
         "{err}"
     );
 }
+
+#[test]
+fn provisioning_errors_come_per_target_in_target_order() {
+    // No mirror anywhere: every sysroot fails while the targets are provisioned (in parallel).
+    let dir = project("[]");
+    fs_err::create_dir_all(dir.path().join("src")).expect("src");
+    fs_err::write(dir.path().join("src/main.rs"), "fn main() {}\n").expect("main.rs");
+    let out = run(
+        dir.path(),
+        &["build", "--target", "s390x-linux,aarch64-linux"],
+        &[],
+    );
+    assert!(!out.status.success());
+    let text = stderr(&out);
+    // The first target in the list is the one reported, with the single-target message.
+    assert!(
+        text.starts_with("error: provisioning `s390x-unknown-linux-gnu`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("could not provision the sysroot for `s390x-unknown-linux-gnu`"),
+        "{text}"
+    );
+    assert!(text.contains("no Debian mirror configured"), "{text}");
+    assert!(!text.contains("aarch64"), "{text}");
+
+    // With --keep-going every target's error is shown, in order, and the summary has both.
+    let out = run(
+        dir.path(),
+        &[
+            "build",
+            "--keep-going",
+            "--target",
+            "s390x-linux,aarch64-linux",
+        ],
+        &[],
+    );
+    assert!(!out.status.success());
+    let text = stderr(&out);
+    let s390x = text
+        .find("sysroot for `s390x-unknown-linux-gnu`")
+        .expect(&text);
+    let arm = text
+        .find("sysroot for `aarch64-unknown-linux-gnu`")
+        .expect(&text);
+    assert!(s390x < arm, "{text}");
+    assert!(text.contains("2 targets: 0 ok, 2 failed"), "{text}");
+}

@@ -66,11 +66,25 @@ pub fn run(
     }
 
     // Several targets: provision every one first, so a missing package or mirror shows up
-    // before anything is built.
+    // before anything is built. What comes from the archive (sysroots, QEMU, clang) is fetched
+    // for all targets at once; then each is provisioned in order, from the cache, and the first
+    // error in target order is the one reported.
     let keep_going = cargo_args.keep_going;
+    let requests: Vec<_> = targets
+        .iter()
+        .map(|t| provisioner.request(*t, needs))
+        .collect();
+    let resolved: Vec<_> = requests.iter().filter_map(|r| r.as_ref().ok()).collect();
+    let mut prefetched = provisioner.prefetch(&resolved).into_iter();
     let mut envs = Vec::with_capacity(targets.len());
-    for target in &targets {
-        match provision(&mut provisioner, *target, needs, printer) {
+    for (target, req) in targets.iter().zip(requests) {
+        let tenv = req
+            .map_err(anyhow::Error::from)
+            .and_then(|req| match prefetched.next() {
+                Some(Err(e)) => Err(e.into()),
+                _ => provision_request(&mut provisioner, &req, printer),
+            });
+        match tenv {
             Ok(tenv) => envs.push(Ok(tenv)),
             Err(e) if keep_going => {
                 crate::report::render(&e, printer);
@@ -314,7 +328,15 @@ fn provision(
     printer: &Printer,
 ) -> anyhow::Result<TargetEnv> {
     let req = provisioner.request(target, needs)?;
-    let tenv = provisioner.provision(&req)?;
+    provision_request(provisioner, &req, printer)
+}
+
+fn provision_request(
+    provisioner: &mut Provisioner,
+    req: &crossroot_provision::Request,
+    printer: &Printer,
+) -> anyhow::Result<TargetEnv> {
+    let tenv = provisioner.provision(req)?;
     super::explain(&tenv, printer);
     Ok(tenv)
 }
