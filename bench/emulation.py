@@ -2,7 +2,7 @@
 """Emulated test speed (issue 12, part 5): a real published crate's test suite, native vs every
 emulated Linux target of crossroot's table, as ratios measured in one run. Prints a table.
 
-  CROSSROOT_CACHE_DIR=/work/e2e-cache python3 bench/emulation.py [--crate bytes@1.12.1]
+  python3 bench/emulation.py [--crate bytes@1.12.1]
       [--targets aarch64-unknown-linux-gnu,s390x-unknown-linux-gnu] [--startup-runs 20]
       [--crossroot PATH]
 
