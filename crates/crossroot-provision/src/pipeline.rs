@@ -737,19 +737,31 @@ impl Provisioner {
         packages: &[&str],
         filter: &PathFilter,
     ) -> Result<PathBuf, Error> {
-        if let Some(t) = crossroot_archive::find_host_tree(
+        if let Some(root) = self.cached_tree(arch, name, packages, filter)? {
+            return Ok(root);
+        }
+        let mirror = self.settings.config.mirror(None)?;
+        let client = self.client(&mirror, false)?;
+        self.host_tree_with(&self.clients[client].1, arch, name, packages, filter)
+    }
+
+    /// The root of the finished tree `name` of `arch` in the cache, if any.
+    fn cached_tree(
+        &self,
+        arch: &str,
+        name: &str,
+        packages: &[&str],
+        filter: &PathFilter,
+    ) -> Result<Option<PathBuf>, Error> {
+        Ok(crossroot_archive::find_host_tree(
             &self.cache,
             name,
             arch,
             HOST_TOOLS_RELEASE,
             packages,
             filter,
-        )? {
-            return Ok(t.root);
-        }
-        let mirror = self.settings.config.mirror(None)?;
-        let client = self.client(&mirror, false)?;
-        self.host_tree_with(&self.clients[client].1, arch, name, packages, filter)
+        )?
+        .map(|t| t.root))
     }
 
     /// [`Provisioner::host_tree_of`] through `client`.
@@ -761,15 +773,8 @@ impl Provisioner {
         packages: &[&str],
         filter: &PathFilter,
     ) -> Result<PathBuf, Error> {
-        if let Some(t) = crossroot_archive::find_host_tree(
-            &self.cache,
-            name,
-            arch,
-            HOST_TOOLS_RELEASE,
-            packages,
-            filter,
-        )? {
-            return Ok(t.root);
+        if let Some(root) = self.cached_tree(arch, name, packages, filter)? {
+            return Ok(root);
         }
         let packages: Vec<String> = packages.iter().map(|p| p.to_string()).collect();
         let tree = client.ensure_host_tree(name, arch, HOST_TOOLS_RELEASE, &packages, filter)?;
