@@ -48,7 +48,7 @@ pub fn pc_dirs(sysroot: &Path, multiarch: &str) -> [PathBuf; 3] {
 
 /// Libraries that some `.pc` file of the sysroot links (publicly or privately) but whose
 /// static archive `lib<name>.a` the sysroot lacks, sorted. A static link of that module would
-/// fail with "unable to find library -l<name>".
+/// fail with "unable to find library `-l<name>`".
 pub fn missing_static_libs(sysroot: &Path, multiarch: &str) -> Vec<String> {
     let lib_dirs = [
         sysroot.join("usr/lib").join(multiarch),
