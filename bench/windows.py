@@ -99,7 +99,7 @@ def main():
     env.pop("CARGO_BUILD_TARGET", None)
     env.pop("RUSTFLAGS", None)
     try:
-        # Fetch the example's crates first so the timing below is crossroot's, not crates.io's.
+        # Fetch the example's crates first so the timing below is crossroot's, not the registry's.
         run(["cargo", "fetch", "-q"], env)
         print(f"first `crossroot test --target {TARGET}` with an empty cache...", file=sys.stderr)
         first = timed([args.bin, "test", "--target", TARGET], env, quiet=False)
