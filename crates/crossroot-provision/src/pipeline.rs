@@ -376,10 +376,8 @@ impl Provisioner {
         if !req.static_deps {
             return Ok(sysroot);
         }
-        let missing = crossroot_toolchain::pkgconfig::missing_static_libs(
-            &sysroot.root,
-            req.target.spec.multiarch,
-        );
+        let missing =
+            crossroot_toolchain::pkgconfig::missing_static_libs(req.target.spec, &sysroot.root);
         // (library, package) for each archive the sysroot lacks.
         let wanted: Vec<(String, String)> = missing
             .into_iter()

@@ -4,7 +4,7 @@
 //! [`decide`] applies the rule that a value the user already set wins.
 
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -203,37 +203,10 @@ pub fn cross_env(setup: &CrossSetup<'_>) -> Vec<EnvVar> {
     vars
 }
 
-/// `PKG_CONFIG_LIBDIR` for the sysroot: only the target's `.pc` files, never the host's.
-/// For Windows targets, the mingw-w64 tree's (`usr/<triplet>/lib/pkgconfig`, where Debian's
-/// `libz-mingw-w64-dev` and friends put theirs). For musl only musl's own directory: the glibc
-/// `.pc` files of a Debian tree would put glibc's library directory (and its `libc.a`) on a
-/// musl link line.
+/// `PKG_CONFIG_LIBDIR` for the sysroot: [`crate::pkgconfig::pc_dirs`], joined.
 pub fn pkg_config_libdir(spec: &TargetSpec, sysroot: &Path) -> String {
-    if spec.is_windows() {
-        let base = sysroot.join("usr").join(spec.multiarch);
-        return [base.join("lib/pkgconfig"), base.join("share/pkgconfig")]
-            .iter()
-            .map(|d| d.display().to_string())
-            .collect::<Vec<_>>()
-            .join(":");
-    }
-    if spec.libc == crossroot_target::Libc::Musl {
-        return sysroot
-            .join("usr/lib")
-            .join(flags::musl_triplet(spec))
-            .join("pkgconfig")
-            .display()
-            .to_string();
-    }
-    let dirs: Vec<PathBuf> = vec![
-        sysroot
-            .join("usr/lib")
-            .join(spec.multiarch)
-            .join("pkgconfig"),
-        sysroot.join("usr/lib/pkgconfig"),
-        sysroot.join("usr/share/pkgconfig"),
-    ];
-    dirs.iter()
+    crate::pkgconfig::pc_dirs(spec, sysroot)
+        .iter()
         .map(|d| d.display().to_string())
         .collect::<Vec<_>>()
         .join(":")

@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crossroot_target::{Libc, TargetSpec};
+
 use crate::files::GLIBC_LINK_NAMES;
 
 /// The `-l` names of a `.pc` file's `Libs` and `Libs.private` fields (pure). Variables and
@@ -37,10 +39,29 @@ pub fn static_link_names(pc: &str) -> Vec<String> {
     names
 }
 
-/// The pkg-config directories of a Debian sysroot for `multiarch`.
-pub fn pc_dirs(sysroot: &Path, multiarch: &str) -> [PathBuf; 3] {
-    [
-        sysroot.join("usr/lib").join(multiarch).join("pkgconfig"),
+/// The pkg-config directories of `spec`'s sysroot (what `PKG_CONFIG_LIBDIR` lists): the
+/// target's `.pc` files, never the host's. For Windows targets, the mingw-w64 tree's
+/// (`usr/<triplet>/lib/pkgconfig`, where Debian's `libz-mingw-w64-dev` and friends put theirs).
+/// For musl only musl's own directory: the glibc `.pc` files of a Debian tree would put glibc's
+/// library directory (and its `libc.a`) on a musl link line.
+pub fn pc_dirs(spec: &TargetSpec, sysroot: &Path) -> Vec<PathBuf> {
+    if spec.is_windows() {
+        let base = sysroot.join("usr").join(spec.multiarch);
+        return vec![base.join("lib/pkgconfig"), base.join("share/pkgconfig")];
+    }
+    if spec.libc == Libc::Musl {
+        return vec![
+            sysroot
+                .join("usr/lib")
+                .join(crate::flags::musl_triplet(spec))
+                .join("pkgconfig"),
+        ];
+    }
+    vec![
+        sysroot
+            .join("usr/lib")
+            .join(spec.multiarch)
+            .join("pkgconfig"),
         sysroot.join("usr/lib/pkgconfig"),
         sysroot.join("usr/share/pkgconfig"),
     ]
@@ -49,14 +70,15 @@ pub fn pc_dirs(sysroot: &Path, multiarch: &str) -> [PathBuf; 3] {
 /// Libraries that some `.pc` file of the sysroot links (publicly or privately) but whose
 /// static archive `lib<name>.a` the sysroot lacks, sorted. A static link of that module would
 /// fail with "unable to find library `-l<name>`".
-pub fn missing_static_libs(sysroot: &Path, multiarch: &str) -> Vec<String> {
+pub fn missing_static_libs(spec: &TargetSpec, sysroot: &Path) -> Vec<String> {
+    let multiarch = spec.multiarch;
     let lib_dirs = [
         sysroot.join("usr/lib").join(multiarch),
         sysroot.join("usr/lib"),
         sysroot.join("lib").join(multiarch),
     ];
     let mut missing: Vec<String> = Vec::new();
-    for dir in pc_dirs(sysroot, multiarch) {
+    for dir in pc_dirs(spec, sysroot) {
         let Ok(entries) = fs_err::read_dir(&dir) else {
             continue;
         };
@@ -108,8 +130,9 @@ mod tests {
         )
         .expect("write");
         fs_err::write(lib.join("libsqlite3.a"), b"!<arch>\n").expect("write");
-        assert_eq!(missing_static_libs(root.path(), "aarch64-linux-gnu"), ["z"]);
+        let spec = crossroot_target::by_triple("aarch64-unknown-linux-gnu").expect("known");
+        assert_eq!(missing_static_libs(spec, root.path()), ["z"]);
         fs_err::write(lib.join("libz.a"), b"!<arch>\n").expect("write");
-        assert!(missing_static_libs(root.path(), "aarch64-linux-gnu").is_empty());
+        assert!(missing_static_libs(spec, root.path()).is_empty());
     }
 }
