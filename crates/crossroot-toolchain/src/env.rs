@@ -296,6 +296,10 @@ mod tests {
     use crossroot_target::by_triple;
 
     fn setup(triple: &str) -> Vec<EnvVar> {
+        with_static(triple, false)
+    }
+
+    fn with_static(triple: &str, static_deps: bool) -> Vec<EnvVar> {
         let spec = by_triple(triple).expect("known");
         cross_env(&CrossSetup {
             spec,
@@ -308,7 +312,7 @@ mod tests {
             resource_dir: None,
             cmake_toolchain_file: Some(Path::new("/c/toolchain.cmake")),
             runner: Some("/q/qemu-aarch64 -L /c/sr".into()),
-            static_deps: false,
+            static_deps,
         })
     }
 
@@ -404,22 +408,6 @@ mod tests {
             .map(|d| d.var().key.as_str())
             .collect();
         assert_eq!(kept, ["CFLAGS_armv7_unknown_linux_gnueabihf"]);
-    }
-
-    fn with_static(triple: &str, static_deps: bool) -> Vec<EnvVar> {
-        cross_env(&CrossSetup {
-            spec: by_triple(triple).expect("known"),
-            sysroot: Path::new("/c/sr"),
-            cc: Path::new("/c/bin/cc"),
-            cxx: Path::new("/c/bin/c++"),
-            ar: Path::new("/usr/bin/ar"),
-            pkg_config: None,
-            libclang_dir: None,
-            resource_dir: None,
-            cmake_toolchain_file: None,
-            runner: None,
-            static_deps,
-        })
     }
 
     #[test]
