@@ -238,9 +238,9 @@ fn wineserver_alive(prefix: &std::path::Path) -> bool {
         })
 }
 
-/// Not run by default: on a prefix created in the same test process it failed twice in five
-/// clean-cache runs (the pipes were held until the wineserver exited), and passed every time
-/// on a warm cache. The cause is not found yet; run it with `--ignored`.
+/// Not run by default: it failed twice in about ten runs, both on a prefix created in the same
+/// test process (the pipes were held until the wineserver exited), and passed every time on a
+/// warm cache. The cause is not found yet; run it with `--ignored`.
 #[test]
 #[ignore = "flaky on a freshly created Wine prefix; cause not found (see its doc comment)"]
 fn two_runs_starting_together_without_a_wineserver_both_end() {
